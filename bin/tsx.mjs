@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Runs one TypeScript file through tsx (used by `npm run bench` and the scripts).
+import { register } from 'tsx/esm/api';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+
+register();
+const file = process.argv[2];
+if (!file) {
+  console.error('usage: node bin/tsx.mjs FILE.ts [args...]');
+  process.exit(2);
+}
+process.argv.splice(1, 1);
+await import(pathToFileURL(resolve(file)).href);

@@ -1,0 +1,35 @@
+// Lint rules: the recommended sets, plus the layer rule from DESIGN.md (imports point downward only).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// Each layer may import only from the layers listed after it.
+const layers = ['cli', 'http', 'features', 'registry', 'auth', 'metadata', 'storage', 'core'];
+const below = (layer) => layers.slice(layers.indexOf(layer) + 1);
+const forbidden = (layer) => layers.filter((l) => l !== layer && !below(layer).includes(l));
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'data/', 'web/dist/', 'bench/results/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  ...layers.map((layer) => ({
+    files: [`src/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: forbidden(layer).map((l) => ({
+          group: [`**/${l}/*`, `**/${l}/**`],
+          message: `src/${layer} must not import from src/${l}: imports point downward only (DESIGN.md, Layers).`,
+        })),
+      }],
+    },
+  })),
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+);

@@ -1,0 +1,95 @@
+// The storage driver: where blob bytes live (DESIGN.md, Where truth lives).
+// Small capability interfaces, composed into StorageDriver, so that wrappers (metrics, caching)
+// and future drivers (S3) implement exactly what they need. Paths are relative, '/'-separated,
+// and are built only by storage/paths.ts.
+import type { Readable } from 'node:stream';
+
+export interface ObjectInfo {
+  /** Size in bytes. */
+  readonly size: number;
+  readonly modified: Date;
+}
+
+/** Inclusive byte range, as in HTTP Range. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface StatCapable {
+  /** Returns undefined when nothing is stored at path. */
+  stat(path: string): Promise<ObjectInfo | undefined>;
+}
+
+export interface ReadCapable {
+  /** Streams the object (or a range of it). Throws StorageNotFoundError when absent. */
+  read(path: string, range?: ByteRange): Promise<Readable>;
+}
+
+export interface WriteCapable {
+  /**
+   * Writes a whole object atomically: readers see the old object or the whole new one, never a
+   * part. The bytes are durable (fsync) before the call resolves. Returns the bytes written.
+   */
+  put(path: string, source: Readable | Uint8Array): Promise<number>;
+}
+
+export interface AppendCapable {
+  /**
+   * Appends source to an object under construction (an upload's data). `offset` must equal the
+   * object's current size (0 creates it). All or nothing: if the source fails or ends early, the
+   * object is restored to `offset` bytes and the error is rethrown. Returns the new size.
+   * `onChunk` sees every chunk that is written, in order, in the same pass (used for hashing).
+   */
+  append(path: string, source: Readable, offset: number, onChunk?: (chunk: Buffer) => void): Promise<number>;
+  /**
+   * Makes an appended object durable and moves it to `dest` atomically. If `dest` already exists
+   * (the same content pushed concurrently) the result is the same object; `src` is gone either way.
+   */
+  commit(src: string, dest: string): Promise<void>;
+}
+
+export interface DeleteCapable {
+  /** Deletes one object; deleting a missing object is not an error. */
+  delete(path: string): Promise<void>;
+  /** Deletes every object under prefix (a folder such as uploads/<id>/). */
+  deletePrefix(prefix: string): Promise<void>;
+}
+
+export interface ListCapable {
+  /** Lists the object paths under prefix, recursively, in no particular order. */
+  list(prefix: string): AsyncIterable<string>;
+}
+
+export interface StorageDriver
+  extends StatCapable, ReadCapable, WriteCapable, AppendCapable, DeleteCapable, ListCapable {
+  /** A short name for logs and metrics, e.g. "filesystem". */
+  readonly name: string;
+  close?(): Promise<void>;
+}
+
+export class StorageNotFoundError extends Error {
+  readonly path: string;
+  constructor(path: string) {
+    super(`storage: nothing at ${path}`);
+    this.name = 'StorageNotFoundError';
+    this.path = path;
+  }
+}
+
+/** Thrown for a path that is absolute, empty, or tries to leave the driver's root. */
+export class StoragePathError extends Error {
+  constructor(path: string) {
+    super(`storage: invalid path ${JSON.stringify(path)}`);
+    this.name = 'StoragePathError';
+  }
+}
+
+/** Checks a driver path: relative, '/'-separated, no empty, '.' or '..' segments. */
+export function assertValidPath(path: string): void {
+  if (path.length === 0 || path.length > 1024 || path.startsWith('/') || path.includes('\\') || path.includes('\0')) {
+    throw new StoragePathError(path);
+  }
+  const segments = path.endsWith('/') ? path.slice(0, -1).split('/') : path.split('/');
+  for (const s of segments) if (s === '' || s === '.' || s === '..') throw new StoragePathError(path);
+}

@@ -14,6 +14,8 @@ export interface StartOptions {
   dataDir?: string;
   /** Auth mode flag; 'none' when omitted. */
   auth?: 'none' | 'htpasswd';
+  /** A bcrypt htpasswd file (`htpasswd -Bbn user pass`), passed with --htpasswd. */
+  htpasswd?: string;
   /** Written to a YAML file and passed with --config. */
   config?: Record<string, unknown>;
   /** Extra environment variables (e.g. BERTH_* overrides). */
@@ -43,6 +45,7 @@ export interface BerthProcess {
 export async function startBerth(options: StartOptions = {}): Promise<BerthProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
   const args = [BIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--data', dataDir, '--auth', options.auth ?? 'none'];
+  if (options.htpasswd) args.push('--htpasswd', options.htpasswd);
   if (options.config) {
     const file = join(dataDir, '..', `berth-config-${process.pid}-${Date.now()}.yaml`);
     await writeFile(file, stringify(options.config));

@@ -1,0 +1,157 @@
+// The registry under test. CI (and the default) is a real `berth serve`. While the server is
+// being written, E2E_TARGET=distribution runs the same suites against CNCF Distribution
+// (Debian's docker-registry) to validate the harness itself; nothing else should set it.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startBerth } from '../../helpers/berth-process.ts';
+import { run } from './run.ts';
+import { requireTools } from './tools.ts';
+
+export type TargetKind = 'berth' | 'distribution';
+
+export function targetKind(): TargetKind {
+  const v = process.env.E2E_TARGET ?? 'berth';
+  if (v === 'berth' || v === 'distribution') return v;
+  throw new Error(`E2E_TARGET must be "berth" (the default) or "distribution", not ${JSON.stringify(v)}`);
+}
+
+export interface Credentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+export interface TestRegistry {
+  readonly kind: TargetKind;
+  /** http://127.0.0.1:PORT */
+  readonly url: string;
+  /** 127.0.0.1:PORT, the form registry clients take. */
+  readonly host: string;
+  /** Set when the registry was started with htpasswd auth. */
+  readonly credentials?: Credentials;
+  logs(): string;
+  /** Stops the server and removes its data. */
+  stop(): Promise<void>;
+}
+
+export interface RegistryOptions {
+  auth?: 'none' | 'htpasswd';
+  /** The account written to the htpasswd file (default e2e-user / a fixed test password). */
+  credentials?: Credentials;
+}
+
+export const DEFAULT_CREDENTIALS: Credentials = { user: 'e2e-user', password: 'e2e-Pa55word' };
+
+async function writeHtpasswd(dir: string, creds: Credentials): Promise<string> {
+  requireTools('htpasswd');
+  const { stdout } = await run('htpasswd', ['-Bbn', creds.user, creds.password]);
+  const file = join(dir, 'htpasswd');
+  await writeFile(file, stdout.trim() + '\n');
+  return file;
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
+  const kind = targetKind();
+  const auth = options.auth ?? 'none';
+  const credentials = auth === 'htpasswd' ? (options.credentials ?? DEFAULT_CREDENTIALS) : undefined;
+  const dir = await mkdtemp(join(tmpdir(), `berth-e2e-${kind}-`));
+  try {
+    const htpasswd = credentials ? await writeHtpasswd(dir, credentials) : undefined;
+    const started =
+      kind === 'berth' ? await startBerthTarget(dir, auth, htpasswd) : await startDistribution(dir, htpasswd);
+    return {
+      kind,
+      credentials,
+      ...started,
+      async stop() {
+        await started.stop();
+        await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+      },
+    };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+type Started = Pick<TestRegistry, 'url' | 'host' | 'logs' | 'stop'>;
+
+async function startBerthTarget(dir: string, auth: 'none' | 'htpasswd', htpasswd?: string): Promise<Started> {
+  const dataDir = join(dir, 'data');
+  await mkdir(dataDir);
+  const berth = await startBerth({ dataDir, auth, htpasswd });
+  return {
+    url: berth.url,
+    host: berth.host,
+    logs: () => berth.logs(),
+    async stop() {
+      const code = await berth.stop();
+      if (code !== 0 && code !== null) console.error(`berth exited with ${code}:\n${berth.logs()}`);
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function startDistribution(dir: string, htpasswd?: string): Promise<Started> {
+  requireTools('docker-registry');
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const storage = join(dir, 'storage');
+  await mkdir(storage);
+  const config: Record<string, unknown> = {
+    version: 0.1,
+    log: { level: 'info', accesslog: { disabled: false } },
+    storage: { filesystem: { rootdirectory: storage }, delete: { enabled: true } },
+    http: { addr: host, headers: { 'X-Content-Type-Options': ['nosniff'] } },
+  };
+  if (htpasswd) config.auth = { htpasswd: { realm: 'berth-e2e', path: htpasswd } };
+  const configFile = join(dir, 'distribution.yml');
+  await writeFile(configFile, stringify(config));
+
+  // Distribution reads every REGISTRY_* variable as configuration, and REGISTRY_AUTH_FILE (the
+  // containers tools' variable) stops it from starting: give it none of them.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REGISTRY_')));
+  const child = spawn('docker-registry', ['serve', configFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(`http://${host}/v2/`);
+      if (res.status === 200 || res.status === 401) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`docker-registry did not answer on ${host} within 20 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `http://${host}`,
+    host,
+    logs: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

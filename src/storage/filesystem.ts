@@ -1,0 +1,363 @@
+// The filesystem storage driver: objects are plain files under one root folder
+// (DESIGN.md, Where truth lives). Whole objects are written to a temp file in the target folder,
+// fsynced, then renamed into place, so a reader never sees a partial object. Appends write with
+// large positioned writes (writev of coalesced chunks, one write in flight while the next batch
+// fills), so memory stays flat and hashing in onChunk overlaps the disk I/O.
+import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import { constants as fsc } from 'node:fs';
+import { mkdir, open, opendir, rename, rm, lstat, stat, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  assertValidPath,
+  StorageNotFoundError,
+  StoragePathError,
+  type ByteRange,
+  type ObjectInfo,
+  type StorageDriver,
+} from './driver.ts';
+
+/**
+ * Thrown by append when `offset` is not the object's current size (a chunk out of order, or a
+ * retry of a chunk that already landed). `actual` is the current size, which the upload route
+ * reports back as the Range the client should resume from.
+ */
+export class StorageOffsetError extends Error {
+  readonly code = 'EOFFSET';
+  readonly path: string;
+  readonly expected: number;
+  readonly actual: number;
+  constructor(path: string, expected: number, actual: number) {
+    super(`storage: append to ${path} at offset ${expected}, but its size is ${actual}`);
+    this.name = 'StorageOffsetError';
+    this.path = path;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Temp files live next to their target; list() skips them and no driver path may use the prefix. */
+const TEMP_PREFIX = '.tmp-';
+/** Bytes gathered before one positioned writev. */
+const WRITE_BATCH = 4 * 1024 * 1024;
+/** Buffers gathered before one writev, whatever their size (IOV_MAX is 1024 on Linux). */
+const WRITE_BATCH_BUFFERS = 512;
+const READ_HIGH_WATER_MARK = 1024 * 1024;
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function toBuffer(chunk: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  throw new TypeError('storage: a source must yield bytes (Buffer, Uint8Array or string)');
+}
+
+/** Writes every byte of bufs at position, looping over partial writes. */
+async function writeAllAt(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
+  let rest = bufs;
+  let pos = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = rest.length === 1
+      ? await fh.write(rest[0]!, 0, rest[0]!.length, pos)
+      : await fh.writev(rest, pos);
+    pos += bytesWritten;
+    let skip = bytesWritten;
+    let i = 0;
+    while (i < rest.length && skip >= rest[i]!.length) skip -= rest[i++]!.length;
+    rest = rest.slice(i);
+    if (skip > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(skip);
+  }
+}
+
+/**
+ * Streams source into fh starting at position, in one pass: each chunk goes to onChunk as it is
+ * taken, then into a batch; a full batch is written while the next one fills (at most one write
+ * in flight, so memory is bounded by about two batches). Returns the bytes written. Iterating
+ * with for-await pulls from the source only as fast as the writes drain (backpressure), and a
+ * source that errors or is destroyed before its end makes the loop throw.
+ */
+async function writeSource(
+  fh: FileHandle,
+  source: Readable | Uint8Array,
+  position: number,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<number> {
+  if (source instanceof Uint8Array) {
+    const buf = toBuffer(source);
+    if (buf.length > 0) {
+      onChunk?.(buf);
+      await writeAllAt(fh, [buf], position);
+    }
+    return buf.length;
+  }
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let next = position;
+  let inFlight: Promise<void> | undefined;
+  const flush = async (): Promise<void> => {
+    if (inFlight) await inFlight;
+    const bufs = batch;
+    const at = next;
+    next += batchBytes;
+    batch = [];
+    batchBytes = 0;
+    inFlight = writeAllAt(fh, bufs, at);
+    // Observed here so a failure while we wait on the source is not an unhandled rejection;
+    // it is rethrown when the write is awaited.
+    inFlight.catch(() => undefined);
+  };
+  try {
+    for await (const chunk of source) {
+      const buf = toBuffer(chunk);
+      if (buf.length === 0) continue;
+      onChunk?.(buf);
+      batch.push(buf);
+      batchBytes += buf.length;
+      if (batchBytes >= WRITE_BATCH || batch.length >= WRITE_BATCH_BUFFERS) await flush();
+    }
+    if (batchBytes > 0) await flush();
+  } finally {
+    // Never leave a write running behind the caller's cleanup (truncate, close, unlink).
+    if (inFlight) await inFlight.catch(() => undefined);
+  }
+  if (inFlight) await inFlight;
+  return next - position;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export class FilesystemDriver implements StorageDriver {
+  readonly name = 'filesystem';
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** Validates a driver path and maps it to a file path strictly under root. */
+  private resolvePath(path: string): string {
+    assertValidPath(path);
+    const segments = path.split('/').filter((s) => s !== '');
+    if (segments.some((s) => s.startsWith(TEMP_PREFIX))) throw new StoragePathError(path);
+    const full = join(this.root, ...segments);
+    if (!full.startsWith(this.root + sep)) throw new StoragePathError(path);
+    return full;
+  }
+
+  /** An object path: valid, and naming a file rather than a folder (no trailing '/'). */
+  private objectPath(path: string): string {
+    const full = this.resolvePath(path);
+    if (path.endsWith('/')) throw new StoragePathError(path);
+    return full;
+  }
+
+  private tempPathFor(full: string): string {
+    return join(dirname(full), `${TEMP_PREFIX}${randomBytes(12).toString('hex')}`);
+  }
+
+  async stat(path: string): Promise<ObjectInfo | undefined> {
+    const full = this.objectPath(path);
+    try {
+      const st = await stat(full);
+      if (!st.isFile()) return undefined;
+      return { size: st.size, modified: st.mtime };
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async read(path: string, range?: ByteRange): Promise<Readable> {
+    const full = this.objectPath(path);
+    if (range) {
+      const { start, end } = range;
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+        throw new RangeError(`storage: invalid range ${start}-${end}`);
+      }
+    }
+    let fh: FileHandle;
+    try {
+      fh = await open(full, 'r');
+    } catch (err) {
+      if (isMissing(err)) throw new StorageNotFoundError(path);
+      throw err;
+    }
+    try {
+      if (!(await fh.stat()).isFile()) throw new StorageNotFoundError(path);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+    // The stream owns the handle and closes it on end, error or destroy.
+    return fh.createReadStream({
+      start: range?.start,
+      end: range?.end,
+      highWaterMark: READ_HIGH_WATER_MARK,
+    });
+  }
+
+  async put(path: string, source: Readable | Uint8Array): Promise<number> {
+    const full = this.objectPath(path);
+    const dir = dirname(full);
+    await mkdir(dir, { recursive: true });
+    const temp = this.tempPathFor(full);
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
+      const written = await writeSource(fh, source, 0);
+      await fh.sync();
+      await fh.close();
+      fh = undefined;
+      await rename(temp, full);
+      await fsyncDir(dir);
+      return written;
+    } catch (err) {
+      if (fh) await fh.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Appends with positioned writes, without fsync (commit fsyncs once). onChunk is called as each
+   * chunk is taken from the source, just before its bytes are written; when append rejects, what
+   * onChunk saw must be discarded, since the object is back at `offset` bytes. On an offset
+   * mismatch the source is left unconsumed. A failed append that created the object removes it.
+   */
+  async append(path: string, source: Readable, offset: number, onChunk?: (chunk: Buffer) => void): Promise<number> {
+    const full = this.objectPath(path);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`storage: invalid offset ${offset}`);
+    let fh: FileHandle;
+    let created = false;
+    if (offset === 0) {
+      await mkdir(dirname(full), { recursive: true });
+      try {
+        fh = await open(full, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
+        created = true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        fh = await open(full, fsc.O_WRONLY);
+      }
+    } else {
+      try {
+        fh = await open(full, fsc.O_WRONLY);
+      } catch (err) {
+        if (isMissing(err)) throw new StorageOffsetError(path, offset, 0);
+        throw err;
+      }
+    }
+    try {
+      const size = (await fh.stat()).size;
+      if (size !== offset) throw new StorageOffsetError(path, offset, size);
+      let written: number;
+      try {
+        written = await writeSource(fh, source, offset, onChunk);
+      } catch (err) {
+        if (created) await unlink(full).catch(() => undefined);
+        else await fh.truncate(offset).catch(() => undefined);
+        throw err;
+      }
+      return offset + written;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async commit(src: string, dest: string): Promise<void> {
+    const from = this.objectPath(src);
+    const to = this.objectPath(dest);
+    let fh: FileHandle;
+    try {
+      fh = await open(from, 'r');
+    } catch (err) {
+      if (isMissing(err)) throw new StorageNotFoundError(src);
+      throw err;
+    }
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const dir = dirname(to);
+    await mkdir(dir, { recursive: true });
+    try {
+      // rename replaces an existing dest atomically; content addressing makes it the same bytes.
+      await rename(from, to);
+    } catch (err) {
+      if (isMissing(err)) throw new StorageNotFoundError(src);
+      throw err;
+    }
+    await fsyncDir(dir);
+  }
+
+  async delete(path: string): Promise<void> {
+    const full = this.objectPath(path);
+    try {
+      await unlink(full);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A folder is not an object: deleting one by object path deletes nothing.
+      if (isMissing(err) || code === 'EISDIR' || code === 'EPERM') return;
+      throw err;
+    }
+  }
+
+  /**
+   * Deletes the folder `prefix` names and everything in it ('a/b' and 'a/b/' mean the same
+   * folder; 'a/bc' is a sibling and is untouched). A prefix that is not a folder deletes nothing.
+   */
+  async deletePrefix(prefix: string): Promise<void> {
+    const full = this.resolvePath(prefix);
+    try {
+      if (!(await lstat(full)).isDirectory()) return;
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    await rm(full, { recursive: true, force: true });
+  }
+
+  /**
+   * Yields the path of every object in the folder `prefix` names, recursively ('' is the whole
+   * store). Like deletePrefix, the prefix is a folder: 'a/b' does not match 'a/bc'.
+   */
+  async *list(prefix: string): AsyncGenerator<string> {
+    let base = '';
+    let dir = this.root;
+    if (prefix !== '') {
+      dir = this.resolvePath(prefix);
+      base = prefix.endsWith('/') ? prefix : `${prefix}/`;
+    }
+    yield* this.walk(dir, base);
+  }
+
+  private async *walk(dir: string, base: string): AsyncGenerator<string> {
+    let handle;
+    try {
+      handle = await opendir(dir, { bufferSize: 128 });
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    const subdirs: Dirent[] = [];
+    for await (const entry of handle) {
+      if (entry.name.startsWith(TEMP_PREFIX)) continue;
+      if (entry.isDirectory()) subdirs.push(entry);
+      else if (entry.isFile()) yield base + entry.name;
+    }
+    for (const d of subdirs) yield* this.walk(join(dir, d.name), `${base}${d.name}/`);
+  }
+}

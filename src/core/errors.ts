@@ -22,6 +22,8 @@ export const ERRORS = {
   DENIED: { status: 403, message: 'requested access to the resource is denied' },
   UNSUPPORTED: { status: 405, message: 'the operation is unsupported' },
   TOOMANYREQUESTS: { status: 429, message: 'too many requests' },
+  // Distribution's code for a bad `n` on tag lists and the catalog.
+  PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested' },
   // Berth's own codes.
   RANGE_INVALID: { status: 416, message: 'requested range not satisfiable' },
   MANIFEST_TOO_LARGE: { status: 413, message: 'manifest exceeds the size limit' },

@@ -1,0 +1,40 @@
+// The `berth` command line. Thin: parse arguments, call the code that does the work.
+import { Command, Option } from 'commander';
+import { ConfigError } from '../core/config.ts';
+import { checkConfig, printSchema } from './config-commands.ts';
+import { serve } from './serve.ts';
+
+const program = new Command();
+program.name('berth').description('A self-hosted OCI container image registry.').version('0.1.0');
+
+program
+  .command('serve')
+  .description('run the registry (defaults: :5000, data in ./data, no auth)')
+  .option('-c, --config <file>', 'YAML configuration file')
+  .option('-l, --listen <host:port>', 'address to listen on, e.g. 127.0.0.1:5000')
+  .option('-d, --data <dir>', 'data directory (filesystem storage and SQLite)')
+  .addOption(new Option('--auth <mode>', 'authentication mode').choices(['none', 'htpasswd']))
+  .option('--htpasswd <file>', 'bcrypt htpasswd file for --auth htpasswd')
+  .action(async (flags) => serve(flags));
+
+const config = program.command('config').description('inspect and validate configuration');
+config
+  .command('check')
+  .argument('<file>', 'configuration file to validate')
+  .description('validate a configuration file; unknown keys and bad values are named')
+  .action((file: string) => {
+    process.exitCode = checkConfig(file);
+  });
+config
+  .command('schema')
+  .description('print the JSON Schema of the configuration file')
+  .action(() => printSchema());
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`berth: invalid configuration\n${error.message.split('\n').map((l) => `  ${l}`).join('\n')}\nRun "berth config schema" to see every key.\n`);
+  } else {
+    process.stderr.write(`berth: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

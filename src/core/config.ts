@@ -1,0 +1,78 @@
+// The one configuration schema (pure: no I/O). Loading from YAML, env and flags lives in cli/.
+// Strict everywhere: an unknown key is an error that names the key.
+import { z } from 'zod';
+
+const listen = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected HOST:PORT, e.g. 0.0.0.0:5000 or :5000');
+
+export const configSchema = z.strictObject({
+  server: z.strictObject({
+    /** Address to listen on; ":5000" listens on every interface. */
+    listen: listen.default(':5000'),
+    /** Public base URL (e.g. https://registry.example.com) used in absolute links; derived from the request when empty. */
+    publicUrl: z.string().default(''),
+    /** Seconds to wait for in-flight requests on SIGTERM before exiting. */
+    shutdownTimeoutSeconds: z.number().int().min(0).max(3600).default(30),
+  }).prefault({}),
+  storage: z.strictObject({
+    driver: z.enum(['filesystem']).default('filesystem'),
+    /** The data directory: blobs under <dataDir>/storage, the SQLite file at <dataDir>/berth.db. */
+    dataDir: z.string().min(1).default('./data'),
+  }).prefault({}),
+  database: z.strictObject({
+    dialect: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    /** PostgreSQL connection string (dialect postgres). SQLite uses <dataDir>/berth.db. */
+    url: z.string().default(''),
+  }).prefault({}),
+  auth: z.strictObject({
+    mode: z.enum(['none', 'htpasswd']).default('none'),
+    /** bcrypt htpasswd file (auth.mode htpasswd), as made by `htpasswd -B`. */
+    htpasswdFile: z.string().default(''),
+    realm: z.string().default('Berth Registry'),
+  }).prefault({}),
+  limits: z.strictObject({
+    /** Largest manifest accepted, in bytes (413 above it). */
+    manifestMaxBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+    /** Largest page a tag list or catalog returns, whatever `n` asks. */
+    pageMaxEntries: z.number().int().min(1).max(100_000).default(10_000),
+  }).prefault({}),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  }).prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Formats zod issues as lines that name the key, e.g. `auth.mode: expected one of none|htpasswd`. */
+export function formatConfigIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((k) => `${path ? `${path}.` : ''}${k}: unknown key`).join('\n');
+      }
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+export function parseConfig(input: unknown): Config {
+  const result = configSchema.safeParse(input ?? {});
+  if (!result.success) throw new ConfigError(formatConfigIssues(result.error));
+  return result.data;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Splits "HOST:PORT" (":5000", "[::1]:5000") into parts; an empty host means every interface. */
+export function splitListen(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(':');
+  let host = value.slice(0, i);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host: host || '::', port: Number(value.slice(i + 1)) };
+}

@@ -1,0 +1,76 @@
+// Domain event types (pure). The registry emits them on an in-process bus (registry/event-bus.ts);
+// features (webhooks, audit, pull counters, scan-on-push, replication) subscribe.
+
+export interface EventActor {
+  /** Account name, or undefined for anonymous callers. */
+  readonly name?: string;
+  readonly address?: string;
+}
+
+interface EventBase {
+  readonly repository: string;
+  readonly at: Date;
+  readonly actor: EventActor;
+  readonly requestId?: string;
+}
+
+export interface ManifestPushedEvent extends EventBase {
+  readonly type: 'push';
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly size: number;
+  readonly tag?: string;
+}
+
+export interface ManifestPulledEvent extends EventBase {
+  readonly type: 'pull';
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly tag?: string;
+}
+
+export interface DeletedEvent extends EventBase {
+  readonly type: 'delete';
+  readonly target: 'manifest' | 'blob';
+  readonly digest: string;
+  /** Tags that pointed at a deleted manifest. */
+  readonly tags: readonly string[];
+}
+
+export interface BlobMountedEvent extends EventBase {
+  readonly type: 'mount';
+  readonly digest: string;
+  readonly from: string;
+}
+
+export interface BlobPushedEvent extends EventBase {
+  readonly type: 'blob.push';
+  readonly digest: string;
+  readonly size: number;
+}
+
+export interface TagEvent extends EventBase {
+  readonly type: 'tag';
+  readonly tag: string;
+  readonly digest: string;
+  /** The digest the tag pointed at before, if it moved. */
+  readonly previous?: string;
+}
+
+export interface UntagEvent extends EventBase {
+  readonly type: 'untag';
+  readonly tag: string;
+  readonly digest: string;
+}
+
+export type RegistryEvent =
+  | ManifestPushedEvent
+  | ManifestPulledEvent
+  | DeletedEvent
+  | BlobMountedEvent
+  | BlobPushedEvent
+  | TagEvent
+  | UntagEvent;
+
+export type RegistryEventType = RegistryEvent['type'];
+export type EventOf<T extends RegistryEventType> = Extract<RegistryEvent, { type: T }>;

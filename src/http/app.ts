@@ -1,0 +1,81 @@
+// The fastify application: request ids, JSON logs, the error mapper, metrics, health, and the
+// /v2 protocol. Bodies are never parsed by fastify: the raw request stream is the upload body.
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { AuthProvider } from '../auth/provider.ts';
+import { RegistryError } from '../core/errors.ts';
+import type { Registry } from '../registry/registry.ts';
+import { sendError } from './errors.ts';
+import { HttpMetrics } from './metrics.ts';
+import { registerOciRoutes } from './oci/router.ts';
+
+export interface AppOptions {
+  readonly registry: Registry;
+  readonly auth: AuthProvider;
+  readonly publicUrl: string;
+  readonly logLevel: string;
+  /** Extra checks for /healthz (e.g. the database answers). */
+  readonly healthCheck: () => Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: {
+      level: options.logLevel,
+      // Secrets never reach the logs.
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Fastify's two lines per request are replaced by one access-log line (below).
+    logController: new LogController({ disableRequestLogging: true }),
+    exposeHeadRoutes: false,
+    // Uploads stream for as long as the client sends; only idle connections time out.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    keepAliveTimeout: 75_000,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 4096 },
+  });
+
+  // Leave every body unread for the handlers: blobs stream to storage, manifests are read with a limit.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  // One access-log line per request (method, path, status, time), never headers or bodies.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), ip: request.ip }, 'request');
+  });
+
+  const metrics = new HttpMetrics();
+  metrics.install(app);
+
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new RegistryError('NOT_FOUND')));
+
+  app.get('/healthz', async (request, reply) => {
+    request.routeKind = 'healthz';
+    try {
+      await options.healthCheck();
+      return reply.code(200).send({ status: 'ok' });
+    } catch (error) {
+      request.log.error({ err: error }, 'health check failed');
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+  app.get('/metrics', async (request, reply) => {
+    request.routeKind = 'metrics';
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  registerOciRoutes(app, { registry: options.registry, auth: options.auth, publicUrl: options.publicUrl });
+  return app;
+}

@@ -1,0 +1,47 @@
+// Content discovery over /v2: tag lists, the catalog (both paged with n/last and a Link
+// header) and the referrers API.
+import { RegistryError } from '../../core/errors.ts';
+import { MediaType } from '../../core/mediatypes.ts';
+import type { Page } from '../../registry/discovery.ts';
+import type { OciCall } from './context.ts';
+import type { OciRoute } from './paths.ts';
+
+/** `n` as the spec gives it: a non-negative integer, or absent. */
+function pageSize(query: URLSearchParams): number | undefined {
+  const n = query.get('n');
+  if (n === null || n === '') return undefined;
+  if (!/^\d{1,9}$/.test(n)) throw new RegistryError('PAGINATION_NUMBER_INVALID', { n: n.slice(0, 50) });
+  return Number(n);
+}
+
+function linkHeader(path: string, n: number, page: Page<string>): Record<string, string> {
+  if (page.next === undefined) return {};
+  return { Link: `<${path}?n=${n}&last=${encodeURIComponent(page.next)}>; rel="next"` };
+}
+
+export async function listTags(call: OciCall<Extract<OciRoute, { kind: 'tags' }>>): Promise<void> {
+  const { query, deps, reply, route } = call;
+  const n = pageSize(query);
+  const discovery = deps.registry.discovery;
+  const page = await discovery.tags(call.repository, n, query.get('last') ?? undefined);
+  reply.code(200).headers(linkHeader(`/v2/${route.name}/tags/list`, discovery.pageSize(n), page)).type('application/json');
+  return void reply.send(JSON.stringify({ name: route.name, tags: page.items }));
+}
+
+export async function catalog(call: OciCall): Promise<void> {
+  const { query, deps, reply } = call;
+  const n = pageSize(query);
+  const discovery = deps.registry.discovery;
+  const page = await discovery.catalog(n, query.get('last') ?? undefined);
+  reply.code(200).headers(linkHeader('/v2/_catalog', discovery.pageSize(n), page)).type('application/json');
+  return void reply.send(JSON.stringify({ repositories: page.items }));
+}
+
+export async function referrers(call: OciCall<Extract<OciRoute, { kind: 'referrers' }>>): Promise<void> {
+  const { query, deps, reply, route } = call;
+  const artifactType = query.get('artifactType') ?? undefined;
+  const index = await deps.registry.discovery.referrers(call.repository, route.digest, artifactType);
+  if (artifactType !== undefined) reply.header('OCI-Filters-Applied', 'artifactType');
+  reply.code(200).type(MediaType.OciIndex);
+  return void reply.send(JSON.stringify(index));
+}

@@ -1,0 +1,46 @@
+// /v2/<name>/manifests/<reference> — PUT, GET, HEAD and DELETE, by tag or digest.
+import { readLimited } from '../body.ts';
+import type { OciCall } from './context.ts';
+import { location, manifestPathOf } from './locations.ts';
+import type { OciRoute } from './paths.ts';
+
+type ManifestCall = OciCall<Extract<OciRoute, { kind: 'manifest' }>>;
+
+export async function putManifest(call: ManifestCall): Promise<void> {
+  const { request, reply, deps, repository, route } = call;
+  const body = await readLimited(request.raw, deps.registry.deps.limits.manifestMaxBytes, 'MANIFEST_TOO_LARGE');
+  const result = await deps.registry.manifests.put(call.ctx, repository, route.reference, body, request.headers['content-type']);
+  const headers: Record<string, string> = {
+    Location: location(deps.publicUrl, manifestPathOf(repository, result.digest)),
+    'Docker-Content-Digest': result.digest,
+  };
+  if (result.subject) headers['OCI-Subject'] = result.subject;
+  reply.code(201).headers(headers);
+  return void reply.send();
+}
+
+export async function getManifest(call: ManifestCall, head: boolean): Promise<void> {
+  const { request, reply, deps, repository, route } = call;
+  const manifests = deps.registry.manifests;
+  const info = await manifests.resolve(repository, route.reference);
+  reply.code(200).headers({
+    'Content-Type': info.mediaType,
+    'Content-Length': String(info.size),
+    'Docker-Content-Digest': info.digest,
+    ETag: `"${info.digest}"`,
+  });
+  if (head) return void reply.send();
+  if (request.headers['if-none-match'] === `"${info.digest}"`) {
+    reply.code(304);
+    return void reply.send();
+  }
+  const body = await manifests.bytes(info.digest);
+  manifests.pulled(call.ctx, repository, info);
+  return void reply.send(body);
+}
+
+export async function deleteManifest(call: ManifestCall): Promise<void> {
+  await call.deps.registry.manifests.delete(call.ctx, call.repository, call.route.reference);
+  call.reply.code(202);
+  return void call.reply.send();
+}

@@ -1,0 +1,94 @@
+// The /v2 wire protocol: one catch-all route that parses the path, authenticates, checks access
+// and dispatches to the handler for (route kind, method).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Action } from '../../auth/provider.ts';
+import { RegistryError } from '../../core/errors.ts';
+import { canonicalRepositoryName } from '../../core/reference.ts';
+import { sendError } from '../errors.ts';
+import { authenticate, requireAccess } from './access.ts';
+import { deleteBlob, getBlob, headBlob } from './blobs.ts';
+import type { OciCall, OciDeps } from './context.ts';
+import { catalog, listTags, referrers } from './listing.ts';
+import { deleteManifest, getManifest, putManifest } from './manifests.ts';
+import { parseOciPath, splitUrl, type OciRoute } from './paths.ts';
+import { cancelUpload, getUpload, patchUpload, putUpload, startUpload } from './uploads.ts';
+
+type Handler = (call: OciCall) => Promise<void>;
+interface Endpoint {
+  readonly action: Action | 'login';
+  readonly handle: Handler;
+}
+
+const base: Handler = async ({ reply }) => void reply.code(200).type('application/json').send('{}');
+
+// What each (route kind, method) does and which right it needs. HEAD is listed wherever GET is.
+const ENDPOINTS: Record<OciRoute['kind'], Partial<Record<string, Endpoint>>> = {
+  base: { GET: { action: 'login', handle: base }, HEAD: { action: 'login', handle: base } },
+  catalog: { GET: { action: 'catalog', handle: catalog }, HEAD: { action: 'catalog', handle: catalog } },
+  upload_start: { POST: { action: 'push', handle: startUpload as Handler } },
+  upload: {
+    GET: { action: 'push', handle: getUpload as Handler },
+    HEAD: { action: 'push', handle: getUpload as Handler },
+    PATCH: { action: 'push', handle: patchUpload as Handler },
+    PUT: { action: 'push', handle: putUpload as Handler },
+    DELETE: { action: 'push', handle: cancelUpload as Handler },
+  },
+  blob: {
+    GET: { action: 'pull', handle: getBlob as Handler },
+    HEAD: { action: 'pull', handle: headBlob as Handler },
+    DELETE: { action: 'delete', handle: deleteBlob as Handler },
+  },
+  manifest: {
+    GET: { action: 'pull', handle: ((c) => getManifest(c as never, false)) as Handler },
+    HEAD: { action: 'pull', handle: ((c) => getManifest(c as never, true)) as Handler },
+    PUT: { action: 'push', handle: putManifest as Handler },
+    DELETE: { action: 'delete', handle: deleteManifest as Handler },
+  },
+  tags: { GET: { action: 'pull', handle: listTags as Handler }, HEAD: { action: 'pull', handle: listTags as Handler } },
+  referrers: { GET: { action: 'pull', handle: referrers as Handler }, HEAD: { action: 'pull', handle: referrers as Handler } },
+};
+
+export function registerOciRoutes(app: FastifyInstance, deps: OciDeps): void {
+  const handler = (request: FastifyRequest, reply: FastifyReply) => dispatch(request, reply, deps);
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/v2', handler });
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/v2/*', handler });
+}
+
+// Returns the reply: an async fastify handler that resolves to undefined after reply.send(stream)
+// makes fastify send an empty body.
+async function dispatch(request: FastifyRequest, reply: FastifyReply, deps: OciDeps): Promise<FastifyReply> {
+  try {
+    reply.header('Docker-Distribution-API-Version', 'registry/2.0');
+    const { path, query } = splitUrl(request.raw.url ?? '');
+    const route = parseOciPath(path);
+    if (!route) throw new RegistryError('NOT_FOUND', undefined, { message: 'no such endpoint in the distribution API' });
+    request.routeKind = `${route.kind}_${request.method.toLowerCase()}`;
+    const endpoint = ENDPOINTS[route.kind][request.method];
+    if (!endpoint) throw new RegistryError('UNSUPPORTED', { method: request.method }, { message: `${request.method} is not supported on this endpoint` });
+
+    // The name is validated before anything else touches it (NAME_INVALID, 400).
+    const repository = 'name' in route ? canonicalRepositoryName(route.name) : '';
+    const identity = await authenticate(deps.auth, request.headers.authorization);
+    if (endpoint.action === 'login') {
+      if (deps.auth.loginRequired && !identity) {
+        throw new RegistryError('UNAUTHORIZED', undefined, { headers: { 'WWW-Authenticate': deps.auth.challenge() } });
+      }
+    } else {
+      await requireAccess(deps.auth, identity, repository || undefined, endpoint.action);
+    }
+    const call: OciCall = {
+      request,
+      reply,
+      route,
+      repository,
+      query,
+      identity,
+      ctx: { actor: { name: identity?.name, address: request.ip }, requestId: request.id },
+      deps,
+    };
+    await endpoint.handle(call);
+    return reply;
+  } catch (error) {
+    return sendError(request, reply, error);
+  }
+}

@@ -1,0 +1,47 @@
+// Blob rows and per-repository blob links.
+import type { Executor } from './executor.ts';
+
+export interface LinkedBlob {
+  readonly digest: string;
+  readonly size: number;
+}
+
+/** The blob, if this repository links it (a link is access). */
+export async function findLinkedBlob(db: Executor, repositoryId: number, digest: string): Promise<LinkedBlob | undefined> {
+  return db.selectFrom('repository_blobs as rb')
+    .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+    .select(['b.digest', 'b.size'])
+    .where('rb.repository_id', '=', repositoryId)
+    .where('rb.digest', '=', digest)
+    .executeTakeFirst();
+}
+
+export async function findBlob(db: Executor, digest: string): Promise<LinkedBlob | undefined> {
+  return db.selectFrom('blobs').select(['digest', 'size']).where('digest', '=', digest).executeTakeFirst();
+}
+
+/** Records a committed blob (idempotent: the same content pushed twice is one row). */
+export async function insertBlob(db: Executor, digest: string, size: number, now: number): Promise<void> {
+  await db.insertInto('blobs').values({ digest, size, created_at: now }).onConflict((oc) => oc.column('digest').doNothing()).execute();
+}
+
+export async function linkBlob(db: Executor, repositoryId: number, digest: string, now: number): Promise<void> {
+  await db.insertInto('repository_blobs')
+    .values({ repository_id: repositoryId, digest, created_at: now })
+    .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
+    .execute();
+}
+
+/** Removes a repository's link; returns whether there was one. The bytes stay until GC. */
+export async function unlinkBlob(db: Executor, repositoryId: number, digest: string): Promise<boolean> {
+  const r = await db.deleteFrom('repository_blobs').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Which of these digests this repository links. */
+export async function linkedDigests(db: Executor, repositoryId: number, digests: readonly string[]): Promise<Set<string>> {
+  if (digests.length === 0) return new Set();
+  const rows = await db.selectFrom('repository_blobs').select('digest')
+    .where('repository_id', '=', repositoryId).where('digest', 'in', [...new Set(digests)]).execute();
+  return new Set(rows.map((r) => r.digest));
+}

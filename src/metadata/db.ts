@@ -1,0 +1,44 @@
+// Opens the metadata database: SQLite (embedded, default) or PostgreSQL, and migrates it.
+import Sqlite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { BerthMigrations } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface OpenOptions {
+  dialect: Dialect;
+  /** SQLite: a file path (or ':memory:'). PostgreSQL: a connection string. */
+  location: string;
+}
+
+export interface MetadataDb {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export async function openMetadata(options: OpenOptions): Promise<MetadataDb> {
+  let db: Kysely<Database>;
+  if (options.dialect === 'sqlite') {
+    const sqlite = new Sqlite(options.location);
+    // WAL lets readers run while a push commits; NORMAL is durable across process crashes in WAL mode.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  } else {
+    // int8 (bigint) columns hold sizes and times; they fit in a double, so parse them as numbers.
+    pg.types.setTypeParser(20, (v: string) => Number(v));
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.location, max: 10 }) }) });
+  }
+  const migrator = new Migrator({ db, provider: new BerthMigrations({ dialect: options.dialect }) });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw new Error(`metadata migration failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { db, dialect: options.dialect, close: () => db.destroy() };
+}

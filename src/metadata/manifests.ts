@@ -1,0 +1,105 @@
+// Manifest rows, their references, and per-repository manifest links (and referrers).
+import type { Executor } from './executor.ts';
+
+export interface ManifestRow {
+  readonly digest: string;
+  readonly media_type: string;
+  readonly size: number;
+}
+
+export interface ManifestRecord {
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly artifactType?: string;
+  readonly subjectDigest?: string;
+  readonly configDigest?: string;
+  readonly size: number;
+  readonly annotations?: Record<string, string>;
+  readonly refs: readonly {
+    kind: 'config' | 'layer' | 'manifest';
+    digest: string;
+    mediaType: string;
+    size: number;
+    platform?: unknown;
+  }[];
+}
+
+export interface ReferrerRow {
+  readonly digest: string;
+  readonly media_type: string;
+  readonly size: number;
+  readonly artifact_type: string | null;
+  readonly annotations: string | null;
+}
+
+/** The manifest, if this repository links it. */
+export async function findLinkedManifest(db: Executor, repositoryId: number, digest: string): Promise<ManifestRow | undefined> {
+  return db.selectFrom('repository_manifests as rm')
+    .innerJoin('manifests as m', 'm.digest', 'rm.digest')
+    .select(['m.digest', 'm.media_type', 'm.size'])
+    .where('rm.repository_id', '=', repositoryId)
+    .where('rm.digest', '=', digest)
+    .executeTakeFirst();
+}
+
+/** Inserts the manifest row and its references once (manifests are immutable by digest). */
+export async function insertManifest(db: Executor, m: ManifestRecord, now: number): Promise<void> {
+  const inserted = await db.insertInto('manifests')
+    .values({
+      digest: m.digest,
+      media_type: m.mediaType,
+      artifact_type: m.artifactType ?? null,
+      subject_digest: m.subjectDigest ?? null,
+      config_digest: m.configDigest ?? null,
+      size: m.size,
+      annotations: m.annotations ? JSON.stringify(m.annotations) : null,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.column('digest').doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0 || m.refs.length === 0) return;
+  await db.insertInto('manifest_refs')
+    .values(m.refs.map((r, position) => ({
+      manifest_digest: m.digest,
+      position,
+      kind: r.kind,
+      child_digest: r.digest,
+      media_type: r.mediaType,
+      size: r.size,
+      platform: r.platform === undefined ? null : JSON.stringify(r.platform),
+    })))
+    .execute();
+}
+
+export async function linkManifest(db: Executor, repositoryId: number, digest: string, subjectDigest: string | undefined, now: number): Promise<void> {
+  await db.insertInto('repository_manifests')
+    .values({ repository_id: repositoryId, digest, subject_digest: subjectDigest ?? null, pushed_at: now })
+    .onConflict((oc) => oc.columns(['repository_id', 'digest']).doUpdateSet({ pushed_at: now }))
+    .execute();
+}
+
+export async function unlinkManifest(db: Executor, repositoryId: number, digest: string): Promise<boolean> {
+  const r = await db.deleteFrom('repository_manifests').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Which of these digests this repository links as manifests. */
+export async function linkedManifestDigests(db: Executor, repositoryId: number, digests: readonly string[]): Promise<Set<string>> {
+  if (digests.length === 0) return new Set();
+  const rows = await db.selectFrom('repository_manifests').select('digest')
+    .where('repository_id', '=', repositoryId).where('digest', 'in', [...new Set(digests)]).execute();
+  return new Set(rows.map((r) => r.digest));
+}
+
+/** Manifests in this repository whose subject is `subjectDigest`, oldest first. */
+export async function listReferrers(db: Executor, repositoryId: number, subjectDigest: string, artifactType?: string): Promise<ReferrerRow[]> {
+  let q = db.selectFrom('repository_manifests as rm')
+    .innerJoin('manifests as m', 'm.digest', 'rm.digest')
+    .select(['m.digest', 'm.media_type', 'm.size', 'm.artifact_type', 'm.annotations'])
+    .where('rm.repository_id', '=', repositoryId)
+    .where('rm.subject_digest', '=', subjectDigest)
+    .orderBy('rm.pushed_at')
+    .orderBy('m.digest');
+  if (artifactType !== undefined) q = q.where('m.artifact_type', '=', artifactType);
+  return q.execute();
+}

@@ -1,0 +1,23 @@
+// Versioned migrations, in order. Each has a numbered file; never edit one that has shipped.
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import * as m001 from './001-registry.ts';
+
+export interface MigrationContext {
+  readonly dialect: 'sqlite' | 'postgres';
+}
+
+type Step = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
+
+const steps: Record<string, Step> = {
+  '001-registry': m001,
+};
+
+export class BerthMigrations implements MigrationProvider {
+  constructor(private readonly ctx: MigrationContext) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, step] of Object.entries(steps)) out[name] = { up: (db) => step.up(db, this.ctx) };
+    return out;
+  }
+}

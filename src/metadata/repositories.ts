@@ -1,0 +1,36 @@
+// Repository rows: find, create on first write, and the catalog page.
+import type { Executor } from './executor.ts';
+
+export interface RepositoryRow {
+  readonly id: number;
+  readonly name: string;
+  readonly project: string;
+}
+
+export async function findRepository(db: Executor, name: string): Promise<RepositoryRow | undefined> {
+  return db.selectFrom('repositories').select(['id', 'name', 'project']).where('name', '=', name).executeTakeFirst();
+}
+
+/** Returns the repository, creating it on first use (a push, upload or mount). */
+export async function ensureRepository(db: Executor, name: string, project: string, now: number): Promise<RepositoryRow> {
+  const existing = await findRepository(db, name);
+  if (existing) return existing;
+  await db.insertInto('repositories')
+    .values({ name, project, created_at: now, updated_at: now })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await findRepository(db, name);
+  if (!row) throw new Error(`repository ${name} vanished after insert`);
+  return row;
+}
+
+export async function touchRepository(db: Executor, id: number, now: number): Promise<void> {
+  await db.updateTable('repositories').set({ updated_at: now }).where('id', '=', id).execute();
+}
+
+/** One catalog page: names after `last`, sorted bytewise, at most `limit`. */
+export async function listRepositoryNames(db: Executor, limit: number, last?: string): Promise<string[]> {
+  let q = db.selectFrom('repositories').select('name').orderBy('name').limit(limit);
+  if (last !== undefined) q = q.where('name', '>', last);
+  return (await q.execute()).map((r) => r.name);
+}

@@ -1,0 +1,84 @@
+// Table types for Kysely. Times are epoch milliseconds and sizes are bytes, both as integers
+// (bigint columns; the postgres dialect parses int8 to number), so the SQL stays dialect-neutral.
+import type { Generated } from 'kysely';
+
+export interface RepositoriesTable {
+  id: Generated<number>;
+  /** Canonical name: project/path (a single-component name is stored as library/<name>). */
+  name: string;
+  project: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BlobsTable {
+  digest: string;
+  size: number;
+  created_at: number;
+}
+
+/** A repository link is access (DESIGN.md): a blob is pullable through a repository only if linked. */
+export interface RepositoryBlobsTable {
+  repository_id: number;
+  digest: string;
+  created_at: number;
+}
+
+export interface ManifestsTable {
+  digest: string;
+  media_type: string;
+  artifact_type: string | null;
+  subject_digest: string | null;
+  config_digest: string | null;
+  size: number;
+  /** JSON text of the manifest's top-level annotations, for referrers. */
+  annotations: string | null;
+  created_at: number;
+}
+
+/** What a manifest references: its config, its layers, or (for an index) its child manifests. */
+export interface ManifestRefsTable {
+  manifest_digest: string;
+  position: number;
+  kind: 'config' | 'layer' | 'manifest';
+  child_digest: string;
+  media_type: string;
+  size: number;
+  /** JSON text of an index child's platform (os, architecture, variant). */
+  platform: string | null;
+}
+
+export interface RepositoryManifestsTable {
+  repository_id: number;
+  digest: string;
+  /** The subject this manifest refers to, copied for the referrers query. */
+  subject_digest: string | null;
+  pushed_at: number;
+}
+
+export interface TagsTable {
+  repository_id: number;
+  name: string;
+  digest: string;
+  updated_at: number;
+}
+
+export interface UploadsTable {
+  id: string;
+  repository_id: number;
+  /** Bytes received so far. */
+  size: number;
+  started_at: number;
+  updated_at: number;
+}
+
+export interface Database {
+  repositories: RepositoriesTable;
+  blobs: BlobsTable;
+  repository_blobs: RepositoryBlobsTable;
+  manifests: ManifestsTable;
+  manifest_refs: ManifestRefsTable;
+  repository_manifests: RepositoryManifestsTable;
+  tags: TagsTable;
+  uploads: UploadsTable;
+}

@@ -1,0 +1,34 @@
+// Upload session rows. The state lives here (not in process memory) so an upload survives a
+// restart and can continue on another instance (DESIGN.md, Scale-out).
+import type { Executor } from './executor.ts';
+
+export interface UploadRow {
+  readonly id: string;
+  readonly repository_id: number;
+  readonly size: number;
+  readonly started_at: number;
+  readonly updated_at: number;
+}
+
+export async function insertUpload(db: Executor, id: string, repositoryId: number, now: number): Promise<void> {
+  await db.insertInto('uploads').values({ id, repository_id: repositoryId, size: 0, started_at: now, updated_at: now }).execute();
+}
+
+export async function findUpload(db: Executor, id: string): Promise<UploadRow | undefined> {
+  return db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Moves the offset from `expected` to `size`; false when another writer moved it first. */
+export async function advanceUpload(db: Executor, id: string, expected: number, size: number, now: number): Promise<boolean> {
+  const r = await db.updateTable('uploads').set({ size, updated_at: now }).where('id', '=', id).where('size', '=', expected).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function deleteUpload(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('uploads').where('id', '=', id).execute();
+}
+
+/** Uploads untouched since `before`, for the purge of abandoned sessions. */
+export async function staleUploads(db: Executor, before: number, limit: number): Promise<string[]> {
+  return (await db.selectFrom('uploads').select('id').where('updated_at', '<', before).limit(limit).execute()).map((r) => r.id);
+}

@@ -1,0 +1,67 @@
+// Reading, deleting and mounting blobs. Every read is checked against the repository's links:
+// a blob is pullable through a repository only if that repository links it.
+import type { Readable } from 'node:stream';
+import { parseDigest } from '../core/digest.ts';
+import { RegistryError } from '../core/errors.ts';
+import { findLinkedBlob, linkBlob, unlinkBlob } from '../metadata/blobs.ts';
+import type { ByteRange } from '../storage/driver.ts';
+import { blobPath } from '../storage/paths.ts';
+import type { RequestContext } from './context.ts';
+import type { RegistryDeps } from './deps.ts';
+import type { Repositories } from './repositories.ts';
+
+export interface BlobInfo {
+  readonly digest: string;
+  readonly size: number;
+}
+
+export class BlobService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** The blob's size, or BLOB_UNKNOWN when this repository does not link it. */
+  async stat(repository: string, digest: string): Promise<BlobInfo> {
+    const parsed = parseDigest(digest);
+    const repo = await this.repos.find(repository);
+    const blob = repo && (await findLinkedBlob(this.deps.db, repo.id, parsed.digest));
+    if (!blob) throw new RegistryError('BLOB_UNKNOWN', { digest: parsed.digest });
+    return blob;
+  }
+
+  /** Streams the blob (or an inclusive range of it) after the link check. */
+  async open(repository: string, digest: string, range?: ByteRange): Promise<{ info: BlobInfo; stream: Readable }> {
+    const info = await this.stat(repository, digest);
+    const stream = await this.deps.storage.read(blobPath(parseDigest(info.digest)), range);
+    return { info, stream };
+  }
+
+  /** Removes the repository's link to the blob; the bytes stay until garbage collection. */
+  async delete(ctx: RequestContext, repository: string, digest: string): Promise<void> {
+    const parsed = parseDigest(digest);
+    const repo = await this.repos.find(repository);
+    if (!repo || !(await unlinkBlob(this.deps.db, repo.id, parsed.digest))) {
+      throw new RegistryError('BLOB_UNKNOWN', { digest: parsed.digest });
+    }
+    this.deps.bus.emit({ type: 'delete', target: 'blob', repository, digest: parsed.digest, tags: [], at: new Date(), actor: ctx.actor, requestId: ctx.requestId });
+  }
+
+  /**
+   * Cross-repository mount: links a blob that `from` links into `repository`. Returns undefined
+   * when `from` does not have it; the caller then falls back to a normal upload. Whether the
+   * caller may read `from` is checked by the HTTP layer's authorizer before this is called.
+   */
+  async mount(ctx: RequestContext, repository: string, digest: string, from: string): Promise<BlobInfo | undefined> {
+    const parsed = parseDigest(digest);
+    const source = await this.repos.find(from);
+    const blob = source && (await findLinkedBlob(this.deps.db, source.id, parsed.digest));
+    if (!blob) return undefined;
+    const now = this.now();
+    const target = await this.repos.ensure(repository, now);
+    await linkBlob(this.deps.db, target.id, blob.digest, now);
+    this.deps.bus.emit({ type: 'mount', repository, digest: blob.digest, from, at: new Date(now), actor: ctx.actor, requestId: ctx.requestId });
+    return blob;
+  }
+}

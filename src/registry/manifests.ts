@@ -1,0 +1,170 @@
+// Manifests: validate, store (bytes as a content-addressed blob, facts as rows), resolve by tag
+// or digest, and delete. Manifest bytes are immutable by digest, so reads go through an LRU.
+import { digestOf, parseDigest } from '../core/digest.ts';
+import { RegistryError } from '../core/errors.ts';
+import { ByteLru } from '../core/lru.ts';
+import { parseManifest, type Descriptor, type ManifestFacts } from '../core/manifest.ts';
+import { isValidTag } from '../core/reference.ts';
+import { linkedDigests } from '../metadata/blobs.ts';
+import { findLinkedManifest, insertManifest, linkManifest, linkedManifestDigests, unlinkManifest, type ManifestRecord } from '../metadata/manifests.ts';
+import { deleteTag, deleteTagsOf, resolveTag, setTag } from '../metadata/tags.ts';
+import { blobPath } from '../storage/paths.ts';
+import type { RequestContext } from './context.ts';
+import type { RegistryDeps } from './deps.ts';
+import type { Repositories } from './repositories.ts';
+
+export interface ManifestInfo {
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly size: number;
+  /** The tag it was resolved through, if any. */
+  readonly tag?: string;
+}
+
+export interface PutResult {
+  readonly digest: string;
+  readonly subject?: string;
+}
+
+/** Layers that live elsewhere (Windows base layers) need not be in the registry. */
+function isForeign(d: Descriptor): boolean {
+  return d.mediaType.includes('foreign') || (d as { urls?: unknown }).urls !== undefined;
+}
+
+export class ManifestService {
+  private readonly cache = new ByteLru<Buffer>(64 * 1024 * 1024);
+  private readonly now: () => number;
+
+  constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Stores a manifest under a tag or its digest. */
+  async put(ctx: RequestContext, repository: string, reference: string, body: Buffer, contentType: string | undefined): Promise<PutResult> {
+    if (body.byteLength > this.deps.limits.manifestMaxBytes) {
+      throw new RegistryError('MANIFEST_TOO_LARGE', { limit: this.deps.limits.manifestMaxBytes });
+    }
+    const byDigest = reference.includes(':');
+    const tag = byDigest ? undefined : reference;
+    if (tag !== undefined && !isValidTag(tag)) throw new RegistryError('MANIFEST_INVALID', { tag: tag.slice(0, 200) }, { message: 'invalid tag' });
+    const wanted = byDigest ? parseDigest(reference) : undefined;
+    const digest = digestOf(body, wanted?.algorithm ?? 'sha256');
+    if (wanted && wanted.digest !== digest) throw new RegistryError('DIGEST_INVALID', { expected: wanted.digest, actual: digest });
+
+    const facts = parseManifest(body, contentType);
+    const now = this.now();
+    const repo = await this.repos.find(repository);
+    await this.checkReferences(repo?.id, facts);
+
+    // Bytes first, durable, under their digest; then the rows in one transaction.
+    const path = blobPath(parseDigest(digest));
+    if (!(await this.deps.storage.stat(path))) await this.deps.storage.put(path, body);
+    let previous: string | undefined;
+    await this.deps.db.transaction().execute(async (trx) => {
+      const r = await this.repos.ensure(repository, now, trx);
+      await insertManifest(trx, toRecord(digest, body.byteLength, facts), now);
+      await linkManifest(trx, r.id, digest, facts.subject?.digest, now);
+      if (tag !== undefined) previous = await setTag(trx, r.id, tag, digest, now);
+    });
+    this.cache.set(digest, body);
+
+    const at = new Date(now);
+    this.deps.bus.emit({ type: 'push', repository, digest, mediaType: facts.mediaType, size: body.byteLength, tag, at, actor: ctx.actor, requestId: ctx.requestId });
+    if (tag !== undefined && previous !== digest) {
+      this.deps.bus.emit({ type: 'tag', repository, tag, digest, previous, at, actor: ctx.actor, requestId: ctx.requestId });
+    }
+    return { digest, subject: facts.subject?.digest };
+  }
+
+  /** Resolves a tag or digest in a repository to the manifest's facts (no bytes read). */
+  async resolve(repository: string, reference: string): Promise<ManifestInfo> {
+    const unknown = () => new RegistryError('MANIFEST_UNKNOWN', { reference: reference.slice(0, 200) });
+    const repo = await this.repos.find(repository);
+    if (!repo) throw unknown();
+    let digest: string | undefined;
+    let tag: string | undefined;
+    if (reference.includes(':')) {
+      digest = parseDigest(reference).digest;
+    } else {
+      if (!isValidTag(reference)) throw unknown();
+      tag = reference;
+      digest = await resolveTag(this.deps.db, repo.id, reference);
+      if (!digest) throw unknown();
+    }
+    const row = await findLinkedManifest(this.deps.db, repo.id, digest);
+    if (!row) throw unknown();
+    return { digest: row.digest, mediaType: row.media_type, size: row.size, tag };
+  }
+
+  /** The manifest's bytes by digest (from the LRU when hot). */
+  async bytes(digest: string): Promise<Buffer> {
+    const cached = this.cache.get(digest);
+    if (cached) return cached;
+    const stream = await this.deps.storage.read(blobPath(parseDigest(digest)));
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    this.cache.set(digest, body);
+    return body;
+  }
+
+  /** Reports a pull (a manifest GET, as Docker Hub counts them; HEAD is not a pull). */
+  pulled(ctx: RequestContext, repository: string, info: ManifestInfo): void {
+    this.deps.bus.emit({ type: 'pull', repository, digest: info.digest, mediaType: info.mediaType, tag: info.tag, at: new Date(), actor: ctx.actor, requestId: ctx.requestId });
+  }
+
+  /** Deletes a manifest by digest (and every tag on it) or a tag by name (the manifest stays). */
+  async delete(ctx: RequestContext, repository: string, reference: string): Promise<void> {
+    const unknown = () => new RegistryError('MANIFEST_UNKNOWN', { reference: reference.slice(0, 200) });
+    const repo = await this.repos.find(repository);
+    if (!repo) throw unknown();
+    const at = new Date(this.now());
+    if (!reference.includes(':')) {
+      if (!isValidTag(reference)) throw unknown();
+      const digest = await deleteTag(this.deps.db, repo.id, reference);
+      if (!digest) throw unknown();
+      this.deps.bus.emit({ type: 'untag', repository, tag: reference, digest, at, actor: ctx.actor, requestId: ctx.requestId });
+      return;
+    }
+    const digest = parseDigest(reference).digest;
+    let tags: string[] = [];
+    const removed = await this.deps.db.transaction().execute(async (trx) => {
+      tags = await deleteTagsOf(trx, repo.id, digest);
+      return unlinkManifest(trx, repo.id, digest);
+    });
+    if (!removed) throw unknown();
+    for (const tag of tags) this.deps.bus.emit({ type: 'untag', repository, tag, digest, at, actor: ctx.actor, requestId: ctx.requestId });
+    this.deps.bus.emit({ type: 'delete', target: 'manifest', repository, digest, tags, at, actor: ctx.actor, requestId: ctx.requestId });
+  }
+
+  /** Config and layers must be blobs of this repository; an index's children its manifests. */
+  private async checkReferences(repositoryId: number | undefined, facts: ManifestFacts): Promise<void> {
+    const blobs = [...(facts.config ? [facts.config] : []), ...facts.layers].filter((d) => !isForeign(d)).map((d) => d.digest);
+    const children = facts.manifests.map((d) => d.digest);
+    const haveBlobs = repositoryId === undefined ? new Set<string>() : await linkedDigests(this.deps.db, repositoryId, blobs);
+    const haveManifests = repositoryId === undefined ? new Set<string>() : await linkedManifestDigests(this.deps.db, repositoryId, children);
+    const missing = [...blobs.filter((d) => !haveBlobs.has(d)), ...children.filter((d) => !haveManifests.has(d))];
+    if (missing.length) {
+      throw new RegistryError('MANIFEST_BLOB_UNKNOWN', { missing: [...new Set(missing)].slice(0, 20) }, {
+        message: `manifest references ${missing.length === 1 ? 'a blob or manifest' : `${missing.length} blobs or manifests`} unknown to this repository: ${missing[0]}`,
+      });
+    }
+  }
+}
+
+function toRecord(digest: string, size: number, facts: ManifestFacts): ManifestRecord {
+  const refs: ManifestRecord['refs'][number][] = [];
+  if (facts.config) refs.push({ kind: 'config', digest: facts.config.digest, mediaType: facts.config.mediaType, size: facts.config.size });
+  for (const l of facts.layers) refs.push({ kind: 'layer', digest: l.digest, mediaType: l.mediaType, size: l.size });
+  for (const m of facts.manifests) refs.push({ kind: 'manifest', digest: m.digest, mediaType: m.mediaType, size: m.size, platform: m.platform });
+  return {
+    digest,
+    mediaType: facts.mediaType,
+    artifactType: facts.artifactType,
+    subjectDigest: facts.subject?.digest,
+    configDigest: facts.config?.digest,
+    size,
+    annotations: facts.annotations,
+    refs,
+  };
+}

@@ -1,0 +1,27 @@
+// The registry model, composed: one object the HTTP layer and features talk to.
+import { BlobService } from './blobs.ts';
+import type { RegistryDeps } from './deps.ts';
+import { DiscoveryService } from './discovery.ts';
+import { ManifestService } from './manifests.ts';
+import { Repositories } from './repositories.ts';
+import { UploadService } from './uploads.ts';
+
+export class Registry {
+  readonly repositories: Repositories;
+  readonly blobs: BlobService;
+  readonly uploads: UploadService;
+  readonly manifests: ManifestService;
+  readonly discovery: DiscoveryService;
+
+  constructor(readonly deps: RegistryDeps) {
+    this.repositories = new Repositories(deps.db);
+    this.blobs = new BlobService(deps, this.repositories);
+    this.uploads = new UploadService(deps, this.repositories);
+    this.manifests = new ManifestService(deps, this.repositories);
+    this.discovery = new DiscoveryService(deps, this.repositories);
+  }
+
+  get bus() {
+    return this.deps.bus;
+  }
+}

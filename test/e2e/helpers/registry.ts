@@ -1,6 +1,7 @@
 // The registry under test. CI (and the default) is a real `berth serve`. While the server is
 // being written, E2E_TARGET=distribution runs the same suites against CNCF Distribution
 // (Debian's docker-registry) to validate the harness itself; nothing else should set it.
+// E2E_SERVER_LOGS=1 prints each server's log when its suite stops.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -68,6 +69,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       ...started,
       async stop() {
         await started.stop();
+        if (process.env.E2E_SERVER_LOGS) console.log(`--- ${kind} logs (${started.host}) ---\n${started.logs()}`);
         await rm(dir, { recursive: true, force: true, maxRetries: 3 });
       },
     };
@@ -88,8 +90,18 @@ async function startBerthTarget(dir: string, auth: 'none' | 'htpasswd', htpasswd
     host: berth.host,
     logs: () => berth.logs(),
     async stop() {
-      const code = await berth.stop();
-      if (code !== 0 && code !== null) console.error(`berth exited with ${code}:\n${berth.logs()}`);
+      // A server that ignores SIGTERM must not hang the suite's `after` hook.
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = berth.stop().then((code) => ({ code }));
+      const late = new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), 15_000)));
+      const outcome = await Promise.race([graceful, late]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        console.error(`berth did not exit within 15 s of SIGTERM; killing it. Logs:\n${berth.logs()}`);
+        await berth.kill();
+      } else if (outcome.code !== 0 && outcome.code !== null) {
+        console.error(`berth exited with ${outcome.code}:\n${berth.logs()}`);
+      }
     },
   };
 }

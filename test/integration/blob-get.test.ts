@@ -43,6 +43,7 @@ describe('blob pulls', () => {
       const body = await expectStatus(res, 206, `GET bytes=${start}-${end}`);
       assert.equal(res.headers.get('content-range'), `bytes ${start}-${end}/${data.length}`);
       assert.equal(res.headers.get('content-length'), String(end - start + 1));
+      assert.equal(res.headers.get('docker-content-digest'), digest, 'a 206 answer concerns the blob and carries its digest');
       assert.ok(body.equals(data.subarray(start, end + 1)), `bytes ${start}-${end} differ`);
     }
   });

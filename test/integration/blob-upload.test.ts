@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  berthOnly, call, digestOf, expectAlive, expectDigestHeader, expectBlob, expectError, expectStatus, location, isBerth,
+  abs, berthOnly, call, digestOf, expectAlive, expectDigestHeader, expectBlob, expectError, expectStatus, location, isBerth,
   randomBlob, rangeEnd, repoName, sendTruncated, startServer, startUpload, uploadBlob, withQuery, type Server,
 } from './helpers.ts';
 
@@ -311,7 +311,7 @@ describe('blob uploads', () => {
   it('an unknown upload id answers 404 BLOB_UPLOAD_UNKNOWN to GET, PATCH, PUT and DELETE', async () => {
     const repo = repoName();
     await uploadBlob(srv, repo, randomBlob(10));
-    const url = `/v2/${repo}/blobs/uploads/${randomUUID()}`;
+    const url = abs(srv, `/v2/${repo}/blobs/uploads/${randomUUID()}`);
     await expectError(await call(srv, 'GET', url), 404, 'BLOB_UPLOAD_UNKNOWN', 'GET unknown upload');
     await expectError(await patch(srv, url, randomBlob(10), '0-9'), 404, 'BLOB_UPLOAD_UNKNOWN', 'PATCH unknown upload');
     await expectError(await put(srv, url, digestOf('x'), Buffer.from('x')), 404, 'BLOB_UPLOAD_UNKNOWN', 'PUT unknown upload');

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,6 +153,7 @@ export function abs(srv: Server, location: string): string {
 
 /** Adds query parameters to a URL that may already carry some (Locations are opaque). */
 export function withQuery(url: string, params: Record<string, string>): string {
+  assert.ok(/^https?:\/\//.test(url), `withQuery needs an absolute URL (use abs()), got ${url}`);
   const u = new URL(url);
   for (const [k, v] of Object.entries(params)) u.searchParams.append(k, v);
   return u.href;
@@ -194,26 +195,82 @@ export interface RawResponse {
 }
 
 /**
- * A request through node:http with the path sent exactly as given (no URL normalization of
- * `..`, `%2e%2e` or `//`). A response that arrives before the body is fully written still counts.
+ * A request on a raw socket, with the path sent exactly as given (no URL normalization of `..`,
+ * `%2e%2e` or `//`). A server may answer (e.g. 413) and close before it has read the whole body;
+ * the answer still counts, so write errors are ignored once the socket closes.
  */
 export function raw(srv: Server, method: string, path: string, headers: Record<string, string> = {}, body?: Uint8Array | string): Promise<RawResponse> {
   return new Promise((res, rej) => {
-    const h: Record<string, string> = { ...headers };
-    if (body !== undefined && h['content-length'] === undefined) h['content-length'] = String(Buffer.byteLength(body));
-    const req = httpRequest({ host: '127.0.0.1', port: srv.port, method, path, headers: h, agent: false });
-    let answered = false;
-    req.on('response', (r) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => res({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks) }));
-      r.on('error', rej);
+    const sock = connect(srv.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const done = (r: RawResponse): void => { settled = true; sock.destroy(); res(r); };
+    const finish = (): void => {
+      if (settled) return;
+      try { done(parseRawResponse(Buffer.concat(chunks))); } catch (e) { settled = true; rej(e as Error); }
+    };
+    sock.on('data', (c: Buffer) => {
+      chunks.push(c);
+      const complete = completeResponse(Buffer.concat(chunks), method);
+      if (complete && !settled) done(complete);
     });
-    req.on('error', (e) => { if (!answered) rej(e); });
-    if (body !== undefined) req.write(body);
-    req.end();
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ECONNRESET') finish();
+      else if (!settled) { settled = true; rej(e); }
+    });
+    sock.on('close', finish);
+    sock.on('connect', () => {
+      const h: Record<string, string> = { host: srv.host, ...headers };
+      if (body !== undefined && h['content-length'] === undefined) h['content-length'] = String(Buffer.byteLength(body));
+      const head = [`${method} ${path} HTTP/1.1`, ...Object.entries(h).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+      sock.write(`${head}\r\n\r\n`);
+      if (body !== undefined) sock.write(body);
+    });
   });
+}
+
+/** The parsed response once all of it has arrived (by Content-Length or the last chunk), else undefined. */
+function completeResponse(data: Buffer, method: string): RawResponse | undefined {
+  const split = data.indexOf('\r\n\r\n');
+  if (split < 0) return undefined;
+  const head = data.subarray(0, split).toString('latin1').toLowerCase();
+  const status = Number(head.slice(9, 12));
+  const rest = data.length - split - 4;
+  const cl = /\r\ncontent-length:\s*(\d+)/.exec(head);
+  if (method === 'HEAD' || status === 204 || status === 304) return parseRawResponse(data);
+  if (/\r\ntransfer-encoding:\s*chunked/.test(head)) return data.subarray(split + 4).includes('\r\n0\r\n\r\n') || data.subarray(split + 4).toString('latin1').startsWith('0\r\n\r\n') ? parseRawResponse(data) : undefined;
+  if (cl) return rest >= Number(cl[1]) ? parseRawResponse(data) : undefined;
+  return undefined; // delimited by close
+}
+
+function parseRawResponse(data: Buffer): RawResponse {
+  const split = data.indexOf('\r\n\r\n');
+  assert.ok(split > 0, `no HTTP response received (got ${JSON.stringify(data.toString('latin1').slice(0, 200))})`);
+  const lines = data.subarray(0, split).toString('latin1').split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]!);
+  assert.ok(m, `bad status line ${JSON.stringify(lines[0])}`);
+  const headers: IncomingHttpHeaders = {};
+  for (const line of lines.slice(1)) {
+    const i = line.indexOf(':');
+    if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  let body = data.subarray(split + 4);
+  if (String(headers['transfer-encoding'] ?? '').toLowerCase() === 'chunked') {
+    const out: Buffer[] = [];
+    let o = 0;
+    for (;;) {
+      const eol = body.indexOf('\r\n', o);
+      if (eol < 0) break;
+      const size = parseInt(body.subarray(o, eol).toString('latin1'), 16);
+      if (!size) break;
+      out.push(body.subarray(eol + 2, eol + 2 + size));
+      o = eol + 2 + size + 2;
+    }
+    body = Buffer.concat(out);
+  } else if (headers['content-length'] !== undefined) {
+    body = body.subarray(0, Number(headers['content-length']));
+  }
+  return { status: Number(m[1]), headers, body };
 }
 
 /**

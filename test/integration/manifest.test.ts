@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   call, descriptor, digestOf, expectError, expectManifest, expectStatus, getManifest, location, MediaType,
-  LAYER_MEDIA_TYPE, pushImage, putManifest, raw, randomBlob, repoName, startServer, uploadBlob,
+  LAYER_MEDIA_TYPE, parseErrors, pushImage, putManifest, raw, randomBlob, repoName, startServer, uploadBlob,
   type PushedImage, type Server,
 } from './helpers.ts';
 
@@ -188,6 +188,8 @@ describe('manifests', () => {
     const bytes = Buffer.from(JSON.stringify(manifest));
     const r = await raw(srv, 'PUT', `/v2/${repo}/manifests/huge`, { 'content-type': MediaType.OciManifest }, bytes);
     assert.equal(r.status, 413, `PUT a ${bytes.length}-byte manifest: expected 413, got ${r.status} ${r.body.toString().slice(0, 200)}`);
+    assert.match(String(r.headers['content-type'] ?? ''), /json/, '413 answer is an OCI JSON error');
+    parseErrors(r.body.toString(), '413 answer');
     await expectError(await getManifest(srv, repo, 'huge'), 404, 'MANIFEST_UNKNOWN', 'GET the refused tag');
   });
 

@@ -16,18 +16,26 @@ export function contentLength(req: IncomingMessage): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
+/**
+ * Past this many bytes, an oversized body is not drained: the answer is sent and the connection
+ * closed. Below it, Node discards the rest of the body after the answer, so the client (still
+ * writing) reads the 413 instead of a connection reset.
+ */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
 /** Reads at most `limit` bytes; more is `tooLarge` (413), an aborted body is BODY_INCOMPLETE. */
 export async function readLimited(req: IncomingMessage, limit: number, tooLarge: ErrorCode): Promise<Buffer> {
   const declared = contentLength(req);
+  const closeHeaders: Record<string, string> = declared === undefined || declared > DRAIN_LIMIT ? { Connection: 'close' } : {};
   if (declared !== undefined && declared > limit) {
-    throw new RegistryError(tooLarge, { limit, length: declared }, { headers: { Connection: 'close' } });
+    throw new RegistryError(tooLarge, { limit, length: declared }, { headers: closeHeaders });
   }
   const chunks: Buffer[] = [];
   let total = 0;
   try {
     for await (const chunk of req) {
       total += (chunk as Buffer).length;
-      if (total > limit) throw new RegistryError(tooLarge, { limit }, { headers: { Connection: 'close' } });
+      if (total > limit) throw new RegistryError(tooLarge, { limit }, { headers: closeHeaders });
       chunks.push(chunk as Buffer);
     }
   } catch (error) {

@@ -62,8 +62,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
   });
 
-  const { host, port } = splitListen(config.server.listen);
-  await app.listen({ host, port });
+  let { host, port } = splitListen(config.server.listen);
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    // ":5000" means every interface; on a host without IPv6 that is 0.0.0.0.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (host !== '::' || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw error;
+    host = '0.0.0.0';
+    await app.listen({ host, port });
+  }
   const bound = app.server.address();
   const boundPort = typeof bound === 'object' && bound ? bound.port : port;
   const shownHost = host === '::' || host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host;

@@ -14,7 +14,9 @@ export async function authenticate(auth: AuthProvider, authorization: string | u
 export async function requireAccess(auth: AuthProvider, identity: Identity | undefined, repository: string | undefined, action: Action): Promise<void> {
   if (await auth.authorize(identity, repository, action)) return;
   if (!identity) {
+    // Anonymous: 401 with a challenge, so the client logs in and retries.
     throw new RegistryError('UNAUTHORIZED', repository ? [{ Type: 'repository', Name: repository, Action: action }] : undefined, {
+      message: 'requested access to the resource is denied',
       headers: { 'WWW-Authenticate': auth.challenge() },
     });
   }

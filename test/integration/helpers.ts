@@ -45,6 +45,8 @@ export interface Server {
   logs(): string;
   /** SIGTERM and wait; resolves with the exit code (null when killed by the signal). */
   stop(): Promise<number | null>;
+  /** SIGKILL and wait: no chance to flush or clean up. */
+  kill(): Promise<void>;
   /** Stops (if running) and starts a new process on the same port and data directory. */
   restart(): Promise<Server>;
 }
@@ -67,6 +69,7 @@ async function startBerthServer(dataDir?: string): Promise<Server> {
     dataDir: proc.dataDir,
     logs: () => proc.logs(),
     stop: () => proc.stop(),
+    kill: () => proc.kill(),
     restart: async () => wrap(await proc.restart()),
   });
   return wrap(p);
@@ -130,6 +133,10 @@ async function startDistribution(dataDir?: string, fixedPort?: number): Promise<
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
     async restart() {
       await self.stop();

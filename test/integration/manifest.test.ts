@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  call, descriptor, digestOf, expectError, expectManifest, expectStatus, getManifest, location, MediaType,
+  call, descriptor, digestOf, expectDigestHeader, expectError, expectManifest, expectStatus, getManifest, location, MediaType,
   LAYER_MEDIA_TYPE, parseErrors, pushImage, putManifest, raw, randomBlob, repoName, startServer, uploadBlob,
   type PushedImage, type Server,
 } from './helpers.ts';
@@ -251,6 +251,85 @@ describe('manifests', () => {
     const repo = repoName();
     await pushImage(srv, repo, { tag: 'x' });
     await expectError(await call(srv, 'DELETE', `/v2/${repo}/manifests/${digestOf(randomBlob(8))}`), 404, 'MANIFEST_UNKNOWN', 'DELETE unknown digest');
+  });
+
+  it('a manifest of repository A is not pullable through repository B', async () => {
+    const a = repoName();
+    const b = repoName();
+    const img = await pushImage(srv, a, { tag: 'v1' });
+    await pushImage(srv, b, { tag: 'other' });
+    await expectError(await getManifest(srv, b, img.digest), 404, 'MANIFEST_UNKNOWN', "GET A's manifest by digest via B");
+    await expectStatus(await getManifest(srv, b, img.digest, 'HEAD'), 404, "HEAD A's manifest by digest via B");
+    await expectError(await getManifest(srv, b, 'v1'), 404, 'MANIFEST_UNKNOWN', "GET A's tag via B");
+  });
+
+  it('an index whose child is a blob, not a manifest, answers 400 MANIFEST_BLOB_UNKNOWN', async () => {
+    const repo = repoName();
+    const img = await pushImage(srv, repo);
+    const bytes = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: MediaType.OciIndex,
+      manifests: [{ mediaType: MediaType.OciManifest, digest: img.layers[0]!.digest, size: img.layers[0]!.data.length }],
+    }));
+    await expectError(await putManifest(srv, repo, 'blobchild', bytes, MediaType.OciIndex), 400, 'MANIFEST_BLOB_UNKNOWN', 'PUT index pointing at a layer');
+  });
+
+  it('an index whose child lives only in another repository answers 400 MANIFEST_BLOB_UNKNOWN', async () => {
+    const other = repoName();
+    const child = await pushImage(srv, other);
+    const repo = repoName();
+    await pushImage(srv, repo, { tag: 'x' });
+    const bytes = indexOf(MediaType.OciIndex, [child]);
+    await expectError(await putManifest(srv, repo, 'foreignchild', bytes, MediaType.OciIndex), 400, 'MANIFEST_BLOB_UNKNOWN', "PUT index pointing at another repository's manifest");
+  });
+
+  it('a 128-character tag is valid; invalid tags answer 400 with an OCI error body', async () => {
+    const repo = repoName();
+    const img = await pushImage(srv, repo);
+    const long = `A${'b'.repeat(126)}9`;
+    assert.equal(long.length, 128);
+    for (const tag of [long, '_x', 'UPPER.lower-1_2']) {
+      await expectStatus(await putManifest(srv, repo, tag, img.manifest, MediaType.OciManifest), 201, `PUT tag ${tag.slice(0, 20)}`);
+      await expectManifest(srv, repo, tag, img.manifest, MediaType.OciManifest, `tag ${tag.slice(0, 20)}:`);
+    }
+    for (const tag of [`a${'b'.repeat(128)}`, '-x', '.x', 'a%20b', 'a+b']) {
+      const res = await putManifest(srv, repo, tag, img.manifest, MediaType.OciManifest);
+      const body = await expectStatus(res, 400, `PUT invalid tag ${tag.slice(0, 20)}`);
+      assert.match(res.headers.get('content-type') ?? '', /json/);
+      parseErrors(body.toString(), `PUT invalid tag ${tag.slice(0, 20)}`);
+    }
+  });
+
+  it('sha512: layers by sha512, a manifest PUT and GET by its sha512 digest', async () => {
+    const repo = repoName();
+    const layer = randomBlob(500);
+    const layerDigest = await uploadBlob(srv, repo, layer, 'sha512');
+    const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+    await uploadBlob(srv, repo, config);
+    const bytes = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: MediaType.OciManifest,
+      config: descriptor(MediaType.OciConfig, config),
+      layers: [{ mediaType: LAYER_MEDIA_TYPE, digest: layerDigest, size: layer.length }],
+    }));
+    const d512 = digestOf(bytes, 'sha512');
+    const res = await putManifest(srv, repo, d512, bytes, MediaType.OciManifest);
+    await expectStatus(res, 201, 'PUT manifest by sha512 digest');
+    expectDigestHeader(res, bytes, d512, 'PUT manifest by sha512 digest');
+    const got = await getManifest(srv, repo, d512);
+    const body = await expectStatus(got, 200, 'GET manifest by sha512 digest');
+    assert.ok(body.equals(bytes));
+    expectDigestHeader(got, bytes, d512, 'GET manifest by sha512 digest');
+    await expectError(await putManifest(srv, repo, digestOf('other', 'sha512'), bytes, MediaType.OciManifest), 400, 'DIGEST_INVALID', 'PUT by a sha512 digest of other bytes');
+  });
+
+  it('concurrent PUTs of manifests to one tag all succeed and the tag ends on one of them', async () => {
+    const repo = repoName();
+    const imgs = await Promise.all([0, 1, 2, 3].map(() => pushImage(srv, repo, { layers: 1 })));
+    const results = await Promise.all(imgs.map((img) => putManifest(srv, repo, 'race', img.manifest, MediaType.OciManifest)));
+    for (const r of results) await expectStatus(r, 201, 'concurrent PUT to one tag');
+    const res = await getManifest(srv, repo, 'race');
+    const body = await expectStatus(res, 200, 'GET the raced tag');
+    assert.ok(imgs.some((i) => i.manifest.equals(body)), 'the tag points at none of the pushed manifests');
+    for (const img of imgs) await expectManifest(srv, repo, img.digest, img.manifest, MediaType.OciManifest, 'each raced manifest by digest:');
   });
 
   it('GET with an Accept header naming only the stored type returns the stored bytes unchanged', async () => {

@@ -186,6 +186,14 @@ describe('referrers', berthOnly('Distribution 2.8.2 has no referrers API'), () =
     assert.deepEqual(index.manifests.map((d) => d.digest), [art.digest]);
   });
 
+  it('HEAD on referrers answers 200 with no body (every GET has a HEAD)', async () => {
+    const repo = repoName();
+    const img = await pushImage(srv, repo, { tag: 'v1' });
+    const res = await call(srv, 'HEAD', `/v2/${repo}/referrers/${img.digest}`);
+    const body = await expectStatus(res, 200, 'HEAD referrers');
+    assert.equal(body.length, 0);
+  });
+
   it('a malformed digest answers 400 with an OCI error body', async () => {
     const repo = repoName();
     await pushImage(srv, repo, { tag: 'v1' });

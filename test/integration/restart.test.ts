@@ -61,4 +61,33 @@ describe('restart', () => {
     const body = JSON.parse((await expectStatus(catalog, 200, 'catalog after restart')).toString()) as { repositories: string[] };
     assert.ok(body.repositories.includes(repo), `catalog after restart lacks ${repo}`);
   });
+
+  it('after SIGKILL, acknowledged data is durable and an upload continues from its last acknowledged chunk', async () => {
+    assert.ok(srv, 'the first test must have started the server');
+    const repo = repoName();
+    const img = await pushImage(srv, repo, { tag: 'acked' });
+    const data = randomBlob(400_000);
+    const digest = digestOf(data);
+    let loc = await startUpload(srv, repo);
+    const first = await call(srv, 'PATCH', loc, {
+      headers: { 'content-type': 'application/octet-stream', 'content-length': '100000', 'content-range': '0-99999' },
+      body: data.subarray(0, 100_000),
+    });
+    await expectStatus(first, 202, 'PATCH before SIGKILL');
+    loc = location(srv, first);
+    await srv.kill();
+    srv = await srv.restart();
+    await expectImageIntact(srv, img, 'after SIGKILL:');
+    const status = await call(srv, 'GET', loc);
+    await expectStatus(status, 204, 'upload status after SIGKILL');
+    assert.equal(rangeEnd(status.headers.get('range')), 99_999, 'an acknowledged chunk survives SIGKILL');
+    const second = await call(srv, 'PATCH', location(srv, status), {
+      headers: { 'content-type': 'application/octet-stream', 'content-length': '300000', 'content-range': '100000-399999' },
+      body: data.subarray(100_000),
+    });
+    await expectStatus(second, 202, 'PATCH after SIGKILL');
+    const done = await call(srv, 'PUT', withQuery(location(srv, second), { digest }), { headers: { 'content-length': '0' } });
+    await expectStatus(done, 201, 'closing PUT after SIGKILL');
+    await expectBlob(srv, repo, data, digest, 'blob finished after SIGKILL:');
+  });
 });

@@ -176,6 +176,12 @@ describe('catalog', () => {
     assert.equal(p.next, undefined);
   });
 
+  it('HEAD on the catalog answers 200 (every GET has a HEAD)', berthOnly('Distribution answers HEAD _catalog with 405'), async () => {
+    const res = await call(srv, 'HEAD', '/v2/_catalog');
+    const body = await expectStatus(res, 200, 'HEAD /v2/_catalog');
+    assert.equal(body.length, 0);
+  });
+
   it('a repository whose only manifest was deleted does not break the catalog', async () => {
     const img = await pushImage(srv, 'zzz/tmp', { tag: 'v1', layers: 1 });
     await expectStatus(await call(srv, 'DELETE', `/v2/zzz/tmp/manifests/${img.digest}`), 202, 'DELETE');

@@ -1,0 +1,218 @@
+// Starting and stopping the two registries under test, each a child process on loopback with
+// filesystem storage in its own fresh directory and no auth.
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Target } from './config.ts';
+
+export interface RunningServer {
+  target: Target;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  pid: number;
+  dataDir: string;
+  logFile: string;
+  version: string;
+  stop(): Promise<void>;
+}
+
+const DISTRIBUTION_BIN = 'docker-registry';
+const START_TIMEOUT_MS = 30_000;
+
+/** A free loopback port: bind port 0, read it, release it. */
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => (port ? ok(port) : fail(new Error('could not find a free port'))));
+    });
+  });
+}
+
+function which(bin: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
+  const path = r.stdout.trim();
+  return r.status === 0 && path ? path : undefined;
+}
+
+/** Installs Debian's docker-registry with apt-get when it is missing (the bench needs root or sudo for that). */
+export function ensureDistribution(log: (s: string) => void): string {
+  const found = which(DISTRIBUTION_BIN);
+  if (found) return found;
+  log(`${DISTRIBUTION_BIN} not found; installing Debian's docker-registry with apt-get`);
+  const asRoot = process.getuid?.() === 0;
+  const prefix = asRoot ? [] : which('sudo') ? ['sudo', '-n'] : undefined;
+  if (!prefix) {
+    throw new Error(`${DISTRIBUTION_BIN} is missing and this user cannot run apt-get: install it with \`apt-get install docker-registry\``);
+  }
+  const apt = (args: string[]): number => {
+    const cmd = [...prefix, 'apt-get', ...args];
+    const r = spawnSync(cmd[0] ?? 'apt-get', cmd.slice(1), {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      timeout: 600_000,
+    });
+    return r.status ?? 1;
+  };
+  if (apt(['install', '-y', '--no-install-recommends', 'docker-registry']) !== 0) {
+    apt(['update']);
+    if (apt(['install', '-y', '--no-install-recommends', 'docker-registry']) !== 0) {
+      throw new Error('apt-get install docker-registry failed; install it by hand and re-run the bench');
+    }
+  }
+  const path = which(DISTRIBUTION_BIN);
+  if (!path) throw new Error(`apt-get installed docker-registry but ${DISTRIBUTION_BIN} is still not on PATH`);
+  // Debian enables the system service on install; it listens on :5000 and is not part of the bench.
+  spawnSync('sh', ['-c', 'systemctl stop docker-registry 2>/dev/null || service docker-registry stop 2>/dev/null || true']);
+  return path;
+}
+
+async function waitForV2(origin: string, child: ChildProcess, deadline: number, what: string, logFile: string): Promise<void> {
+  let lastErr = '';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited during start-up (${child.exitCode ?? child.signalCode}); see ${logFile}`);
+    }
+    try {
+      const res = await fetch(`${origin}/v2/`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+      lastErr = `GET /v2/ answered ${res.status}`;
+    } catch (err) {
+      lastErr = (err as Error).message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${what} did not answer GET ${origin}/v2/ with 200 within ${START_TIMEOUT_MS / 1000}s (${lastErr}); see ${logFile}`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+    child.kill('SIGTERM');
+    const timer = sleep(5000).then(() => 'timeout' as const);
+    if ((await Promise.race([exited.then(() => 'exited' as const), timer])) === 'timeout') {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+}
+
+function tail(text: string, lines = 15): string {
+  return text.split('\n').filter(Boolean).slice(-lines).join('\n');
+}
+
+export async function startDistribution(workDir: string, log: (s: string) => void): Promise<RunningServer> {
+  const bin = ensureDistribution(log);
+  const dataDir = join(workDir, 'distribution-data');
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  const configFile = join(workDir, 'distribution.yml');
+  // Debian's shipped config (inmemory blob-descriptor cache, deletes enabled) minus auth, on
+  // loopback, logging warnings only and no access log.
+  writeFileSync(configFile, [
+    'version: 0.1',
+    'log:',
+    '  level: warn',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  cache:',
+    '    blobdescriptor: inmemory',
+    '  filesystem:',
+    `    rootdirectory: ${JSON.stringify(dataDir)}`,
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    '  headers:',
+    '    X-Content-Type-Options: [nosniff]',
+    '',
+  ].join('\n'));
+  const logFile = join(workDir, 'distribution.log');
+  const out = createWriteStream(logFile);
+  const env = { ...process.env };
+  delete env.REGISTRY_AUTH_FILE;
+  for (const k of Object.keys(env)) if (k.startsWith('REGISTRY_')) delete env[k];
+  const child = spawn(bin, ['serve', configFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  const origin = `http://127.0.0.1:${port}`;
+  await waitForV2(origin, child, Date.now() + START_TIMEOUT_MS, 'Distribution (docker-registry)', logFile);
+  const ver = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return {
+    target: 'distribution',
+    origin,
+    pid: child.pid ?? 0,
+    dataDir,
+    logFile,
+    version: ver || 'docker-registry (unknown version)',
+    stop: stopper(child),
+  };
+}
+
+export async function startBerth(workDir: string, extraArgs: string[], log: (s: string) => void): Promise<RunningServer> {
+  const entry = resolve('bin/berth.mjs');
+  if (!existsSync(entry)) throw new Error(`${entry} does not exist (run the bench from the repository root)`);
+  const dataDir = join(workDir, 'berth-data');
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  const logFile = join(workDir, 'berth.log');
+  const out = createWriteStream(logFile);
+  const args = [entry, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--auth', 'none', ...extraArgs];
+  log(`starting Berth: node ${args.join(' ')}`);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  let captured = '';
+  const capture = (chunk: Buffer): void => {
+    if (captured.length < 64 * 1024) captured += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', capture);
+  child.stderr?.on('data', capture);
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let origin: string | undefined;
+  while (Date.now() < deadline && origin === undefined) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`Berth exited during start-up (${child.exitCode ?? child.signalCode}). Last output:\n${tail(captured)}`);
+    }
+    for (const line of captured.split('\n')) {
+      if (!line.includes('berth listening')) continue;
+      try {
+        const rec = JSON.parse(line) as { msg?: unknown; address?: unknown };
+        if (rec.msg === 'berth listening' && typeof rec.address === 'string') origin = rec.address.replace(/\/+$/, '');
+      } catch {
+        // not JSON; keep waiting for the JSON line
+      }
+    }
+    if (origin === undefined) await sleep(100);
+  }
+  const stop = stopper(child);
+  try {
+    if (origin === undefined) {
+      throw new Error(`Berth did not log {"msg":"berth listening","address":...} within ${START_TIMEOUT_MS / 1000}s. Last output:\n${tail(captured)}`);
+    }
+    await waitForV2(origin, child, deadline + 5000, 'Berth', logFile);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const gitRev = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  return {
+    target: 'berth',
+    origin,
+    pid: child.pid ?? 0,
+    dataDir,
+    logFile,
+    version: `berth ${gitRev || '(no git)'}`,
+    stop,
+  };
+}

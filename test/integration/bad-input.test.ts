@@ -115,6 +115,53 @@ const BAD: [string, Bad][] = [
     const r = await raw(srv, 'DELETE', `/v2/zz/../${img.repo}/blobs/${img.layers[0]!.digest}`);
     return { status: r.status, contentType: String(r.headers['content-type'] ?? ''), body: r.body };
   }],
+  ['PATCH to a finished upload id', async (srv, img) => {
+    const data = randomBlob(10);
+    const loc = await startUpload(srv, img.repo);
+    const done = await call(srv, 'PUT', withQuery(loc, { digest: digestOf(data) }), { headers: octet(10), body: data });
+    assert.equal(done.status, 201, `setup PUT: ${done.status}`);
+    await done.arrayBuffer();
+    return answer(await call(srv, 'PATCH', loc, { headers: octet(10, { 'content-range': '10-19' }), body: randomBlob(10) }));
+  }],
+  ['PATCH to a cancelled upload id', async (srv, img) => {
+    const loc = await patchedUpload(srv, img.repo);
+    const del = await call(srv, 'DELETE', loc);
+    assert.ok(del.status === 204 || del.status === 202, `setup DELETE: ${del.status}`);
+    await del.arrayBuffer();
+    return answer(await call(srv, 'PATCH', loc, { headers: octet(10, { 'content-range': '10-19' }), body: randomBlob(10) }));
+  }],
+  ['index with a missing child PUT to the tag', async (srv, img) => {
+    const bytes = JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [descriptor(MediaType.OciManifest, img.manifest), descriptor(MediaType.OciManifest, '{"ghost":1}')] });
+    return answer(await call(srv, 'PUT', `/v2/${img.repo}/manifests/${img.tag}`, { headers: { 'content-type': MediaType.OciIndex }, body: bytes }));
+  }],
+  ['GET of an unknown manifest', async (srv, img) => answer(await call(srv, 'GET', `/v2/${img.repo}/manifests/${digestOf(randomBlob(5))}`))],
+  ["GET of the image's manifest and layer through another repository", async (srv, img) => {
+    const other = repoName();
+    await pushImage(srv, other, { tag: 'x', layers: 1 });
+    const m = await call(srv, 'GET', `/v2/${other}/manifests/${img.digest}`);
+    assert.equal(m.status, 404, `manifest via another repository: ${m.status}`);
+    await m.arrayBuffer();
+    return answer(await call(srv, 'GET', `/v2/${other}/blobs/${img.layers[0]!.digest}`));
+  }],
+  ['DELETE of the image layer through another repository', async (srv, img) => {
+    const other = repoName();
+    await pushImage(srv, other, { tag: 'x', layers: 1 });
+    return answer(await call(srv, 'DELETE', `/v2/${other}/blobs/${img.layers[0]!.digest}`));
+  }],
+  ['DELETE of the image manifest through another repository', async (srv, img) => {
+    const other = repoName();
+    await pushImage(srv, other, { tag: 'x', layers: 1 });
+    return answer(await call(srv, 'DELETE', `/v2/${other}/manifests/${img.digest}`));
+  }],
+  ['manifest PUT to a name with //', async (srv, img) => {
+    const [first, ...rest] = img.repo.split('/');
+    const r = await raw(srv, 'PUT', `/v2/${first}//${rest.join('/')}/manifests/${img.tag}`, { 'content-type': MediaType.OciManifest }, '{"schemaVersion":2}');
+    return { status: r.status, contentType: String(r.headers['content-type'] ?? ''), body: r.body };
+  }],
+  ['blob upload to a 256-character name', async (srv) => {
+    const r = await raw(srv, 'POST', `/v2/${'a'.repeat(128)}/${'b'.repeat(127)}/blobs/uploads/`, { 'content-length': '0' });
+    return { status: r.status, contentType: String(r.headers['content-type'] ?? ''), body: r.body };
+  }],
   ['an invalid tag', async (srv, img) =>
     answer(await call(srv, 'PUT', `/v2/${img.repo}/manifests/${'-bad'}`, { headers: { 'content-type': MediaType.OciManifest }, body: img.manifest }))],
   ['an unsatisfiable blob Range', async (srv, img) =>

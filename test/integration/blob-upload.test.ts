@@ -137,6 +137,50 @@ describe('blob uploads', () => {
     await expectCreated(srv, await put(srv, location(srv, res), digest), repo, data, digest, 'closing PUT');
   });
 
+  it('a zero-length blob uploads (POST then PUT) and pulls with Content-Length 0', async () => {
+    const repo = repoName();
+    const empty = Buffer.alloc(0);
+    const digest = digestOf(empty);
+    const loc = await startUpload(srv, repo);
+    await expectCreated(srv, await put(srv, loc, digest), repo, empty, digest, 'PUT of an empty blob');
+    const head = await call(srv, 'HEAD', `/v2/${repo}/blobs/${digest}`);
+    await expectStatus(head, 200, 'HEAD empty blob');
+    assert.equal(head.headers.get('content-length'), '0');
+    await expectBlob(srv, repo, empty, digest, 'empty blob:');
+  });
+
+  it('the closing PUT may carry the last chunk without Content-Range', async () => {
+    const repo = repoName();
+    const data = randomBlob(7000);
+    const digest = digestOf(data);
+    let loc = await startUpload(srv, repo);
+    loc = await patchChunk(srv, loc, data.subarray(0, 3000), 0);
+    await expectCreated(srv, await put(srv, loc, digest, data.subarray(3000)), repo, data, digest, 'PUT with a trailing chunk and no Content-Range');
+  });
+
+  it('a 24 MiB blob streamed in one PATCH round-trips intact, with ranged reads at its end', async () => {
+    const repo = repoName();
+    const data = randomBlob(24 * 1024 * 1024);
+    const digest = digestOf(data);
+    let loc = await startUpload(srv, repo);
+    let offset = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (offset >= data.length) { controller.close(); return; }
+        controller.enqueue(data.subarray(offset, offset + 256 * 1024));
+        offset += 256 * 1024;
+      },
+    });
+    const res = await call(srv, 'PATCH', loc, { headers: { 'content-type': 'application/octet-stream' }, body: stream });
+    await expectStatus(res, 202, 'streamed 24 MiB PATCH');
+    assert.equal(rangeEnd(res.headers.get('range')), data.length - 1);
+    loc = location(srv, res);
+    await expectCreated(srv, await put(srv, loc, digest), repo, data, digest, 'closing PUT of 24 MiB');
+    const tail = await call(srv, 'GET', `/v2/${repo}/blobs/${digest}`, { headers: { range: `bytes=${data.length - 1000}-` } });
+    const body = await expectStatus(tail, 206, 'ranged GET of the tail');
+    assert.ok(body.equals(data.subarray(data.length - 1000)));
+  });
+
   it('GET on an upload answers 204 with Range 0-<last>, Location and Docker-Upload-UUID', async () => {
     const repo = repoName();
     const data = randomBlob(1234);

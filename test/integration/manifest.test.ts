@@ -94,6 +94,12 @@ describe('manifests', () => {
     await roundTrip(srv, repo, 'nested', outer, MediaType.OciIndex);
   });
 
+  it('an OCI index with no manifests is valid', async () => {
+    const repo = repoName();
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] }));
+    await roundTrip(srv, repo, 'empty-index', bytes, MediaType.OciIndex);
+  });
+
   it('a tag moves to the newly pushed manifest; the old one stays by digest', async () => {
     const repo = repoName();
     const first = await pushImage(srv, repo, { tag: 'moving' });
@@ -247,10 +253,11 @@ describe('manifests', () => {
     assert.deepEqual(body.tags, ['stays']);
   });
 
-  it('DELETE of an unknown manifest answers 404 MANIFEST_UNKNOWN', async () => {
+  it('DELETE of an unknown digest or tag answers 404 MANIFEST_UNKNOWN', async () => {
     const repo = repoName();
     await pushImage(srv, repo, { tag: 'x' });
     await expectError(await call(srv, 'DELETE', `/v2/${repo}/manifests/${digestOf(randomBlob(8))}`), 404, 'MANIFEST_UNKNOWN', 'DELETE unknown digest');
+    await expectError(await call(srv, 'DELETE', `/v2/${repo}/manifests/no-such-tag`), 404, 'MANIFEST_UNKNOWN', 'DELETE unknown tag');
   });
 
   it('a manifest of repository A is not pullable through repository B', async () => {

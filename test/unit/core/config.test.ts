@@ -1,0 +1,244 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, parseConfig, splitListen } from '../../../src/core/config.ts';
+import { applyEnvironment, environmentKeys, loadConfig, readConfigFile } from '../../../src/cli/config-loader.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'berth-config-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let fileCounter = 0;
+function yamlFile(text: string): string {
+  const file = join(dir, `config-${fileCounter++}.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Asserts fn throws a ConfigError whose message matches every pattern. */
+function assertConfigError(fn: () => unknown, ...patterns: RegExp[]): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    for (const p of patterns) assert.match(error.message, p);
+    return true;
+  });
+}
+
+describe('parseConfig defaults', () => {
+  it('fills every section from an empty document', () => {
+    const c = parseConfig({});
+    assert.deepEqual(c, {
+      server: { listen: ':5000', publicUrl: '', shutdownTimeoutSeconds: 30 },
+      storage: { driver: 'filesystem', dataDir: './data' },
+      database: { dialect: 'sqlite', url: '' },
+      auth: { mode: 'none', htpasswdFile: '', realm: 'Berth Registry' },
+      limits: { manifestMaxBytes: 4 * 1024 * 1024, pageMaxEntries: 10_000 },
+      log: { level: 'info' },
+    });
+  });
+
+  it('treats undefined and null as an empty document', () => {
+    assert.equal(parseConfig(undefined).server.listen, ':5000');
+    assert.equal(parseConfig(null).storage.dataDir, './data');
+  });
+
+  it('keeps defaults for keys a partial section omits', () => {
+    const c = parseConfig({ auth: { mode: 'htpasswd' } });
+    assert.equal(c.auth.mode, 'htpasswd');
+    assert.equal(c.auth.realm, 'Berth Registry');
+    assert.equal(c.auth.htpasswdFile, '');
+  });
+});
+
+describe('parseConfig validation', () => {
+  it('rejects an unknown top-level key, naming it', () => {
+    assertConfigError(() => parseConfig({ sever: {} }), /^sever: unknown key$/m);
+  });
+
+  it('rejects an unknown nested key, naming its path', () => {
+    assertConfigError(() => parseConfig({ auth: { foo: 1 } }), /^auth\.foo: unknown key$/m);
+    assertConfigError(() => parseConfig({ limits: { manifestMaxByte: 5000 } }), /^limits\.manifestMaxByte: unknown key$/m);
+  });
+
+  it('names every unknown key when there are several', () => {
+    assertConfigError(() => parseConfig({ server: { a: 1, b: 2 } }), /^server\.a: unknown key$/m, /^server\.b: unknown key$/m);
+  });
+
+  it('rejects bad enum values, naming the key', () => {
+    assertConfigError(() => parseConfig({ auth: { mode: 'ldap' } }), /^auth\.mode: /m);
+    assertConfigError(() => parseConfig({ database: { dialect: 'mysql' } }), /^database\.dialect: /m);
+    assertConfigError(() => parseConfig({ storage: { driver: 's3' } }), /^storage\.driver: /m);
+    assertConfigError(() => parseConfig({ log: { level: 'verbose' } }), /^log\.level: /m);
+  });
+
+  it('accepts every valid enum value', () => {
+    assert.equal(parseConfig({ database: { dialect: 'postgres' } }).database.dialect, 'postgres');
+    assert.equal(parseConfig({ log: { level: 'silent' } }).log.level, 'silent');
+  });
+
+  it('rejects a malformed listen address', () => {
+    assertConfigError(() => parseConfig({ server: { listen: '5000' } }), /^server\.listen: expected HOST:PORT/m);
+    assertConfigError(() => parseConfig({ server: { listen: 'localhost:' } }), /^server\.listen: /m);
+  });
+
+  it('accepts the listen forms it documents', () => {
+    for (const listen of [':5000', '0.0.0.0:5000', '127.0.0.1:0', '[::1]:5000', 'registry.local:443']) {
+      assert.equal(parseConfig({ server: { listen } }).server.listen, listen);
+    }
+  });
+
+  it('enforces numeric bounds and types', () => {
+    assertConfigError(() => parseConfig({ limits: { manifestMaxBytes: 1023 } }), /^limits\.manifestMaxBytes: /m);
+    assertConfigError(() => parseConfig({ limits: { manifestMaxBytes: 1.5e6 + 0.5 } }), /^limits\.manifestMaxBytes: /m);
+    assertConfigError(() => parseConfig({ limits: { pageMaxEntries: '10' } }), /^limits\.pageMaxEntries: /m);
+    assertConfigError(() => parseConfig({ server: { shutdownTimeoutSeconds: -1 } }), /^server\.shutdownTimeoutSeconds: /m);
+    assert.equal(parseConfig({ limits: { manifestMaxBytes: 1024 } }).limits.manifestMaxBytes, 1024);
+  });
+
+  it('rejects a section that is not a mapping', () => {
+    assertConfigError(() => parseConfig({ server: 'yes' }), /^server: /m);
+    assertConfigError(() => parseConfig({ storage: { dataDir: '' } }), /^storage\.dataDir: /m);
+  });
+});
+
+describe('environment overrides', () => {
+  it('lists BERTH_<SECTION>_<KEY> for every schema key, with snake-cased camelCase', () => {
+    const keys = environmentKeys();
+    assert.deepEqual(keys.get('BERTH_SERVER_LISTEN'), { section: 'server', key: 'listen', type: 'string' });
+    assert.deepEqual(keys.get('BERTH_STORAGE_DATA_DIR'), { section: 'storage', key: 'dataDir', type: 'string' });
+    assert.deepEqual(keys.get('BERTH_LIMITS_MANIFEST_MAX_BYTES'), { section: 'limits', key: 'manifestMaxBytes', type: 'number' });
+    assert.deepEqual(keys.get('BERTH_AUTH_HTPASSWD_FILE'), { section: 'auth', key: 'htpasswdFile', type: 'string' });
+    assert.deepEqual(keys.get('BERTH_SERVER_SHUTDOWN_TIMEOUT_SECONDS'), { section: 'server', key: 'shutdownTimeoutSeconds', type: 'number' });
+    assert.equal(keys.get('BERTH_AUTH_MODE')?.type, 'enum');
+  });
+
+  it('applies string, path and numeric variables', () => {
+    const doc = applyEnvironment({}, {
+      BERTH_SERVER_LISTEN: '127.0.0.1:6000',
+      BERTH_STORAGE_DATA_DIR: '/var/lib/berth',
+      BERTH_LIMITS_MANIFEST_MAX_BYTES: '8388608',
+    });
+    assert.deepEqual(doc, {
+      server: { listen: '127.0.0.1:6000' },
+      storage: { dataDir: '/var/lib/berth' },
+      limits: { manifestMaxBytes: 8388608 },
+    });
+    const c = parseConfig(doc);
+    assert.equal(c.limits.manifestMaxBytes, 8 * 1024 * 1024);
+    assert.equal(typeof c.limits.manifestMaxBytes, 'number');
+  });
+
+  it('rejects a non-number for a numeric key, naming the variable', () => {
+    assertConfigError(() => applyEnvironment({}, { BERTH_LIMITS_MANIFEST_MAX_BYTES: 'lots' }), /BERTH_LIMITS_MANIFEST_MAX_BYTES: expected a number, got "lots"/);
+  });
+
+  it('ignores BERTH_ variables that are not config keys, and other variables', () => {
+    const doc = applyEnvironment({ server: { listen: ':1' } }, { BERTH_ADMIN_PASSWORD: 'x', PATH: '/bin', SERVER_LISTEN: ':2' });
+    assert.deepEqual(doc, { server: { listen: ':1' } });
+  });
+
+  it('does not mutate the document it is given', () => {
+    const input = { server: { listen: ':1' } };
+    const out = applyEnvironment(input, { BERTH_SERVER_LISTEN: ':2' });
+    assert.equal(input.server.listen, ':1');
+    assert.deepEqual(out, { server: { listen: ':2' } });
+  });
+
+  it('a bad enum from the environment fails validation, naming the key', () => {
+    assertConfigError(() => loadConfig({}, { BERTH_AUTH_MODE: 'ldap' }), /^auth\.mode: /m);
+  });
+});
+
+describe('loadConfig precedence: defaults < file < env < flags', () => {
+  it('uses defaults with no file, env or flags', () => {
+    const c = loadConfig({}, {});
+    assert.equal(c.server.listen, ':5000');
+    assert.equal(c.storage.dataDir, './data');
+    assert.equal(c.auth.mode, 'none');
+  });
+
+  it('layers file, environment and flags', () => {
+    const file = yamlFile([
+      'server:',
+      '  listen: "127.0.0.1:7000"',
+      '  publicUrl: https://file.example',
+      'storage:',
+      '  dataDir: /from/file',
+      'auth:',
+      '  mode: htpasswd',
+      '  htpasswdFile: /file/htpasswd',
+      '  realm: File Realm',
+      'limits:',
+      '  manifestMaxBytes: 2048',
+      '',
+    ].join('\n'));
+
+    const fileOnly = loadConfig({ config: file }, {});
+    assert.equal(fileOnly.server.listen, '127.0.0.1:7000');
+    assert.equal(fileOnly.storage.dataDir, '/from/file');
+    assert.equal(fileOnly.limits.manifestMaxBytes, 2048);
+    assert.equal(fileOnly.log.level, 'info', 'a default survives a file that does not mention it');
+
+    const env = {
+      BERTH_SERVER_LISTEN: '127.0.0.1:8000',
+      BERTH_STORAGE_DATA_DIR: '/from/env',
+      BERTH_LIMITS_MANIFEST_MAX_BYTES: '4096',
+      BERTH_AUTH_REALM: 'Env Realm',
+    };
+    const withEnv = loadConfig({ config: file }, env);
+    assert.equal(withEnv.server.listen, '127.0.0.1:8000');
+    assert.equal(withEnv.storage.dataDir, '/from/env');
+    assert.equal(withEnv.limits.manifestMaxBytes, 4096);
+    assert.equal(withEnv.auth.realm, 'Env Realm');
+    assert.equal(withEnv.server.publicUrl, 'https://file.example', 'file keys the env does not set survive');
+    assert.equal(withEnv.auth.mode, 'htpasswd');
+
+    const withFlags = loadConfig({ config: file, listen: '127.0.0.1:9000', data: '/from/flags', auth: 'none', htpasswd: '/flag/htpasswd' }, env);
+    assert.equal(withFlags.server.listen, '127.0.0.1:9000');
+    assert.equal(withFlags.storage.dataDir, '/from/flags');
+    assert.equal(withFlags.auth.mode, 'none');
+    assert.equal(withFlags.auth.htpasswdFile, '/flag/htpasswd');
+    assert.equal(withFlags.auth.realm, 'Env Realm', 'env keys no flag sets survive');
+    assert.equal(withFlags.limits.manifestMaxBytes, 4096);
+  });
+
+  it('rejects an unknown key in the file, naming it', () => {
+    const file = yamlFile('auth:\n  foo: bar\n');
+    assertConfigError(() => loadConfig({ config: file }, {}), /^auth\.foo: unknown key$/m);
+    const top = yamlFile('storge:\n  dataDir: /x\n');
+    assertConfigError(() => loadConfig({ config: top }, {}), /^storge: unknown key$/m);
+  });
+
+  it('an empty file is an empty document', () => {
+    const file = yamlFile('');
+    assert.equal(loadConfig({ config: file }, {}).server.listen, ':5000');
+  });
+
+  it('reports a missing file, invalid YAML and a non-mapping top level', () => {
+    const missing = join(dir, 'does-not-exist.yaml');
+    assertConfigError(() => readConfigFile(missing), /cannot read config file .*does-not-exist\.yaml/);
+    const bad = yamlFile('server: [unclosed\n');
+    assertConfigError(() => readConfigFile(bad), /is not valid YAML/);
+    const list = yamlFile('- a\n- b\n');
+    assertConfigError(() => readConfigFile(list), /the top level must be a mapping of sections/);
+  });
+});
+
+describe('splitListen', () => {
+  it('an empty host means every interface', () => {
+    assert.deepEqual(splitListen(':5000'), { host: '::', port: 5000 });
+  });
+
+  it('an IPv4 host and port 0', () => {
+    assert.deepEqual(splitListen('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
+  });
+
+  it('a bracketed IPv6 host loses its brackets', () => {
+    assert.deepEqual(splitListen('[::1]:5000'), { host: '::1', port: 5000 });
+  });
+
+  it('a host name', () => {
+    assert.deepEqual(splitListen('localhost:443'), { host: 'localhost', port: 443 });
+  });
+});

@@ -102,7 +102,7 @@ const FULL: Pick<BenchConfig, NumKey | 'scaleTags'> = {
 const QUICK: Pick<BenchConfig, NumKey | 'scaleTags'> = {
   ...FULL,
   blobMiB: 256,
-  duration: 1,
+  duration: 0.8,
   warmup: 0.2,
   rounds: 1,
   smallMaxPerClient: 500,

@@ -167,8 +167,11 @@ export async function startBerth(workDir: string, extraArgs: string[], log: (s: 
   const logFile = join(workDir, 'berth.log');
   const out = createWriteStream(logFile);
   const args = [entry, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--auth', 'none', ...extraArgs];
-  log(`starting Berth: node ${args.join(' ')}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  log(`starting Berth: BERTH_LOG_LEVEL=${process.env.BERTH_LOG_LEVEL ?? 'warn'} node ${args.join(' ')}`);
+  // Warnings only, like Distribution (level warn, access log off): at info Berth logs every
+  // request. BERTH_LOG_LEVEL in the bench's own env wins.
+  const env = { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn' };
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let captured = '';
   const capture = (chunk: Buffer): void => {
     if (captured.length < 64 * 1024) captured += chunk.toString('utf8');

@@ -142,6 +142,10 @@ async function interleavedLoad(
 /** Fills rows from per-target samples: each row takes one number out of a sample. */
 function fill(results: Map<Target, Sample | Error>, rows: Array<[Row, (s: Sample) => number]>): void {
   for (const [target, res] of results) {
+    const first = rows[0]?.[0];
+    if (first && res instanceof Sample && res.seconds > 0 && res.clientCpu / res.seconds >= 0.85) {
+      first.notes.push(`${target}: the load generator used ${(res.clientCpu / res.seconds).toFixed(2)} cores; the figure may be bounded by the client`);
+    }
     for (const [row, pick] of rows) {
       if (res instanceof Error) {
         row.errors[target] = res.message;

@@ -23,7 +23,7 @@ export class HtpasswdAccess implements AuthProvider {
     this.reload(true);
   }
 
-  async authenticate(authorization: string | undefined): Promise<Authentication> {
+  async authenticate(authorization: string | undefined, _address?: string): Promise<Authentication> {
     if (!authorization) return { ok: true };
     const creds = parseBasic(authorization);
     if (!creds) return { ok: false, reason: 'unsupported or malformed Authorization header' };
@@ -31,13 +31,13 @@ export class HtpasswdAccess implements AuthProvider {
     const hash = this.users.get(creds.username);
     const key = createHash('sha256').update(`${creds.username}\0${creds.password}\0${hash ?? ''}`).digest('base64');
     const until = this.verified.get(key);
-    if (until !== undefined && until > Date.now()) return { ok: true, identity: { name: creds.username } };
+    if (until !== undefined && until > Date.now()) return { ok: true, identity: { name: creds.username, kind: 'user' } };
     // Compare against a dummy hash for unknown users, so timing does not reveal who exists.
     const ok = await bcrypt.compare(creds.password, hash ?? DUMMY_HASH);
     if (!ok || !hash) return { ok: false, reason: 'invalid username or password' };
     if (this.verified.size > 10_000) this.verified.clear();
     this.verified.set(key, Date.now() + VERIFIED_TTL_MS);
-    return { ok: true, identity: { name: creds.username } };
+    return { ok: true, identity: { name: creds.username, kind: 'user' } };
   }
 
   async authorize(identity: Identity | undefined): Promise<boolean> {

@@ -9,11 +9,11 @@ program.name('berth').description('A self-hosted OCI container image registry.')
 
 program
   .command('serve')
-  .description('run the registry (defaults: :5000, data in ./data, no auth)')
+  .description('run the registry (defaults: :5000, data in ./data, built-in accounts)')
   .option('-c, --config <file>', 'YAML configuration file')
   .option('-l, --listen <host:port>', 'address to listen on, e.g. 127.0.0.1:5000')
   .option('-d, --data <dir>', 'data directory (filesystem storage and SQLite)')
-  .addOption(new Option('--auth <mode>', 'authentication mode').choices(['none', 'htpasswd']))
+  .addOption(new Option('--auth <mode>', 'authentication mode (default builtin)').choices(['builtin', 'none', 'htpasswd']))
   .option('--htpasswd <file>', 'bcrypt htpasswd file for --auth htpasswd')
   .action(async (flags) => serve(flags));
 

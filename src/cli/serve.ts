@@ -7,6 +7,10 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const server = await startServer(config);
   // Printed whatever the log level: scripts and tests wait for this line.
   process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: 'berth listening', address: server.address, auth: config.auth.mode, dataDir: config.storage.dataDir })}\n`);
+  if (server.generatedAdminPassword) {
+    // Printed once, on the first start only; it is stored hashed and cannot be shown again.
+    process.stdout.write(`\nFirst start: created the administrator account.\n  user:     admin\n  password: ${server.generatedAdminPassword}\nStore it now; it is not shown again. Change it with: berth user passwd admin --password-stdin\n\n`);
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -24,10 +24,21 @@ export const configSchema = z.strictObject({
     url: z.string().default(''),
   }).prefault({}),
   auth: z.strictObject({
-    mode: z.enum(['none', 'htpasswd']).default('none'),
+    /** builtin: Berth's users, projects, robots and token auth. none: open. htpasswd: a bcrypt file. */
+    mode: z.enum(['builtin', 'none', 'htpasswd']).default('builtin'),
     /** bcrypt htpasswd file (auth.mode htpasswd), as made by `htpasswd -B`. */
     htpasswdFile: z.string().default(''),
     realm: z.string().default('Berth Registry'),
+    /** The token service name (the JWT audience); clients echo it back from the challenge. */
+    service: z.string().min(1).max(200).default('berth'),
+    /** Lifetime of registry bearer tokens. */
+    tokenTtlSeconds: z.number().int().min(30).max(3600).default(300),
+    /** Lifetime of OAuth2 refresh tokens (docker and podman keep them instead of passwords). */
+    refreshTtlSeconds: z.number().int().min(300).max(90 * 86400).default(30 * 86400),
+    /** Failed logins for one account from one address within loginWindowSeconds before a lock. */
+    loginMaxFailures: z.number().int().min(1).max(1000).default(10),
+    loginWindowSeconds: z.number().int().min(1).max(86400).default(600),
+    loginLockSeconds: z.number().int().min(1).max(86400).default(300),
   }).prefault({}),
   limits: z.strictObject({
     /** Largest manifest accepted, in bytes (413 above it). */

@@ -31,6 +31,8 @@ export const ERRORS = {
   QUOTA_EXCEEDED: { status: 403, message: 'storage quota exceeded' },
   TAG_IMMUTABLE: { status: 409, message: 'tag is immutable' },
   NOT_FOUND: { status: 404, message: 'not found' },
+  INVALID_REQUEST: { status: 400, message: 'invalid request' },
+  CONFLICT: { status: 409, message: 'already exists' },
   INTERNAL: { status: 500, message: 'internal server error' },
 } as const satisfies Record<string, ErrorDescriptor>;
 

@@ -4,22 +4,29 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { createBuiltinAuth, type BuiltinAuth } from '../auth/builtin.ts';
 import { HtpasswdAccess } from '../auth/htpasswd.ts';
 import { OpenAccess } from '../auth/open-access.ts';
 import type { AuthProvider } from '../auth/provider.ts';
 import { splitListen, type Config } from '../core/config.ts';
 import { openMetadata, type MetadataDb } from '../metadata/db.ts';
+import { enableAudit } from '../features/audit/index.ts';
 import { EventBus } from '../registry/event-bus.ts';
 import { Registry } from '../registry/registry.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { FilesystemDriver } from '../storage/filesystem.ts';
 import { buildApp } from './app.ts';
+import { registerTokenRoutes } from './token/routes.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
   readonly registry: Registry;
   /** The address actually bound, e.g. http://127.0.0.1:5000 */
   readonly address: string;
+  /** The built-in auth services (auth.mode builtin). */
+  readonly identity?: BuiltinAuth;
+  /** Set on first start: the generated admin password, to be printed once. */
+  readonly generatedAdminPassword?: string;
   close(): Promise<void>;
 }
 
@@ -33,16 +40,26 @@ export async function openMetadataFor(config: Config): Promise<MetadataDb> {
   return openMetadata({ dialect: 'sqlite', location: join(dataDir, 'berth.db') });
 }
 
-function authFor(config: Config): AuthProvider {
-  if (config.auth.mode === 'htpasswd') return new HtpasswdAccess(config.auth.htpasswdFile, config.auth.realm);
-  return new OpenAccess();
-}
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const dataDir = resolve(config.storage.dataDir);
   const storage: StorageDriver = new FilesystemDriver(join(dataDir, 'storage'));
-  const auth = authFor(config);
   const metadata = await openMetadataFor(config);
+
+  let auth: AuthProvider;
+  let identity: BuiltinAuth | undefined;
+  let generatedAdminPassword: string | undefined;
+  if (config.auth.mode === 'builtin') {
+    identity = await createBuiltinAuth(metadata.db, config);
+    await identity.projects.ensureLibrary();
+    const admin = await identity.users.bootstrapAdmin(process.env.BERTH_ADMIN_PASSWORD);
+    generatedAdminPassword = admin.password;
+    auth = identity.access;
+  } else if (config.auth.mode === 'htpasswd') {
+    auth = new HtpasswdAccess(config.auth.htpasswdFile, config.auth.realm);
+  } else {
+    auth = new OpenAccess();
+  }
 
   let app: FastifyInstance | undefined;
   const bus = new EventBus((error, event) => app?.log.error({ err: error, event: event.type }, 'event subscriber failed'));
@@ -61,6 +78,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await sql`select 1`.execute(metadata.db);
     },
   });
+  const audit = enableAudit(metadata.db, bus, (error) => app?.log.error({ err: error }, 'audit log write failed'));
+  if (identity) {
+    identity.access.onFailedLogin = (account, address) =>
+      audit.record({ at: Date.now(), actor: account, action: 'login_failed', address, outcome: 'failure', detail: JSON.stringify({ via: 'basic' }) });
+    registerTokenRoutes(app, {
+      accounts: identity.accounts,
+      authorizer: identity.authorizer,
+      tokens: identity.tokens,
+      onLogin: (e) => audit.record({ at: Date.now(), actor: e.account, action: e.ok ? 'login' : 'login_failed', address: e.address, outcome: e.ok ? 'success' : 'failure', detail: JSON.stringify({ via: e.via }) }),
+    });
+  }
 
   let { host, port } = splitListen(config.server.listen);
   try {
@@ -82,9 +110,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     app,
     registry,
     address,
+    identity,
+    generatedAdminPassword,
     close: () => {
       closing ??= (async () => {
         await app.close();
+        await audit.close();
         await metadata.close();
         await storage.close?.();
       })();

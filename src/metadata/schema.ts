@@ -72,6 +72,85 @@ export interface UploadsTable {
   updated_at: number;
 }
 
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  password_hash: string;
+  is_admin: number;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export type Visibility = 'public' | 'private';
+export type Role = 'owner' | 'maintainer' | 'developer' | 'guest';
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  name: string;
+  visibility: Visibility;
+  description: Generated<string>;
+  owner_user_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProjectMembersTable {
+  project_id: number;
+  user_id: number;
+  role: Role;
+  created_at: number;
+}
+
+export interface RobotsTable {
+  id: Generated<number>;
+  name: string;
+  secret_hash: string;
+  description: Generated<string>;
+  expires_at: number | null;
+  disabled: Generated<number>;
+  created_by: string;
+  created_at: number;
+}
+
+export interface RobotPermissionsTable {
+  robot_id: number;
+  project_id: number;
+  actions: string;
+}
+
+export interface AccessTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  secret_hash: string;
+  actions: string;
+  projects: Generated<string>;
+  expires_at: number | null;
+  last_used_at: number | null;
+  created_at: number;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  created_at: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  project: string | null;
+  repository: string | null;
+  reference: string | null;
+  address: string | null;
+  outcome: string;
+  detail: string | null;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -81,4 +160,12 @@ export interface Database {
   repository_manifests: RepositoryManifestsTable;
   tags: TagsTable;
   uploads: UploadsTable;
+  users: UsersTable;
+  projects: ProjectsTable;
+  project_members: ProjectMembersTable;
+  robots: RobotsTable;
+  robot_permissions: RobotPermissionsTable;
+  access_tokens: AccessTokensTable;
+  signing_keys: SigningKeysTable;
+  audit_log: AuditLogTable;
 }

@@ -1,26 +1,52 @@
-// Authentication and authorization for /v2, with the statuses clients expect: 401 with a
-// challenge for anonymous callers (they then log in), 403 DENIED for logged-in callers.
+// Authentication and authorization for /v2, with the statuses clients expect:
+// - no or anonymous credentials: 401 with a challenge, so the client logs in and retries;
+// - a bearer token that lacks a grant its account could get: 401 (error="insufficient_scope"),
+//   so the client fetches a new token;
+// - a logged-in account without the right: 403 DENIED, "requested access to the resource is denied".
+import type { FastifyRequest } from 'fastify';
 import type { Action, AuthProvider, Identity } from '../../auth/provider.ts';
 import { RegistryError } from '../../core/errors.ts';
 
-export async function authenticate(auth: AuthProvider, authorization: string | undefined): Promise<Identity | undefined> {
-  const result = await auth.authenticate(authorization);
+/** The scheme and host the client used, for the token realm. */
+export function baseUrlOf(request: FastifyRequest, publicUrl: string): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, '');
+  const forwarded = request.headers['x-forwarded-proto'];
+  const proto = typeof forwarded === 'string' && /^https?$/.test(forwarded) ? forwarded : request.protocol;
+  const host = request.headers.host && /^[A-Za-z0-9.:[\]-]+$/.test(request.headers.host) ? request.headers.host : request.hostname;
+  return `${proto}://${host}`;
+}
+
+export async function authenticate(auth: AuthProvider, request: FastifyRequest, publicUrl: string): Promise<Identity | undefined> {
+  const result = await auth.authenticate(request.headers.authorization, request.ip);
   if (!result.ok) {
-    throw new RegistryError('UNAUTHORIZED', undefined, { message: result.reason, headers: { 'WWW-Authenticate': auth.challenge() } });
+    if (result.retryAfterSeconds) {
+      throw new RegistryError('TOOMANYREQUESTS', undefined, { message: result.reason, headers: { 'Retry-After': String(result.retryAfterSeconds) } });
+    }
+    throw new RegistryError('UNAUTHORIZED', undefined, {
+      message: result.reason,
+      headers: { 'WWW-Authenticate': auth.challenge({ baseUrl: baseUrlOf(request, publicUrl) }) },
+    });
   }
   return result.identity;
 }
 
-export async function requireAccess(auth: AuthProvider, identity: Identity | undefined, repository: string | undefined, action: Action): Promise<void> {
+function scopeOf(repository: string | undefined, action: Action): string {
+  return repository ? `repository:${repository}:${action}` : 'registry:catalog:*';
+}
+
+export async function requireAccess(auth: AuthProvider, request: FastifyRequest, publicUrl: string, identity: Identity | undefined, repository: string | undefined, action: Action): Promise<void> {
   if (await auth.authorize(identity, repository, action)) return;
-  if (!identity) {
-    // Anonymous: 401 with a challenge, so the client logs in and retries.
-    throw new RegistryError('UNAUTHORIZED', repository ? [{ Type: 'repository', Name: repository, Action: action }] : undefined, {
-      message: 'requested access to the resource is denied',
-      headers: { 'WWW-Authenticate': auth.challenge() },
+  const detail = repository ? [{ Type: 'repository', Name: repository, Action: action }] : undefined;
+  const scope = scopeOf(repository, action);
+  const baseUrl = baseUrlOf(request, publicUrl);
+  const anonymous = !identity || !identity.name;
+  if (anonymous || (identity.grants && auth.couldObtain && (await auth.couldObtain(identity, repository, action)))) {
+    throw new RegistryError('UNAUTHORIZED', detail, {
+      message: anonymous ? 'requested access to the resource is denied' : 'the token does not grant this access; request a new one',
+      headers: { 'WWW-Authenticate': auth.challenge({ baseUrl, scope, ...(anonymous ? {} : { error: 'insufficient_scope' as const }) }) },
     });
   }
-  throw new RegistryError('DENIED', repository ? [{ Type: 'repository', Name: repository, Action: action }] : undefined);
+  throw new RegistryError('DENIED', detail);
 }
 
 /** Whether the caller may do `action` on `repository`, without throwing. */

@@ -33,8 +33,11 @@ export async function catalog(call: OciCall): Promise<void> {
   const n = pageSize(query);
   const discovery = deps.registry.discovery;
   const page = await discovery.catalog(n, query.get('last') ?? undefined);
+  // The catalog lists only what the caller may see. Filtering after paging keeps pages cheap;
+  // a page may then hold fewer than n names, and the Link header still leads on.
+  const visible = deps.auth.visibleRepositories ? await deps.auth.visibleRepositories(call.identity, page.items) : page.items;
   reply.code(200).headers(linkHeader('/v2/_catalog', discovery.pageSize(n), page)).type('application/json');
-  return void reply.send(JSON.stringify({ repositories: page.items }));
+  return void reply.send(JSON.stringify({ repositories: visible }));
 }
 
 export async function referrers(call: OciCall<Extract<OciRoute, { kind: 'referrers' }>>): Promise<void> {

@@ -5,7 +5,7 @@ import type { Action } from '../../auth/provider.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { canonicalRepositoryName } from '../../core/reference.ts';
 import { sendError } from '../errors.ts';
-import { authenticate, requireAccess } from './access.ts';
+import { authenticate, baseUrlOf, requireAccess } from './access.ts';
 import { deleteBlob, getBlob, headBlob } from './blobs.ts';
 import type { OciCall, OciDeps } from './context.ts';
 import { catalog, listTags, referrers } from './listing.ts';
@@ -68,13 +68,13 @@ async function dispatch(request: FastifyRequest, reply: FastifyReply, deps: OciD
 
     // The name is validated before anything else touches it (NAME_INVALID, 400).
     const repository = 'name' in route ? canonicalRepositoryName(route.name) : '';
-    const identity = await authenticate(deps.auth, request.headers.authorization);
+    const identity = await authenticate(deps.auth, request, deps.publicUrl);
     if (endpoint.action === 'login') {
       if (deps.auth.loginRequired && !identity) {
-        throw new RegistryError('UNAUTHORIZED', undefined, { headers: { 'WWW-Authenticate': deps.auth.challenge() } });
+        throw new RegistryError('UNAUTHORIZED', undefined, { headers: { 'WWW-Authenticate': deps.auth.challenge({ baseUrl: baseUrlOf(request, deps.publicUrl) }) } });
       }
     } else {
-      await requireAccess(deps.auth, identity, repository || undefined, endpoint.action);
+      await requireAccess(deps.auth, request, deps.publicUrl, identity, repository || undefined, endpoint.action);
     }
     const call: OciCall = {
       request,

@@ -1,6 +1,7 @@
 // Versioned migrations, in order. Each has a numbered file; never edit one that has shipped.
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-registry.ts';
+import * as m002 from './002-identity.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -10,6 +11,7 @@ type Step = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
 
 const steps: Record<string, Step> = {
   '001-registry': m001,
+  '002-identity': m002,
 };
 
 export class BerthMigrations implements MigrationProvider {

@@ -53,7 +53,15 @@ export class HtpasswdAccess implements AuthProvider {
     const now = Date.now();
     if (!force && now - this.checkedAt < 1000) return;
     this.checkedAt = now;
-    const mtime = statSync(this.file).mtimeMs;
+    let mtime: number;
+    try {
+      mtime = statSync(this.file).mtimeMs;
+    } catch (error) {
+      const message = `cannot read the htpasswd file ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; create it with: htpasswd -Bbn USER PASSWORD > ${this.file}`;
+      if (force) throw new Error(message);
+      // Removed while running: keep the accounts already loaded rather than fail every request.
+      return;
+    }
     if (!force && mtime === this.loadedMtime) return;
     const users = new Map<string, string>();
     for (const line of readFileSync(this.file, 'utf8').split(/\r?\n/)) {

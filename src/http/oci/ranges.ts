@@ -11,9 +11,9 @@ import type { ByteRange } from '../../storage/driver.ts';
 export function parseRangeHeader(header: string | undefined, size: number): ByteRange | undefined {
   if (header === undefined) return undefined;
   const unsatisfiable = () => new RegistryError('RANGE_INVALID', { range: header.slice(0, 100), size }, { headers: { 'Content-Range': `bytes */${size}` } });
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  const m = /^bytes=(\d*)-(\d*)$/i.exec(header.trim());
   if (!m) {
-    if (/^bytes=[\d\s,-]+$/.test(header.trim()) && header.includes(',')) return undefined;
+    if (/^bytes=[\d\s,-]+$/i.test(header.trim()) && header.includes(',')) return undefined;
     throw unsatisfiable();
   }
   const [, a, b] = m;

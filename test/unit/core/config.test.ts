@@ -32,7 +32,17 @@ describe('parseConfig defaults', () => {
       server: { listen: ':5000', publicUrl: '', shutdownTimeoutSeconds: 30 },
       storage: { driver: 'filesystem', dataDir: './data' },
       database: { dialect: 'sqlite', url: '' },
-      auth: { mode: 'none', htpasswdFile: '', realm: 'Berth Registry' },
+      auth: {
+        mode: 'builtin',
+        htpasswdFile: '',
+        realm: 'Berth Registry',
+        service: 'berth',
+        tokenTtlSeconds: 300,
+        refreshTtlSeconds: 30 * 86400,
+        loginMaxFailures: 10,
+        loginWindowSeconds: 600,
+        loginLockSeconds: 300,
+      },
       limits: { manifestMaxBytes: 4 * 1024 * 1024, pageMaxEntries: 10_000 },
       log: { level: 'info' },
     });
@@ -155,7 +165,7 @@ describe('loadConfig precedence: defaults < file < env < flags', () => {
     const c = loadConfig({}, {});
     assert.equal(c.server.listen, ':5000');
     assert.equal(c.storage.dataDir, './data');
-    assert.equal(c.auth.mode, 'none');
+    assert.equal(c.auth.mode, 'builtin', 'auth is on by default (DESIGN.md, Security defaults)');
   });
 
   it('layers file, environment and flags', () => {

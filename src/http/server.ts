@@ -15,6 +15,7 @@ import { EventBus } from '../registry/event-bus.ts';
 import { Registry } from '../registry/registry.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { FilesystemDriver } from '../storage/filesystem.ts';
+import { registerApi } from './api/index.ts';
 import { buildApp } from './app.ts';
 import { registerTokenRoutes } from './token/routes.ts';
 
@@ -88,6 +89,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       tokens: identity.tokens,
       onLogin: (e) => audit.record({ at: Date.now(), actor: e.account, action: e.ok ? 'login' : 'login_failed', address: e.address, outcome: e.ok ? 'success' : 'failure', detail: JSON.stringify({ via: e.via }) }),
     });
+    registerApi(app, { ...identity, db: metadata.db });
   }
 
   let { host, port } = splitListen(config.server.listen);

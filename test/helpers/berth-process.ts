@@ -13,7 +13,7 @@ export interface StartOptions {
   /** Data directory (filesystem + SQLite); a fresh temp dir when omitted. */
   dataDir?: string;
   /** Auth mode flag; 'none' when omitted. */
-  auth?: 'none' | 'htpasswd';
+  auth?: 'none' | 'htpasswd' | 'builtin';
   /** A bcrypt htpasswd file (`htpasswd -Bbn user pass`), passed with --htpasswd. */
   htpasswd?: string;
   /** Written to a YAML file and passed with --config. */

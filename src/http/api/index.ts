@@ -1,0 +1,92 @@
+// The JSON management API under /api/v1 (DESIGN.md, Layers: http/api): users, projects, members,
+// robots, access tokens, the audit log and the caller's own account, with its OpenAPI document at
+// /api/v1/openapi.json. Only this plugin parses JSON bodies; /v2 bodies keep streaming.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { RegistryError } from '../../core/errors.ts';
+import { sendError } from '../errors.ts';
+import { auditRoutes } from './audit.ts';
+import { LOGIN_REQUIRED, resolveCaller, unauthorized } from './auth.ts';
+import { meRoutes } from './me.ts';
+import { memberRoutes } from './members.ts';
+import { buildOpenApi } from './openapi.ts';
+import { projectRoutes } from './projects.ts';
+import { robotRoutes } from './robots.ts';
+import { fastifyPath, route, type ApiDeps, type ApiRoute } from './route.ts';
+import { tokenRoutes } from './tokens.ts';
+import { userRoutes } from './users.ts';
+
+export type { ApiDeps } from './route.ts';
+export const API_PREFIX = '/api/v1';
+const BODY_LIMIT = 1024 * 1024;
+const API_VERSION = '1.0.0';
+
+/** Every route of the API, the OpenAPI document's included. */
+export function apiRoutes(deps: ApiDeps): ApiRoute[] {
+  const routes = [
+    ...userRoutes(deps),
+    ...projectRoutes(deps),
+    ...memberRoutes(deps),
+    ...robotRoutes(deps),
+    ...tokenRoutes(deps),
+    ...auditRoutes(deps),
+    ...meRoutes(deps),
+  ];
+  let document: unknown;
+  routes.push(route({
+    method: 'GET', path: '/openapi.json', resource: 'openapi', auth: 'optional', summary: 'This OpenAPI 3.1 document',
+    status: 200, response: z.record(z.string(), z.unknown()), errors: [],
+    handler: async () => (document ??= buildOpenApi(routes, API_VERSION)),
+  }));
+  return routes;
+}
+
+export function openApiDocument(deps: ApiDeps): Record<string, unknown> {
+  return buildOpenApi(apiRoutes(deps), API_VERSION);
+}
+
+export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
+  app.register(async (api) => {
+    api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (error) {
+        done(new RegistryError('INVALID_REQUEST', undefined, { message: `the body is not valid JSON: ${(error as Error).message}` }), undefined);
+      }
+    });
+    api.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+    api.setNotFoundHandler((request, reply) => {
+      request.routeKind = 'api_unknown';
+      return sendError(request, reply, new RegistryError('NOT_FOUND', undefined, { message: `no API route ${request.method} ${request.url.split('?')[0]}; see ${API_PREFIX}/openapi.json` }));
+    });
+    for (const r of apiRoutes(deps)) {
+      api.route({ method: r.method, url: fastifyPath(r.path), handler: (request, reply) => handle(r, request, reply, deps) });
+    }
+  }, { prefix: API_PREFIX });
+}
+
+async function handle(r: ApiRoute, request: FastifyRequest, reply: FastifyReply, deps: ApiDeps): Promise<FastifyReply> {
+  request.routeKind = `api_${r.resource}`;
+  const actor = await resolveCaller(request, deps.accounts);
+  if (r.auth === 'required' && !actor) throw unauthorized(LOGIN_REQUIRED);
+  const body = r.body ? validate(r.body, request.body, 'body', !request.headers['content-type']?.toLowerCase().startsWith('application/json')) : undefined;
+  const query = r.query ? validate(r.query, request.query ?? {}, 'query', false) : undefined;
+  const result = await r.handler({ actor, params: request.params as Record<string, string>, body, query, request });
+  reply.header('Cache-Control', 'no-store');
+  if (r.status === 204) return reply.code(204).send();
+  return reply.code(r.status).send(result);
+}
+
+function validate(schema: z.ZodType, value: unknown, where: 'body' | 'query', notJson: boolean): unknown {
+  if (where === 'body' && value === undefined) {
+    throw new RegistryError('INVALID_REQUEST', undefined, {
+      message: notJson ? 'send a JSON body with Content-Type: application/json' : 'the request needs a JSON body',
+    });
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+  throw new RegistryError('INVALID_REQUEST', { issues }, { message: issues.map((i) => `${i.path}: ${i.message}`).join('; ') });
+}

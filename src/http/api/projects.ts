@@ -1,0 +1,56 @@
+// /api/v1/projects: organisation and personal projects, their visibility and settings.
+// Anonymous callers see public projects only.
+import { z } from 'zod';
+import { route, type ApiDeps, type ApiRoute } from './route.ts';
+
+const Visibility = z.enum(['public', 'private']);
+const Role = z.enum(['owner', 'maintainer', 'developer', 'guest']);
+
+export const ProjectSchema = z.object({
+  name: z.string(),
+  visibility: Visibility,
+  description: z.string(),
+  createdAt: z.string().describe('ISO 8601'),
+  role: Role.optional().describe("the caller's role, when they are a member"),
+});
+const CreateProject = z.strictObject({
+  name: z.string().min(1),
+  visibility: Visibility.optional(),
+  public: z.boolean().optional().describe('shorthand for visibility public'),
+  description: z.string().max(1024).optional(),
+});
+const UpdateProject = z.strictObject({ visibility: Visibility.optional(), description: z.string().max(1024).optional() });
+
+export function projectRoutes(deps: ApiDeps): ApiRoute[] {
+  const resource = 'projects';
+  return [
+    route({
+      method: 'GET', path: '/projects', resource, auth: 'optional', summary: 'Projects the caller may see (anonymous: public ones)',
+      status: 200, response: z.object({ projects: z.array(ProjectSchema) }), errors: [],
+      handler: async ({ actor }) => ({ projects: await deps.projects.list(actor) }),
+    }),
+    route({
+      method: 'POST', path: '/projects', resource, auth: 'required', summary: 'Create a project; the caller becomes its owner',
+      body: CreateProject, status: 201, response: ProjectSchema, errors: [403, 409],
+      handler: async ({ actor, body }) =>
+        deps.projects.create(actor, body.name, body.visibility ?? (body.public ? 'public' : 'private'), body.description ?? ''),
+    }),
+    route({
+      method: 'GET', path: '/projects/{name}', resource, auth: 'optional', summary: 'One project (404 when the caller may not see it)',
+      status: 200, response: ProjectSchema, errors: [404],
+      handler: async ({ actor, params }) => deps.projects.get(actor, params.name!),
+    }),
+    route({
+      method: 'PATCH', path: '/projects/{name}', resource, auth: 'required', summary: 'Change visibility or description (owners, administrators)',
+      body: UpdateProject, status: 200, response: ProjectSchema, errors: [403, 404],
+      handler: async ({ actor, params, body }) => deps.projects.update(actor, params.name!, body),
+    }),
+    route({
+      method: 'DELETE', path: '/projects/{name}', resource, auth: 'required', summary: 'Remove an organisation project (owners, administrators)',
+      status: 204, errors: [403, 404],
+      handler: async ({ actor, params }) => deps.projects.remove(actor, params.name!),
+    }),
+  ];
+}
+
+export { Role as RoleSchema };

@@ -1,0 +1,82 @@
+// One declarative shape for every /api/v1 route: the same object registers the fastify route and
+// describes it in the OpenAPI document, so the two cannot drift apart.
+import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Kysely } from 'kysely';
+import type { Accounts } from '../../auth/accounts.ts';
+import type { AccessTokenService } from '../../auth/directory/access-tokens.ts';
+import type { ProjectService } from '../../auth/directory/projects.ts';
+import type { RobotService } from '../../auth/directory/robots.ts';
+import type { UserService } from '../../auth/directory/users.ts';
+import type { Principal } from '../../auth/principal.ts';
+import type { Database } from '../../metadata/schema.ts';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteContext<B, Q, A> {
+  /** The signed-in caller (always set when the route needs a login). */
+  readonly actor: A;
+  /** Path parameters, URL-decoded (robot names carry "$" and "+"). */
+  readonly params: Record<string, string>;
+  readonly body: B;
+  readonly query: Q;
+  readonly request: FastifyRequest;
+}
+
+export interface RouteDef<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, Auth extends 'required' | 'optional'> {
+  readonly method: Method;
+  /** OpenAPI form, relative to /api/v1: /users/{name} */
+  readonly path: string;
+  /** The metrics label is api_<resource>. */
+  readonly resource: string;
+  readonly summary: string;
+  /** 'optional': anonymous callers reach the handler (the service decides what they see). */
+  readonly auth: Auth;
+  readonly body?: B;
+  readonly query?: Q;
+  /** Success status and the schema of its JSON body (none for 204). */
+  readonly status: 200 | 201 | 204;
+  readonly response?: z.ZodType;
+  /** Refusals this route documents besides 401 (400 whenever there is a body or query). */
+  readonly errors: readonly number[];
+  handler(ctx: RouteContext<
+    B extends z.ZodType ? z.output<B> : undefined,
+    Q extends z.ZodType ? z.output<Q> : undefined,
+    Auth extends 'required' ? Principal : Principal | undefined
+  >): Promise<unknown>;
+}
+
+/** A route with its types erased, for tables of heterogeneous routes. */
+export interface ApiRoute {
+  readonly method: Method;
+  readonly path: string;
+  readonly resource: string;
+  readonly summary: string;
+  readonly auth: 'required' | 'optional';
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly status: 200 | 201 | 204;
+  readonly response?: z.ZodType;
+  readonly errors: readonly number[];
+  handler(ctx: RouteContext<unknown, unknown, Principal | undefined>): Promise<unknown>;
+}
+
+export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, Auth extends 'required' | 'optional' = 'required'>(
+  def: RouteDef<B, Q, Auth>,
+): ApiRoute {
+  return def as unknown as ApiRoute;
+}
+
+/** /users/{name} -> /users/:name (fastify's form). */
+export function fastifyPath(path: string): string {
+  return path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+}
+
+export interface ApiDeps {
+  readonly users: UserService;
+  readonly projects: ProjectService;
+  readonly robots: RobotService;
+  readonly accessTokens: AccessTokenService;
+  readonly accounts: Accounts;
+  readonly db: Kysely<Database>;
+}

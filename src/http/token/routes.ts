@@ -44,7 +44,7 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: TokenD
       expires_in: issued.expiresIn,
       issued_at: issued.issuedAt.toISOString(),
     };
-    if (principal && refreshable && (params.get('access_type') === 'offline' || params.get('grant_type'))) {
+    if (principal && refreshable && params.get('access_type') === 'offline') {
       body.refresh_token = await deps.tokens.issueRefresh(principal.name);
     }
     return reply.code(200).header('Cache-Control', 'no-store').send(body);

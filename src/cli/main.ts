@@ -1,6 +1,12 @@
 // The `berth` command line. Thin: parse arguments, call the code that does the work.
 import { Command, Option } from 'commander';
 import { ConfigError } from '../core/config.ts';
+import { CliError } from './cli-error.ts';
+import { registerAuditCommand } from './commands/audit.ts';
+import { registerProjectCommands } from './commands/projects.ts';
+import { registerRobotCommands } from './commands/robots.ts';
+import { registerTokenCommands } from './commands/tokens.ts';
+import { registerUserCommands } from './commands/users.ts';
 import { checkConfig, printSchema } from './config-commands.ts';
 import { serve } from './serve.ts';
 
@@ -30,9 +36,17 @@ config
   .description('print the JSON Schema of the configuration file')
   .action(() => printSchema());
 
+registerUserCommands(program);
+registerProjectCommands(program);
+registerRobotCommands(program);
+registerTokenCommands(program);
+registerAuditCommand(program);
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`berth: invalid configuration\n${error.message.split('\n').map((l) => `  ${l}`).join('\n')}\nRun "berth config schema" to see every key.\n`);
+  } else if (error instanceof CliError) {
+    process.stderr.write(`berth: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
   } else {
     process.stderr.write(`berth: ${error instanceof Error ? error.message : String(error)}\n`);
   }

@@ -1,0 +1,65 @@
+// berth project create|list|remove, berth project member add|list|remove
+import { Option, type Command } from 'commander';
+import { printJson, printTable, run, say, when, withCommon, type CommonFlags } from './common.ts';
+
+type Flags = CommonFlags & { public?: boolean; role?: string };
+const LOGIN_STDIN = 'with --url: read the login password or access token from stdin';
+
+export function registerProjectCommands(program: Command): void {
+  const project = program.command('project').description('manage projects and their members (offline with --data/--config, or with --url)');
+
+  withCommon(project.command('create').argument('<name>', 'project name'))
+    .description('create an organisation project (private unless --public)')
+    .option('--public', 'anyone may pull from it')
+    .option('--password-stdin', LOGIN_STDIN)
+    .action(async (name: string, flags: Flags) => run(flags, async (m) => {
+      const p = await m.createProject(name, flags.public ? 'public' : 'private');
+      if (flags.json) return printJson(p);
+      say(`Created ${p.visibility} project ${p.name}.${flags.url ? ' You are its owner.' : ' Add an owner with: berth project member add ' + p.name + ' USER --role owner'}`);
+    }));
+
+  withCommon(project.command('list'))
+    .description('list the projects you may see')
+    .option('--password-stdin', LOGIN_STDIN)
+    .action(async (flags: Flags) => run(flags, async (m) => {
+      const projects = await m.listProjects();
+      if (flags.json) return printJson(projects);
+      printTable(['NAME', 'VISIBILITY', 'ROLE', 'CREATED', 'DESCRIPTION'], projects.map((p) => [p.name, p.visibility, p.role, when(p.createdAt), p.description]));
+    }));
+
+  withCommon(project.command('remove').argument('<name>', 'project name'))
+    .description('remove an organisation project')
+    .option('--password-stdin', LOGIN_STDIN)
+    .action(async (name: string, flags: Flags) => run(flags, async (m) => {
+      await m.removeProject(name);
+      if (flags.json) return printJson({ project: name, removed: true });
+      say(`Removed project ${name}.`);
+    }));
+
+  const member = project.command('member').description("manage a project's members");
+  withCommon(member.command('add').argument('<project>').argument('<user>'))
+    .description("add a member, or change a member's role")
+    .addOption(new Option('--role <role>', 'owner, maintainer, developer or guest').choices(['owner', 'maintainer', 'developer', 'guest']).default('developer'))
+    .option('--password-stdin', LOGIN_STDIN)
+    .action(async (projectName: string, user: string, flags: Flags) => run(flags, async (m) => {
+      await m.setMember(projectName, user, flags.role ?? 'developer');
+      if (flags.json) return printJson({ project: projectName, user, role: flags.role });
+      say(`${user} is now ${flags.role === 'owner' ? 'an' : 'a'} ${flags.role} of ${projectName}.`);
+    }));
+  withCommon(member.command('list').argument('<project>'))
+    .description('list members with their roles')
+    .option('--password-stdin', LOGIN_STDIN)
+    .action(async (projectName: string, flags: Flags) => run(flags, async (m) => {
+      const members = await m.listMembers(projectName);
+      if (flags.json) return printJson(members);
+      printTable(['USER', 'ROLE', 'SINCE'], members.map((x) => [x.user, x.role, when(x.since)]));
+    }));
+  withCommon(member.command('remove').argument('<project>').argument('<user>'))
+    .description('remove a member')
+    .option('--password-stdin', LOGIN_STDIN)
+    .action(async (projectName: string, user: string, flags: Flags) => run(flags, async (m) => {
+      await m.removeMember(projectName, user);
+      if (flags.json) return printJson({ project: projectName, user, removed: true });
+      say(`Removed ${user} from ${projectName}.`);
+    }));
+}

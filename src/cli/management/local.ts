@@ -1,0 +1,84 @@
+// Offline management: opens the metadata database named by the same configuration as `berth
+// serve` (--config, --data, BERTH_* variables) and calls the directory services as the local
+// system, which owns the data directory. Safe while a server runs on the same SQLite file.
+import { resolve } from 'node:path';
+import { directoryServices } from '../../auth/builtin.ts';
+import { SYSTEM } from '../../auth/directory/actor.ts';
+import { RegistryError } from '../../core/errors.ts';
+import { sinceToEpoch } from '../../http/api/audit.ts';
+import { openMetadataFor } from '../../http/server.ts';
+import { queryAudit } from '../../metadata/identity/audit.ts';
+import { CliError } from '../cli-error.ts';
+import { loadConfig } from '../config-loader.ts';
+import type { AuditEntryView, AuditFilter, Management, NewRobot, NewToken } from './types.ts';
+
+export interface LocalFlags {
+  readonly config?: string;
+  readonly data?: string;
+}
+
+export async function openLocal(flags: LocalFlags): Promise<Management> {
+  const config = loadConfig({ config: flags.config, data: flags.data });
+  if (config.auth.mode !== 'builtin') {
+    throw new CliError(`auth.mode is ${config.auth.mode}: users, projects and robots exist only with auth.mode builtin`, 'Set auth.mode: builtin in the config file (or BERTH_AUTH_MODE=builtin).');
+  }
+  const metadata = await openMetadataFor(config);
+  const s = directoryServices(metadata.db);
+  await s.projects.ensureLibrary();
+  const db = metadata.db;
+  const target = config.database.dialect === 'postgres' ? 'the PostgreSQL database' : `the data directory ${resolve(config.storage.dataDir)}`;
+  return {
+    target,
+    addUser: (name, password, admin) => s.users.create(SYSTEM, name, password, admin),
+    listUsers: () => s.users.list(SYSTEM),
+    setPassword: (name, password) => s.users.setPassword(SYSTEM, name, password),
+    removeUser: (name) => s.users.remove(SYSTEM, name),
+    createProject: (name, visibility) => s.projects.create(SYSTEM, name, visibility),
+    listProjects: () => s.projects.list(SYSTEM),
+    removeProject: (name) => s.projects.remove(SYSTEM, name),
+    listMembers: (project) => s.projects.members(SYSTEM, project),
+    setMember: (project, user, role) => s.projects.setMember(SYSTEM, project, user, role),
+    removeMember: (project, user) => s.projects.removeMember(SYSTEM, project, user),
+    createRobot: (req: NewRobot) => s.robots.create(SYSTEM, {
+      name: req.name,
+      permissions: [{ project: req.project, actions: req.permissions }],
+      ...(req.expiresIn !== undefined ? { expiresIn: req.expiresIn } : {}),
+      ...(req.description !== undefined ? { description: req.description } : {}),
+    }),
+    listRobots: (project) => s.robots.list(SYSTEM, project),
+    removeRobot: (name) => s.robots.remove(SYSTEM, name),
+    async createToken(req: NewToken) {
+      if (!req.user) throw new CliError('offline, say whose token this is with --user USER', 'e.g. berth token create ci --user alice --permissions pull,push');
+      const created = await s.accessTokens.create(SYSTEM, req.user, {
+        name: req.name,
+        actions: req.permissions,
+        ...(req.projects ? { projects: req.projects } : {}),
+        ...(req.expiresIn !== undefined ? { expiresIn: req.expiresIn } : {}),
+      });
+      return { ...created, user: req.user };
+    },
+    async listTokens(user) {
+      if (!user) throw new CliError('offline, say whose tokens to list with --user USER');
+      return { user, tokens: await s.accessTokens.list(SYSTEM, user) };
+    },
+    async audit(filter: AuditFilter): Promise<AuditEntryView[]> {
+      let since: number | undefined;
+      if (filter.since !== undefined) {
+        since = sinceToEpoch(filter.since);
+        if (since === undefined) throw new RegistryError('INVALID_REQUEST', undefined, { message: '--since must be a duration like 1h or 7d, or an ISO 8601 time' });
+      }
+      const rows = await queryAudit(db, {
+        limit: filter.limit,
+        ...(filter.project !== undefined ? { project: filter.project } : {}),
+        ...(filter.actor !== undefined ? { actor: filter.actor } : {}),
+        ...(filter.action !== undefined ? { action: filter.action } : {}),
+        ...(since !== undefined ? { since } : {}),
+      });
+      return rows.map((r) => ({
+        id: r.id, at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, project: r.project ?? null, repository: r.repository ?? null,
+        reference: r.reference ?? null, address: r.address ?? null, outcome: r.outcome, detail: r.detail ?? null,
+      }));
+    },
+    close: () => metadata.close(),
+  };
+}

@@ -1,0 +1,118 @@
+// Management against a running server: the same operations through /api/v1, signed in with
+// Basic credentials (--user and the password or access token from BERTH_PASSWORD or stdin).
+import { CliError, hintFor } from '../cli-error.ts';
+import type { AccessTokenView, AuditEntryView, AuditFilter, Management, MemberView, NewRobot, NewToken, ProjectView, RobotView, UserView } from './types.ts';
+
+export interface RemoteOptions {
+  readonly url: string;
+  readonly user?: string;
+  readonly password?: string;
+}
+
+export function openRemote(options: RemoteOptions): Management {
+  let base: URL;
+  try {
+    base = new URL(options.url.replace(/\/+$/, '') + '/api/v1/');
+  } catch {
+    throw new CliError(`--url ${options.url} is not a URL`, 'Give the server address, e.g. --url http://localhost:5000');
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new CliError(`--url ${options.url} must start with http:// or https://`);
+  if (options.user && options.password === undefined) {
+    throw new CliError(`--user ${options.user} needs a password or access token`, 'Set BERTH_PASSWORD, or pipe it with --password-stdin.');
+  }
+  const authorization = options.user ? `Basic ${Buffer.from(`${options.user}:${options.password}`).toString('base64')}` : undefined;
+  const server = options.url.replace(/\/+$/, '');
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = new URL(path.replace(/^\//, ''), base);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(authorization ? { authorization } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`cannot reach ${server}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, 'Is "berth serve" running there? Check --url.');
+    }
+    const text = await response.text();
+    if (response.ok) return (text ? JSON.parse(text) : undefined) as T;
+    let code = '';
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const parsed = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
+      const first = parsed.errors?.[0];
+      if (first?.code) code = first.code;
+      if (first?.message) message = first.message;
+    } catch { /* not a Berth error body */ }
+    if (response.status === 404 && code === 'NOT_FOUND' && message.startsWith('no API route')) {
+      throw new CliError(`${server} has no management API (${message})`, 'The API exists only with auth.mode builtin; check --url.');
+    }
+    if (response.status === 401 && !authorization) {
+      throw new CliError(message, 'Sign in: add --user NAME with BERTH_PASSWORD set (or --password-stdin).');
+    }
+    throw new CliError(message, hintFor(code || statusCode(response.status), true));
+  }
+
+  const enc = encodeURIComponent;
+  return {
+    target: server,
+    addUser: (name, password, admin) => call<UserView>('POST', '/users', { name, password, admin }),
+    listUsers: async () => (await call<{ users: UserView[] }>('GET', '/users')).users,
+    setPassword: (name, password) => call<void>('PUT', `/users/${enc(name)}/password`, { password }),
+    removeUser: (name) => call<void>('DELETE', `/users/${enc(name)}`),
+    createProject: (name, visibility) => call<ProjectView>('POST', '/projects', { name, visibility }),
+    listProjects: async () => (await call<{ projects: ProjectView[] }>('GET', '/projects')).projects,
+    removeProject: (name) => call<void>('DELETE', `/projects/${enc(name)}`),
+    listMembers: async (project) => (await call<{ members: MemberView[] }>('GET', `/projects/${enc(project)}/members`)).members,
+    setMember: async (project, user, role) => {
+      await call('PUT', `/projects/${enc(project)}/members/${enc(user)}`, { role });
+    },
+    removeMember: (project, user) => call<void>('DELETE', `/projects/${enc(project)}/members/${enc(user)}`),
+    createRobot: (req: NewRobot) => call<{ robot: RobotView; secret: string }>('POST', `/projects/${enc(req.project)}/robots`, {
+      name: req.name,
+      permissions: req.permissions,
+      ...(req.expiresIn !== undefined ? { expiresIn: req.expiresIn } : {}),
+      ...(req.description !== undefined ? { description: req.description } : {}),
+    }),
+    listRobots: async (project) => (await call<{ robots: RobotView[] }>('GET', project ? `/projects/${enc(project)}/robots` : '/robots')).robots,
+    removeRobot: (name) => call<void>('DELETE', `/robots/${enc(name)}`),
+    async createToken(req: NewToken) {
+      const user = req.user ?? (await whoAmI());
+      const created = await call<{ token: AccessTokenView; secret: string }>('POST', `/users/${enc(user)}/tokens`, {
+        name: req.name,
+        permissions: req.permissions,
+        ...(req.projects ? { projects: req.projects } : {}),
+        ...(req.expiresIn !== undefined ? { expiresIn: req.expiresIn } : {}),
+      });
+      return { ...created, user };
+    },
+    async listTokens(user) {
+      const owner = user ?? (await whoAmI());
+      return { user: owner, tokens: (await call<{ tokens: AccessTokenView[] }>('GET', `/users/${enc(owner)}/tokens`)).tokens };
+    },
+    async audit(filter: AuditFilter) {
+      const q = new URLSearchParams();
+      for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
+      return (await call<{ entries: AuditEntryView[] }>('GET', `/audit?${q}`)).entries;
+    },
+    close: async () => {},
+  };
+
+  async function whoAmI(): Promise<string> {
+    if (!authorization) throw new CliError('sign in to say whose token this is', 'Add --user NAME with BERTH_PASSWORD set (or --password-stdin).');
+    const me = await call<{ kind: string; name: string }>('GET', '/me');
+    if (me.kind !== 'user') throw new CliError(`${me.name} is a robot; access tokens belong to users`);
+    return me.name;
+  }
+}
+
+function statusCode(status: number): string {
+  return { 400: 'INVALID_REQUEST', 401: 'UNAUTHORIZED', 403: 'DENIED', 404: 'NOT_FOUND', 409: 'CONFLICT', 429: 'TOOMANYREQUESTS' }[status] ?? '';
+}

@@ -1,0 +1,76 @@
+// What the identity commands need from Berth, whether they run offline against the data
+// directory (local.ts) or against a running server's /api/v1 (remote.ts).
+import type { AccessTokenView } from '../../auth/directory/access-tokens.ts';
+import type { ProjectView } from '../../auth/directory/projects.ts';
+import type { RobotView } from '../../auth/directory/robots.ts';
+import type { UserView } from '../../auth/directory/users.ts';
+
+export type { AccessTokenView, ProjectView, RobotView, UserView };
+
+export interface MemberView {
+  readonly user: string;
+  readonly role: string;
+  readonly since: string;
+}
+
+export interface AuditEntryView {
+  readonly id: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly project: string | null;
+  readonly repository: string | null;
+  readonly reference: string | null;
+  readonly address: string | null;
+  readonly outcome: string;
+  readonly detail: string | null;
+}
+
+export interface AuditFilter {
+  readonly project?: string;
+  readonly actor?: string;
+  readonly action?: string;
+  /** A duration back from now (1h, 7d) or an ISO time. */
+  readonly since?: string;
+  readonly limit: number;
+}
+
+export interface NewRobot {
+  readonly project: string;
+  readonly name: string;
+  /** Comma-separated subset of pull,push,delete. */
+  readonly permissions: string;
+  readonly expiresIn?: string;
+  readonly description?: string;
+}
+
+export interface NewToken {
+  /** Whose token: required offline; with --url, the signed-in user unless given. */
+  readonly user?: string;
+  readonly name: string;
+  readonly permissions: string;
+  readonly projects?: string[];
+  readonly expiresIn?: string;
+}
+
+export interface Management {
+  /** "the data directory /x" or "http://host:5000": where the commands act, for messages. */
+  readonly target: string;
+  addUser(name: string, password: string, admin: boolean): Promise<UserView>;
+  listUsers(): Promise<UserView[]>;
+  setPassword(name: string, password: string): Promise<void>;
+  removeUser(name: string): Promise<void>;
+  createProject(name: string, visibility: 'public' | 'private'): Promise<ProjectView>;
+  listProjects(): Promise<ProjectView[]>;
+  removeProject(name: string): Promise<void>;
+  listMembers(project: string): Promise<MemberView[]>;
+  setMember(project: string, user: string, role: string): Promise<void>;
+  removeMember(project: string, user: string): Promise<void>;
+  createRobot(req: NewRobot): Promise<{ robot: RobotView; secret: string }>;
+  listRobots(project?: string): Promise<RobotView[]>;
+  removeRobot(name: string): Promise<void>;
+  createToken(req: NewToken): Promise<{ token: AccessTokenView; secret: string; user: string }>;
+  listTokens(user?: string): Promise<{ user: string; tokens: AccessTokenView[] }>;
+  audit(filter: AuditFilter): Promise<AuditEntryView[]>;
+  close(): Promise<void>;
+}

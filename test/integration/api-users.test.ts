@@ -103,6 +103,13 @@ describe('api: users', () => {
     expectStatus(await call(server, 'GET', '/nothing-here', { as: ADMIN }), 404, 'NOT_FOUND');
   });
 
+  it('requests are counted under api_<resource>, refused bodies too', async () => {
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /berth_http_requests_total\{route="api_users",method="POST",status="400"\} [1-9]/);
+    assert.match(metrics, /berth_http_requests_total\{route="api_users",method="GET",status="200"\} [1-9]/);
+    assert.match(metrics, /berth_http_requests_total\{route="api_me",method="GET",status="401"\} [1-9]/);
+  });
+
   it('logs never carry passwords', async () => {
     assert.ok(!server.logs().includes('alice-password'));
     assert.ok(!server.logs().includes('frank-new-password'));

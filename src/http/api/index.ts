@@ -56,13 +56,18 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
         done(new RegistryError('INVALID_REQUEST', undefined, { message: `the body is not valid JSON: ${(error as Error).message}` }), undefined);
       }
     });
+    // Label the request before its body is parsed, so refused bodies are counted under their route too.
+    api.addHook('onRequest', async (request) => {
+      const resource = (request.routeOptions.config as { resource?: string } | undefined)?.resource;
+      if (resource) request.routeKind = `api_${resource}`;
+    });
     api.setErrorHandler((error, request, reply) => sendError(request, reply, error));
     api.setNotFoundHandler((request, reply) => {
       request.routeKind = 'api_unknown';
       return sendError(request, reply, new RegistryError('NOT_FOUND', undefined, { message: `no API route ${request.method} ${request.url.split('?')[0]}; see ${API_PREFIX}/openapi.json` }));
     });
     for (const r of apiRoutes(deps)) {
-      api.route({ method: r.method, url: fastifyPath(r.path), handler: (request, reply) => handle(r, request, reply, deps) });
+      api.route({ method: r.method, url: fastifyPath(r.path), config: { resource: r.resource }, handler: (request, reply) => handle(r, request, reply, deps) });
     }
   }, { prefix: API_PREFIX });
 }

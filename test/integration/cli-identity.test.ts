@@ -53,6 +53,7 @@ describe('berth identity commands', () => {
   let data: string;
   let server: BerthProcess | undefined;
   let robotSecret = '';
+  let firstRobotSecret = '';
   let token = '';
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-cli-identity-'));
@@ -102,8 +103,12 @@ describe('berth identity commands', () => {
       assert.match(r.stdout, /name:\s+robot\$team\+ci/);
       const m = /secret:\s+(\S+)/.exec(r.stdout);
       assert.ok(m, r.stdout);
-      robotSecret = m[1]!;
       assert.match(r.stderr, /not shown again/);
+      // Rotating prints a new secret once; the first one is dead (checked against the server below).
+      const rotated = ok(await berth(['robot', 'rotate', 'robot$team+ci', '--data', data]));
+      robotSecret = /secret:\s+(\S+)/.exec(rotated.stdout)![1]!;
+      assert.notEqual(robotSecret, m[1]);
+      firstRobotSecret = m[1]!;
       const list = ok(await berth(['robot', 'list', 'team', '--data', data])).stdout;
       assert.match(list, /robot\$team\+ci\s+team:pull,push/);
       assert.ok(!list.includes(robotSecret));
@@ -138,6 +143,7 @@ describe('berth identity commands', () => {
       const url = `${server!.url}/v2/team/app/tags/list`;
       assert.equal(await status(url, basic(['robot$team+ci', robotSecret])), 404, 'robot: signed in and allowed; the repository is just empty');
       assert.equal(await status(url, basic(['robot$team+ci', 'wrong-secret'])), 401);
+      assert.equal(await status(url, basic(['robot$team+ci', firstRobotSecret])), 401, 'the secret from before the rotation');
       assert.equal(await status(url, basic(['alice', token])), 404);
       assert.equal(await status(`${server!.url}/api/v1/me`, basic(['alice', 'alice-password-2'])), 200);
       // A login at the token endpoint lands in the audit log.
@@ -177,6 +183,13 @@ describe('berth identity commands', () => {
       assert.match(tok.stdout, /for alice/);
       const pat = /token:\s+(bpat_\S+)/.exec(tok.stdout)![1]!;
       assert.equal(await status(`${server!.url}/api/v1/me`, basic(['alice', pat])), 200);
+      const id = /Created access token (\d+)/.exec(tok.stdout)![1]!;
+      ok(await berth(['token', 'revoke', id, ...target], { env: alice }));
+      assert.equal(await status(`${server!.url}/api/v1/me`, basic(['alice', pat])), 401);
+      ok(await berth(['robot', 'disable', 'robot$web+deploy', ...target], { env: alice }));
+      assert.equal(await status(`${server!.url}/api/v1/me`, basic(['robot$web+deploy', secret])), 401);
+      ok(await berth(['robot', 'enable', 'robot$web+deploy', ...target], { env: alice }));
+      assert.equal(await status(`${server!.url}/api/v1/me`, basic(['robot$web+deploy', secret])), 200);
       const projects = JSON.parse(ok(await berth(['project', 'list', '--json', ...target], { env: alice })).stdout) as { name: string; role?: string }[];
       assert.equal(projects.find((p) => p.name === 'web')?.role, 'owner');
       ok(await berth(['audit', '--project', 'team', ...target], { env: alice }));

@@ -40,6 +40,29 @@ export function registerRobotCommands(program: Command): void {
       ]));
     }));
 
+  withCommon(robot.command('rotate').argument('<name>', "the full name, e.g. 'robot$proj+ci'"))
+    .description('give a robot a new secret (printed once); the old one stops working at once')
+    .option('--password-stdin', LOGIN_STDIN)
+    .action(async (name: string, flags: Flags) => run(flags, async (m) => {
+      const { robot: r, secret } = await m.rotateRobot(name);
+      if (flags.json) return printJson({ robot: r, secret });
+      say(`Rotated the secret of ${r.name}; the old secret no longer works.`);
+      say(`  name:   ${r.name}`);
+      say(`  secret: ${secret}`);
+      process.stderr.write('Store the secret now: it is not shown again.\n');
+    }));
+
+  for (const [verb, disabled] of [['disable', true], ['enable', false]] as const) {
+    withCommon(robot.command(verb).argument('<name>', "the full name, e.g. 'robot$proj+ci'"))
+      .description(disabled ? 'stop a robot from signing in (keeps it and its secret)' : 'let a disabled robot sign in again')
+      .option('--password-stdin', LOGIN_STDIN)
+      .action(async (name: string, flags: Flags) => run(flags, async (m) => {
+        const r = await m.setRobotDisabled(name, disabled);
+        if (flags.json) return printJson(r);
+        say(`${disabled ? 'Disabled' : 'Enabled'} robot ${r.name}.`);
+      }));
+  }
+
   withCommon(robot.command('remove').argument('<name>', "the full name, e.g. 'robot$proj+ci'"))
     .description('remove a robot account')
     .option('--password-stdin', LOGIN_STDIN)

@@ -1,5 +1,6 @@
 // berth token create|list: personal access tokens (bpat_...)
 import type { Command } from 'commander';
+import { CliError } from '../cli-error.ts';
 import { printJson, printTable, run, say, when, withCommon, type CommonFlags } from './common.ts';
 
 type Flags = CommonFlags & { permissions: string; expiresIn?: string; projects?: string };
@@ -39,5 +40,16 @@ export function registerTokenCommands(program: Command): void {
       printTable(['ID', 'NAME', 'ACTIONS', 'PROJECTS', 'EXPIRES', 'LAST USED'], tokens.map((t) => [
         t.id, t.name, t.actions.join(','), t.projects.join(',') || 'all', t.expiresAt ? when(t.expiresAt) : 'never', when(t.lastUsedAt),
       ]));
+    }));
+
+  withCommon(token.command('revoke').argument('<id>', 'the token id (berth token list shows it)'))
+    .description('revoke an access token; it stops working at once')
+    .option('--password-stdin', LOGIN_STDIN)
+    .action(async (idText: string, flags: Flags) => run(flags, async (m) => {
+      const id = Number(idText);
+      if (!Number.isSafeInteger(id) || id < 1) throw new CliError(`${idText} is not a token id`, 'berth token list shows the ids.');
+      const { user } = await m.revokeToken(flags.url ? undefined : flags.user, id);
+      if (flags.json) return printJson({ user, id, revoked: true });
+      say(`Revoked access token ${id} of ${user}.`);
     }));
 }

@@ -47,6 +47,8 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
     }),
     listRobots: (project) => s.robots.list(SYSTEM, project),
     removeRobot: (name) => s.robots.remove(SYSTEM, name),
+    rotateRobot: (name) => s.robots.rotate(SYSTEM, name),
+    setRobotDisabled: (name, disabled) => s.robots.setDisabled(SYSTEM, name, disabled),
     async createToken(req: NewToken) {
       if (!req.user) throw new CliError('offline, say whose token this is with --user USER', 'e.g. berth token create ci --user alice --permissions pull,push');
       const created = await s.accessTokens.create(SYSTEM, req.user, {
@@ -60,6 +62,11 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
     async listTokens(user) {
       if (!user) throw new CliError('offline, say whose tokens to list with --user USER');
       return { user, tokens: await s.accessTokens.list(SYSTEM, user) };
+    },
+    async revokeToken(user, id) {
+      if (!user) throw new CliError('offline, say whose token to revoke with --user USER');
+      await s.accessTokens.revoke(SYSTEM, user, id);
+      return { user };
     },
     async audit(filter: AuditFilter): Promise<AuditEntryView[]> {
       let since: number | undefined;

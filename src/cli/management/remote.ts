@@ -83,6 +83,8 @@ export function openRemote(options: RemoteOptions): Management {
     }),
     listRobots: async (project) => (await call<{ robots: RobotView[] }>('GET', project ? `/projects/${enc(project)}/robots` : '/robots')).robots,
     removeRobot: (name) => call<void>('DELETE', `/robots/${enc(name)}`),
+    rotateRobot: (name) => call<{ robot: RobotView; secret: string }>('POST', `/robots/${enc(name)}/rotate`),
+    setRobotDisabled: (name, disabled) => call<RobotView>('PATCH', `/robots/${enc(name)}`, { disabled }),
     async createToken(req: NewToken) {
       const user = req.user ?? (await whoAmI());
       const created = await call<{ token: AccessTokenView; secret: string }>('POST', `/users/${enc(user)}/tokens`, {
@@ -96,6 +98,11 @@ export function openRemote(options: RemoteOptions): Management {
     async listTokens(user) {
       const owner = user ?? (await whoAmI());
       return { user: owner, tokens: (await call<{ tokens: AccessTokenView[] }>('GET', `/users/${enc(owner)}/tokens`)).tokens };
+    },
+    async revokeToken(user, id) {
+      const owner = user ?? (await whoAmI());
+      await call<void>('DELETE', `/users/${enc(owner)}/tokens/${id}`);
+      return { user: owner };
     },
     async audit(filter: AuditFilter) {
       const q = new URLSearchParams();

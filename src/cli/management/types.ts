@@ -69,8 +69,11 @@ export interface Management {
   createRobot(req: NewRobot): Promise<{ robot: RobotView; secret: string }>;
   listRobots(project?: string): Promise<RobotView[]>;
   removeRobot(name: string): Promise<void>;
+  rotateRobot(name: string): Promise<{ robot: RobotView; secret: string }>;
+  setRobotDisabled(name: string, disabled: boolean): Promise<RobotView>;
   createToken(req: NewToken): Promise<{ token: AccessTokenView; secret: string; user: string }>;
   listTokens(user?: string): Promise<{ user: string; tokens: AccessTokenView[] }>;
+  revokeToken(user: string | undefined, id: number): Promise<{ user: string }>;
   audit(filter: AuditFilter): Promise<AuditEntryView[]>;
   close(): Promise<void>;
 }

@@ -16,7 +16,7 @@ export function withCommon(cmd: Command): Command {
     .option('-d, --data <dir>', 'data directory to manage offline (as for berth serve)')
     .option('-c, --config <file>', 'configuration file to manage offline (as for berth serve)')
     .option('--url <url>', 'manage a running server instead, e.g. http://localhost:5000')
-    .option('-u, --user <name>', 'with --url: the account to sign in as (password or access token in BERTH_PASSWORD or --password-stdin)')
+    .option('-u, --user <name>', 'with --url: the account to sign in as (password or access token in BERTH_PASSWORD or --password-stdin); offline token commands: whose tokens')
     .option('--json', 'print machine-readable JSON');
 }
 

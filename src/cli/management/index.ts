@@ -19,7 +19,7 @@ export interface TargetFlags {
  */
 export async function openManagement(flags: TargetFlags, readLoginPassword?: () => Promise<string>): Promise<Management> {
   if (flags.url) {
-    if ((flags.data || flags.config) && !process.env.BERTH_QUIET) {
+    if (flags.data || flags.config) {
       process.stderr.write('berth: note: --url given, so --data and --config are ignored\n');
     }
     let password = process.env.BERTH_PASSWORD;

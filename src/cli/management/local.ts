@@ -1,7 +1,8 @@
 // Offline management: opens the metadata database named by the same configuration as `berth
 // serve` (--config, --data, BERTH_* variables) and calls the directory services as the local
 // system, which owns the data directory. Safe while a server runs on the same SQLite file.
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { directoryServices } from '../../auth/builtin.ts';
 import { SYSTEM } from '../../auth/directory/actor.ts';
 import { RegistryError } from '../../core/errors.ts';
@@ -22,11 +23,16 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
   if (config.auth.mode !== 'builtin') {
     throw new CliError(`auth.mode is ${config.auth.mode}: users, projects and robots exist only with auth.mode builtin`, 'Set auth.mode: builtin in the config file (or BERTH_AUTH_MODE=builtin).');
   }
+  const dataDir = resolve(config.storage.dataDir);
+  if (config.database.dialect === 'sqlite' && !existsSync(join(dataDir, 'berth.db'))) {
+    // A mistyped --data would otherwise start an empty store silently.
+    process.stderr.write(`berth: note: no Berth data in ${dataDir} yet; starting a new store there (use --data DIR for another)\n`);
+  }
   const metadata = await openMetadataFor(config);
   const s = directoryServices(metadata.db);
   await s.projects.ensureLibrary();
   const db = metadata.db;
-  const target = config.database.dialect === 'postgres' ? 'the PostgreSQL database' : `the data directory ${resolve(config.storage.dataDir)}`;
+  const target = config.database.dialect === 'postgres' ? 'the PostgreSQL database' : `the data directory ${dataDir}`;
   return {
     target,
     addUser: (name, password, admin) => s.users.create(SYSTEM, name, password, admin),

@@ -39,6 +39,7 @@ describe('api: audit log', () => {
     await push(server, bob, 'bob/own', 'v1');
     const login = await fetch(`${server.url}/auth/token?service=berth`, { headers: { authorization: basic(alice) } });
     await login.arrayBuffer();
+    expectStatus(await call(server, 'GET', '/me', { as: ['bob', 'not-bobs-password'] }), 401, 'UNAUTHORIZED');
     // The audit log writes in batches every 500 ms.
     for (let i = 0; i < 40; i++) {
       const r = await call(server, 'GET', '/audit?action=push', { as: ADMIN });
@@ -55,6 +56,16 @@ describe('api: audit log', () => {
     assert.ok(res.entries.some((e: { action: string; actor: string }) => e.action === 'login' && e.actor === 'alice'));
     const ids = res.entries.map((e: { id: number }) => e.id);
     assert.deepEqual(ids, [...ids].sort((a: number, b: number) => b - a));
+  });
+
+  it('failed API logins are audited', async () => {
+    let failed: { actor: string; outcome: string }[] = [];
+    for (let i = 0; i < 20 && !failed.length; i++) {
+      if (i) await new Promise((res) => setTimeout(res, 250));
+      failed = expectStatus(await call(server, 'GET', '/audit?action=login_failed', { as: ADMIN }), 200).body.entries;
+    }
+    assert.ok(failed.some((e) => e.actor === 'bob' && e.outcome === 'failure'), JSON.stringify(failed));
+    assert.ok(!JSON.stringify(failed).includes('not-bobs-password'));
   });
 
   it('filters by project, actor, action and since', async () => {

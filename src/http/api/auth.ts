@@ -16,13 +16,14 @@ export function unauthorized(message: string): RegistryError {
 export const LOGIN_REQUIRED = 'this needs a login: send Basic credentials (user and password or access token, or robot name and secret)';
 
 /** The caller, or undefined for an anonymous request; throws on bad credentials. */
-export async function resolveCaller(request: FastifyRequest, accounts: Accounts): Promise<Principal | undefined> {
+export async function resolveCaller(request: FastifyRequest, accounts: Accounts, onFailedLogin?: (account: string, address: string) => void): Promise<Principal | undefined> {
   const header = request.headers.authorization;
   if (!header) return undefined;
   const creds = parseBasic(header);
   if (!creds) throw unauthorized('the API accepts Basic credentials only (user and password, access token, or robot secret)');
   const login = await accounts.login(creds.username, creds.password, request.ip);
   if (login.ok) return login.principal;
+  onFailedLogin?.(creds.username, request.ip);
   if (login.retryAfterMs) {
     throw new RegistryError('TOOMANYREQUESTS', undefined, { message: login.reason, headers: { 'Retry-After': String(Math.ceil(login.retryAfterMs / 1000)) } });
   }

@@ -74,7 +74,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
 
 async function handle(r: ApiRoute, request: FastifyRequest, reply: FastifyReply, deps: ApiDeps): Promise<FastifyReply> {
   request.routeKind = `api_${r.resource}`;
-  const actor = await resolveCaller(request, deps.accounts);
+  const actor = await resolveCaller(request, deps.accounts, deps.access?.onFailedLogin);
   if (r.auth === 'required' && !actor) throw unauthorized(LOGIN_REQUIRED);
   const body = r.body ? validate(r.body, request.body, 'body', !request.headers['content-type']?.toLowerCase().startsWith('application/json')) : undefined;
   const query = r.query ? validate(r.query, request.query ?? {}, 'query', false) : undefined;

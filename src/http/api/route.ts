@@ -79,4 +79,6 @@ export interface ApiDeps {
   readonly accessTokens: AccessTokenService;
   readonly accounts: Accounts;
   readonly db: Kysely<Database>;
+  /** When present (the composition root passes the whole BuiltinAuth), failed API logins are reported to its audit hook. */
+  readonly access?: { readonly onFailedLogin?: (account: string, address: string) => void };
 }

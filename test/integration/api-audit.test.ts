@@ -41,9 +41,11 @@ describe('api: audit log', () => {
     await login.arrayBuffer();
     expectStatus(await call(server, 'GET', '/me', { as: ['bob', 'not-bobs-password'] }), 401, 'UNAUTHORIZED');
     // The audit log writes in batches every 500 ms.
-    for (let i = 0; i < 40; i++) {
-      const r = await call(server, 'GET', '/audit?action=push', { as: ADMIN });
-      if (r.body?.entries?.length >= 3) break;
+    // Wait until everything above is written.
+    for (let i = 0; i < 80; i++) {
+      const entries: { action: string; actor: string }[] = (await call(server, 'GET', '/audit', { as: ADMIN })).body?.entries ?? [];
+      const has = (action: string, actor?: string) => entries.filter((e) => e.action === action && (!actor || e.actor === actor)).length;
+      if (has('push') >= 3 && has('login', 'alice') && has('login_failed', 'bob')) break;
       await new Promise((res) => setTimeout(res, 250));
     }
   });

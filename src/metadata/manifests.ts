@@ -42,6 +42,17 @@ export async function findLinkedManifest(db: Executor, repositoryId: number, dig
     .executeTakeFirst();
 }
 
+/** Resolves a tag to its manifest in one query (the hot path of every pull by tag). */
+export async function findTaggedManifest(db: Executor, repositoryId: number, tag: string): Promise<ManifestRow | undefined> {
+  return db.selectFrom('tags as t')
+    .innerJoin('repository_manifests as rm', (j) => j.onRef('rm.repository_id', '=', 't.repository_id').onRef('rm.digest', '=', 't.digest'))
+    .innerJoin('manifests as m', 'm.digest', 't.digest')
+    .select(['m.digest', 'm.media_type', 'm.size'])
+    .where('t.repository_id', '=', repositoryId)
+    .where('t.name', '=', tag)
+    .executeTakeFirst();
+}
+
 /** Inserts the manifest row and its references once (manifests are immutable by digest). */
 export async function insertManifest(db: Executor, m: ManifestRecord, now: number): Promise<void> {
   const inserted = await db.insertInto('manifests')

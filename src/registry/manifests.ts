@@ -6,8 +6,8 @@ import { ByteLru } from '../core/lru.ts';
 import { parseManifest, type Descriptor, type ManifestFacts } from '../core/manifest.ts';
 import { isValidTag } from '../core/reference.ts';
 import { linkedDigests } from '../metadata/blobs.ts';
-import { findLinkedManifest, insertManifest, linkManifest, linkedManifestDigests, unlinkManifest, type ManifestRecord } from '../metadata/manifests.ts';
-import { deleteTag, deleteTagsOf, resolveTag, setTag } from '../metadata/tags.ts';
+import { findLinkedManifest, findTaggedManifest, insertManifest, linkManifest, linkedManifestDigests, unlinkManifest, type ManifestRecord } from '../metadata/manifests.ts';
+import { deleteTag, deleteTagsOf, setTag } from '../metadata/tags.ts';
 import { blobPath } from '../storage/paths.ts';
 import type { RequestContext } from './context.ts';
 import type { RegistryDeps } from './deps.ts';
@@ -81,19 +81,15 @@ export class ManifestService {
     const unknown = () => new RegistryError('MANIFEST_UNKNOWN', { reference: reference.slice(0, 200) });
     const repo = await this.repos.find(repository);
     if (!repo) throw unknown();
-    let digest: string | undefined;
-    let tag: string | undefined;
-    if (reference.includes(':')) {
-      digest = parseDigest(reference).digest;
-    } else {
+    if (!reference.includes(':')) {
       if (!isValidTag(reference)) throw unknown();
-      tag = reference;
-      digest = await resolveTag(this.deps.db, repo.id, reference);
-      if (!digest) throw unknown();
+      const row = await findTaggedManifest(this.deps.db, repo.id, reference);
+      if (!row) throw unknown();
+      return { digest: row.digest, mediaType: row.media_type, size: row.size, tag: reference };
     }
-    const row = await findLinkedManifest(this.deps.db, repo.id, digest);
+    const row = await findLinkedManifest(this.deps.db, repo.id, parseDigest(reference).digest);
     if (!row) throw unknown();
-    return { digest: row.digest, mediaType: row.media_type, size: row.size, tag };
+    return { digest: row.digest, mediaType: row.media_type, size: row.size };
   }
 
   /** The manifest's bytes by digest (from the LRU when hot). */

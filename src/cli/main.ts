@@ -1,4 +1,5 @@
 // The `berth` command line. Thin: parse arguments, call the code that does the work.
+import './threadpool.ts';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../core/config.ts';
 import { CliError } from './cli-error.ts';

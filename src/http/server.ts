@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createBuiltinAuth, type BuiltinAuth } from '../auth/builtin.ts';
 import { HtpasswdAccess } from '../auth/htpasswd.ts';
 import { OpenAccess } from '../auth/open-access.ts';
@@ -62,15 +62,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
     auth = new OpenAccess();
   }
 
-  let app: FastifyInstance | undefined;
-  const bus = new EventBus((error, event) => app?.log.error({ err: error, event: event.type }, 'event subscriber failed'));
+  // The bus exists before the app (the registry needs it); its errors go to the app's log.
+  const logs: { to?: FastifyBaseLogger } = {};
+  const bus = new EventBus((error, event) => logs.to?.error({ err: error, event: event.type }, 'event subscriber failed'));
   const registry = new Registry({
     db: metadata.db,
     storage,
     bus,
     limits: { manifestMaxBytes: config.limits.manifestMaxBytes, pageMaxEntries: config.limits.pageMaxEntries },
   });
-  app = buildApp({
+  const app = buildApp({
     registry,
     auth,
     publicUrl: config.server.publicUrl,
@@ -79,7 +80,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await sql`select 1`.execute(metadata.db);
     },
   });
-  const audit = enableAudit(metadata.db, bus, (error) => app?.log.error({ err: error }, 'audit log write failed'));
+  logs.to = app.log;
+  const audit = enableAudit(metadata.db, bus, (error) => app.log.error({ err: error }, 'audit log write failed'));
   if (identity) {
     identity.access.onFailedLogin = (account, address) =>
       audit.record({ at: Date.now(), actor: account, action: 'login_failed', address, outcome: 'failure', detail: JSON.stringify({ via: 'basic' }) });
@@ -92,7 +94,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     registerApi(app, { ...identity, db: metadata.db });
   }
 
-  let { host, port } = splitListen(config.server.listen);
+  const listen = splitListen(config.server.listen);
+  const port = listen.port;
+  let host = listen.host;
   try {
     await app.listen({ host, port });
   } catch (error) {

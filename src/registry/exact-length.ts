@@ -2,7 +2,7 @@
 // transfer encoding): the stream errors on too many or too few bytes, so the storage driver's
 // all-or-nothing append rolls the chunk back.
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { RegistryError } from '../core/errors.ts';
+import type { RegistryError } from '../core/errors.ts';
 
 export function exactLength(source: Readable, expected: number, onMismatch: (received: number) => RegistryError): Readable {
   let received = 0;

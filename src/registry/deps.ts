@@ -1,5 +1,7 @@
 // What the registry services need from the layers below, wired once by the server.
 import type { Kysely } from 'kysely';
+import type { RegistryEvent } from '../core/events.ts';
+import type { Executor } from '../metadata/executor.ts';
 import type { Database } from '../metadata/schema.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import type { EventBus } from './event-bus.ts';
@@ -15,4 +17,10 @@ export interface RegistryDeps {
   readonly bus: EventBus;
   readonly limits: RegistryLimits;
   readonly now?: () => number;
+  /**
+   * Called inside the transaction that makes a change (a manifest push, a tag move, a delete)
+   * with the events it will emit once committed: an outbox writes them here, so if the change is
+   * committed its events exist (DESIGN.md, Events). A throw rolls the change back.
+   */
+  readonly inTransaction?: (trx: Executor, events: readonly RegistryEvent[]) => Promise<void>;
 }

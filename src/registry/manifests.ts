@@ -2,6 +2,7 @@
 // or digest, and delete. Manifest bytes are immutable by digest, so reads go through an LRU.
 import { digestOf, parseDigest } from '../core/digest.ts';
 import { RegistryError } from '../core/errors.ts';
+import type { RegistryEvent } from '../core/events.ts';
 import { ByteLru } from '../core/lru.ts';
 import { parseManifest, type Descriptor, type ManifestFacts } from '../core/manifest.ts';
 import { isValidTag } from '../core/reference.ts';
@@ -59,20 +60,19 @@ export class ManifestService {
     // Bytes first, durable, under their digest; then the rows in one transaction.
     const path = blobPath(parseDigest(digest));
     if (!(await this.deps.storage.stat(path))) await this.deps.storage.put(path, body);
-    let previous: string | undefined;
-    await this.deps.db.transaction().execute(async (trx) => {
+    const at = new Date(now);
+    const events = await this.deps.db.transaction().execute(async (trx) => {
       const r = await this.repos.ensure(repository, now, trx);
       await insertManifest(trx, toRecord(digest, body.byteLength, facts), now);
       await linkManifest(trx, r.id, digest, facts.subject?.digest, now);
-      if (tag !== undefined) previous = await setTag(trx, r.id, tag, digest, now);
+      const previous = tag === undefined ? undefined : await setTag(trx, r.id, tag, digest, now);
+      const happened: RegistryEvent[] = [{ type: 'push', repository, digest, mediaType: facts.mediaType, size: body.byteLength, tag, at, actor: ctx.actor, requestId: ctx.requestId }];
+      if (tag !== undefined && previous !== digest) happened.push({ type: 'tag', repository, tag, digest, previous, at, actor: ctx.actor, requestId: ctx.requestId });
+      await this.deps.inTransaction?.(trx, happened);
+      return happened;
     });
     this.cache.set(digest, body);
-
-    const at = new Date(now);
-    this.deps.bus.emit({ type: 'push', repository, digest, mediaType: facts.mediaType, size: body.byteLength, tag, at, actor: ctx.actor, requestId: ctx.requestId });
-    if (tag !== undefined && previous !== digest) {
-      this.deps.bus.emit({ type: 'tag', repository, tag, digest, previous, at, actor: ctx.actor, requestId: ctx.requestId });
-    }
+    for (const event of events) this.deps.bus.emit(event);
     return { digest, subject: facts.subject?.digest };
   }
 
@@ -115,22 +115,24 @@ export class ManifestService {
     const repo = await this.repos.find(repository);
     if (!repo) throw unknown();
     const at = new Date(this.now());
-    if (!reference.includes(':')) {
-      if (!isValidTag(reference)) throw unknown();
-      const digest = await deleteTag(this.deps.db, repo.id, reference);
-      if (!digest) throw unknown();
-      this.deps.bus.emit({ type: 'untag', repository, tag: reference, digest, at, actor: ctx.actor, requestId: ctx.requestId });
-      return;
-    }
-    const digest = parseDigest(reference).digest;
-    let tags: string[] = [];
-    const removed = await this.deps.db.transaction().execute(async (trx) => {
-      tags = await deleteTagsOf(trx, repo.id, digest);
-      return unlinkManifest(trx, repo.id, digest);
+    const events = await this.deps.db.transaction().execute(async (trx) => {
+      const happened: RegistryEvent[] = [];
+      if (!reference.includes(':')) {
+        if (!isValidTag(reference)) throw unknown();
+        const digest = await deleteTag(trx, repo.id, reference);
+        if (!digest) throw unknown();
+        happened.push({ type: 'untag', repository, tag: reference, digest, at, actor: ctx.actor, requestId: ctx.requestId });
+      } else {
+        const digest = parseDigest(reference).digest;
+        const tags = await deleteTagsOf(trx, repo.id, digest);
+        if (!(await unlinkManifest(trx, repo.id, digest))) throw unknown();
+        for (const tag of tags) happened.push({ type: 'untag', repository, tag, digest, at, actor: ctx.actor, requestId: ctx.requestId });
+        happened.push({ type: 'delete', target: 'manifest', repository, digest, tags, at, actor: ctx.actor, requestId: ctx.requestId });
+      }
+      await this.deps.inTransaction?.(trx, happened);
+      return happened;
     });
-    if (!removed) throw unknown();
-    for (const tag of tags) this.deps.bus.emit({ type: 'untag', repository, tag, digest, at, actor: ctx.actor, requestId: ctx.requestId });
-    this.deps.bus.emit({ type: 'delete', target: 'manifest', repository, digest, tags, at, actor: ctx.actor, requestId: ctx.requestId });
+    for (const event of events) this.deps.bus.emit(event);
   }
 
   /** Config and layers must be blobs of this repository; an index's children its manifests. */

@@ -8,6 +8,7 @@ import { registerProjectCommands } from './commands/projects.ts';
 import { registerRobotCommands } from './commands/robots.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerUserCommands } from './commands/users.ts';
+import { registerWebhookCommands } from './commands/webhook.ts';
 import { checkConfig, printSchema } from './config-commands.ts';
 import { serve } from './serve.ts';
 
@@ -42,6 +43,7 @@ registerProjectCommands(program);
 registerRobotCommands(program);
 registerTokenCommands(program);
 registerAuditCommand(program);
+registerWebhookCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

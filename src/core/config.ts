@@ -46,6 +46,50 @@ export const configSchema = z.strictObject({
     /** Largest page a tag list or catalog returns, whatever `n` asks. */
     pageMaxEntries: z.number().int().min(1).max(100_000).default(10_000),
   }).prefault({}),
+  notifications: z.strictObject({
+    /** Registry-wide webhook endpoints, in the spirit of Distribution's notifications.endpoints (docs/webhooks.md). */
+    endpoints: z.array(z.strictObject({
+      /** Unique; a restart updates the endpoint of this name instead of adding another. */
+      name: z.string().min(1).max(100),
+      disabled: z.boolean().default(false),
+      url: z.string().url(),
+      /** Extra request headers; a list value is joined with ", ". */
+      headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
+      /** HMAC-SHA256 signing secret for the Berth-Signature header; empty: unsigned. */
+      secret: z.string().default(''),
+      /** push, pull, delete, tag. */
+      events: z.array(z.enum(['push', 'pull', 'delete', 'tag'])).min(1).default(['push', 'pull', 'delete', 'tag']),
+      /** berth, cloudevents, distribution (the default here, as Distribution sends) or slack. */
+      format: z.enum(['berth', 'cloudevents', 'distribution', 'slack']).default('distribution'),
+      /** A glob on repository names (or repository:tag when it has a colon); empty: all. */
+      filter: z.string().default(''),
+      /** Per-attempt timeout. */
+      timeoutMs: z.number().int().min(100).max(60_000).optional(),
+      /** Attempts per event before it is given up and the endpoint paused. */
+      threshold: z.number().int().min(1).max(100).optional(),
+      /** The first retry's delay; it doubles each time, with jitter. */
+      backoffMs: z.number().int().min(10).max(3_600_000).optional(),
+      ignoredMediaTypes: z.array(z.string()).default([]),
+      ignore: z.strictObject({
+        mediaTypes: z.array(z.string()).default([]),
+        actions: z.array(z.enum(['push', 'pull', 'delete', 'tag'])).default([]),
+      }).prefault({}),
+    })).default([]),
+    /** Defaults for every webhook: attempts per event, how long an event may keep retrying, backoff, timeout. */
+    maxAttempts: z.number().int().min(1).max(100).default(10),
+    maxAgeSeconds: z.number().int().min(1).max(7 * 86400).default(86400),
+    initialBackoffMs: z.number().int().min(10).max(3_600_000).default(1000),
+    maxBackoffMs: z.number().int().min(10).max(86_400_000).default(300_000),
+    timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    /** How often the worker looks for work another instance queued (its own pushes wake it at once). */
+    pollIntervalMs: z.number().int().min(50).max(60_000).default(500),
+    /** Webhooks delivered at the same time by one instance; a slow receiver holds only its own. */
+    concurrency: z.number().int().min(1).max(256).default(16),
+    /** Loopback receivers (127.0.0.0/8, ::1) are allowed unless this is false. */
+    allowLoopback: z.boolean().default(true),
+    /** CIDR ranges to allow even though the SSRF guard blocks them (link-local, cloud metadata). */
+    allowNetworks: z.array(z.string()).default([]),
+  }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),

@@ -11,6 +11,7 @@ import type { AuthProvider } from '../auth/provider.ts';
 import { splitListen, type Config } from '../core/config.ts';
 import { openMetadata, type MetadataDb } from '../metadata/db.ts';
 import { enableAudit } from '../features/audit/index.ts';
+import { enableWebhooks } from '../features/webhooks/index.ts';
 import { EventBus } from '../registry/event-bus.ts';
 import { Registry } from '../registry/registry.ts';
 import type { StorageDriver } from '../storage/driver.ts';
@@ -65,10 +66,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // The bus exists before the app (the registry needs it); its errors go to the app's log.
   const logs: { to?: FastifyBaseLogger } = {};
   const bus = new EventBus((error, event) => logs.to?.error({ err: error, event: event.type }, 'event subscriber failed'));
+  // Webhooks write their outbox rows inside the registry's transactions (inTransaction).
+  const where: { host: string } = { host: config.server.publicUrl ? new URL(config.server.publicUrl).host : 'localhost:5000' };
+  const webhooks = enableWebhooks({
+    db: metadata.db,
+    bus,
+    config: config.notifications,
+    registryHost: () => where.host,
+    onError: (error) => logs.to?.error({ err: error }, 'webhook delivery failed'),
+  });
   const registry = new Registry({
     db: metadata.db,
     storage,
     bus,
+    inTransaction: webhooks.inTransaction,
     limits: { manifestMaxBytes: config.limits.manifestMaxBytes, pageMaxEntries: config.limits.pageMaxEntries },
   });
   const app = buildApp({
@@ -91,7 +102,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       tokens: identity.tokens,
       onLogin: (e) => audit.record({ at: Date.now(), actor: e.account, action: e.ok ? 'login' : 'login_failed', address: e.address, outcome: e.ok ? 'success' : 'failure', detail: JSON.stringify({ via: e.via }) }),
     });
-    registerApi(app, { ...identity, db: metadata.db });
+    registerApi(app, { ...identity, db: metadata.db, webhooks: webhooks.services });
   }
 
   const listen = splitListen(config.server.listen);
@@ -110,6 +121,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const boundPort = typeof bound === 'object' && bound ? bound.port : port;
   const shownHost = host === '::' || host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const address = `http://${shownHost}:${boundPort}`;
+  if (!config.server.publicUrl) where.host = `${shownHost}:${boundPort}`;
+  // In the background: starting Berth never waits on the delivery worker.
+  webhooks.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -121,6 +135,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     close: () => {
       closing ??= (async () => {
         await app.close();
+        // Attempts in flight get a bounded wait; anything unfinished stays in the outbox for the next start.
+        await webhooks.close(Math.min(10_000, config.server.shutdownTimeoutSeconds * 500));
         await audit.close();
         await metadata.close();
         await storage.close?.();

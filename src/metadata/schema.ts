@@ -168,4 +168,56 @@ export interface Database {
   access_tokens: AccessTokensTable;
   signing_keys: SigningKeysTable;
   audit_log: AuditLogTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+}
+
+export interface WebhooksTable {
+  id: Generated<number>;
+  project_id: number | null;
+  project: string | null;
+  config_name: string | null;
+  url: string;
+  secret: string;
+  events: string;
+  filter: string;
+  format: string;
+  options: string;
+  enabled: Generated<number>;
+  paused: Generated<number>;
+  paused_reason: string | null;
+  consecutive_failures: Generated<number>;
+  lease_owner: string | null;
+  lease_until: Generated<number>;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhook_id: number;
+  event_id: string;
+  event_type: string;
+  repository: string;
+  event: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  finished_at: number | null;
+  last_status_code: number | null;
+  last_latency_ms: number | null;
+  last_error: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  at: number;
+  status_code: number | null;
+  latency_ms: number;
+  response: string | null;
+  error: string | null;
 }

@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { directoryServices } from '../../auth/builtin.ts';
 import { SYSTEM } from '../../auth/directory/actor.ts';
 import { RegistryError } from '../../core/errors.ts';
+import { guardFor } from '../../features/webhooks/index.ts';
+import { webhookServices } from '../../features/webhooks/service.ts';
 import { sinceToEpoch } from '../../http/api/audit.ts';
 import { openMetadataFor } from '../../http/server.ts';
 import { queryAudit } from '../../metadata/identity/audit.ts';
@@ -32,6 +34,8 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
   const s = directoryServices(metadata.db);
   await s.projects.ensureLibrary();
   const db = metadata.db;
+  // A running server's worker picks up what is queued here (redeliveries) at its next poll.
+  const webhooks = webhookServices(db, guardFor(config.notifications));
   const target = config.database.dialect === 'postgres' ? 'the PostgreSQL database' : `the data directory ${dataDir}`;
   return {
     target,
@@ -92,6 +96,10 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
         reference: r.reference ?? null, address: r.address ?? null, outcome: r.outcome, detail: r.detail ?? null,
       }));
     },
+    addWebhook: (project, input) => webhooks.create(SYSTEM, project, input),
+    listWebhooks: (project) => webhooks.list(SYSTEM, project),
+    webhookDeliveries: (id, limit) => webhooks.deliveries(SYSTEM, id, limit),
+    redeliver: (id) => webhooks.redeliver(SYSTEM, id),
     close: () => metadata.close(),
   };
 }

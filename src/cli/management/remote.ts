@@ -1,7 +1,7 @@
 // Management against a running server: the same operations through /api/v1, signed in with
 // Basic credentials (--user and the password or access token from BERTH_PASSWORD or stdin).
 import { CliError, hintFor } from '../cli-error.ts';
-import type { AccessTokenView, AuditEntryView, AuditFilter, Management, MemberView, NewRobot, NewToken, ProjectView, RobotView, UserView } from './types.ts';
+import type { AccessTokenView, AuditEntryView, AuditFilter, DeliveryView, Management, MemberView, NewRobot, NewToken, ProjectView, RobotView, UserView, WebhookView } from './types.ts';
 
 export interface RemoteOptions {
   readonly url: string;
@@ -109,6 +109,10 @@ export function openRemote(options: RemoteOptions): Management {
       for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
       return (await call<{ entries: AuditEntryView[] }>('GET', `/audit?${q}`)).entries;
     },
+    addWebhook: (project, input) => call<{ webhook: WebhookView; secret?: string }>('POST', `/projects/${enc(project)}/webhooks`, input),
+    listWebhooks: async (project) => (await call<{ webhooks: WebhookView[] }>('GET', project ? `/projects/${enc(project)}/webhooks` : '/webhooks')).webhooks,
+    webhookDeliveries: async (id, limit) => (await call<{ deliveries: DeliveryView[] }>('GET', `/webhooks/${id}/deliveries?limit=${limit}`)).deliveries,
+    redeliver: (id) => call<DeliveryView>('POST', `/webhook-deliveries/${id}/redeliver`),
     close: async () => {},
   };
 

@@ -4,8 +4,9 @@ import type { AccessTokenView } from '../../auth/directory/access-tokens.ts';
 import type { ProjectView } from '../../auth/directory/projects.ts';
 import type { RobotView } from '../../auth/directory/robots.ts';
 import type { UserView } from '../../auth/directory/users.ts';
+import type { DeliveryView, NewWebhookInput, WebhookView } from '../../features/webhooks/index.ts';
 
-export type { AccessTokenView, ProjectView, RobotView, UserView };
+export type { AccessTokenView, DeliveryView, NewWebhookInput, ProjectView, RobotView, UserView, WebhookView };
 
 export interface MemberView {
   readonly user: string;
@@ -75,5 +76,10 @@ export interface Management {
   listTokens(user?: string): Promise<{ user: string; tokens: AccessTokenView[] }>;
   revokeToken(user: string | undefined, id: number): Promise<{ user: string }>;
   audit(filter: AuditFilter): Promise<AuditEntryView[]>;
+  addWebhook(project: string, input: NewWebhookInput): Promise<{ webhook: WebhookView; secret?: string }>;
+  /** A project's webhooks, or every one (administrators). */
+  listWebhooks(project?: string): Promise<WebhookView[]>;
+  webhookDeliveries(id: number, limit: number): Promise<DeliveryView[]>;
+  redeliver(deliveryId: number): Promise<DeliveryView>;
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { robotRoutes } from './robots.ts';
 import { fastifyPath, route, type ApiDeps, type ApiRoute } from './route.ts';
 import { tokenRoutes } from './tokens.ts';
 import { userRoutes } from './users.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export type { ApiDeps } from './route.ts';
 export const API_PREFIX = '/api/v1';
@@ -30,6 +31,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...robotRoutes(deps),
     ...tokenRoutes(deps),
     ...auditRoutes(deps),
+    ...webhookRoutes(deps),
     ...meRoutes(deps),
   ];
   let document: unknown;

@@ -9,6 +9,7 @@ import type { ProjectService } from '../../auth/directory/projects.ts';
 import type { RobotService } from '../../auth/directory/robots.ts';
 import type { UserService } from '../../auth/directory/users.ts';
 import type { Principal } from '../../auth/principal.ts';
+import type { WebhookService } from '../../features/webhooks/index.ts';
 import type { Database } from '../../metadata/schema.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -79,6 +80,8 @@ export interface ApiDeps {
   readonly accessTokens: AccessTokenService;
   readonly accounts: Accounts;
   readonly db: Kysely<Database>;
+  /** Webhook management (the composition root passes the webhooks feature's services). */
+  readonly webhooks?: WebhookService;
   /** When present (the composition root passes the whole BuiltinAuth), failed API logins are reported to its audit hook. */
   readonly access?: { readonly onFailedLogin?: (account: string, address: string) => void };
 }

@@ -2,6 +2,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-registry.ts';
 import * as m002 from './002-identity.ts';
+import * as m003 from './003-webhooks.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -12,6 +13,7 @@ type Step = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
 const steps: Record<string, Step> = {
   '001-registry': m001,
   '002-identity': m002,
+  '003-webhooks': m003,
 };
 
 export class BerthMigrations implements MigrationProvider {

@@ -1,6 +1,7 @@
 // The composition root: turns a Config into a running server (storage, metadata, registry,
 // auth, HTTP) and shuts it down gracefully.
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -123,7 +124,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const address = `http://${shownHost}:${boundPort}`;
   if (!config.server.publicUrl) where.host = `${shownHost}:${boundPort}`;
   // In the background: starting Berth never waits on the delivery worker.
-  webhooks.start();
+  webhooks.start(`${hostname()}:${boundPort}`);
 
   let closing: Promise<void> | undefined;
   return {

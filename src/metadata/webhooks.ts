@@ -111,6 +111,11 @@ export async function releaseLease(db: Executor, webhookId: number, owner: strin
   await db.updateTable('webhooks').set({ lease_until: 0 }).where('id', '=', webhookId).where('lease_owner', '=', owner).execute();
 }
 
+/** Frees every lease held under this owner name (a restarted instance's predecessor's). */
+export async function releaseLeasesOf(db: Executor, owner: string): Promise<void> {
+  await db.updateTable('webhooks').set({ lease_until: 0 }).where('lease_owner', '=', owner).execute();
+}
+
 /** The head of the webhook's queue: its oldest pending delivery (order per webhook). */
 export async function headDelivery(db: Executor, webhookId: number): Promise<DeliveryRow | undefined> {
   return db.selectFrom('webhook_deliveries').selectAll()

@@ -76,7 +76,7 @@ export class Pusher {
   async push(repository: string, tag: string, salt = randomBytes(8).toString('hex')): Promise<string> {
     const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux' }));
     const layer = Buffer.from('berth webhook test layer');
-    const headers = this.authorization ? { authorization: this.authorization } : {};
+    const headers: Record<string, string> = this.authorization ? { authorization: this.authorization } : {};
     if (!this.uploaded.has(repository)) {
       for (const blob of [config, layer]) {
         const r = await fetch(`${this.base}/v2/${repository}/blobs/uploads/?digest=${digestOf(blob)}`, { method: 'POST', body: blob, headers: { ...headers, 'content-type': 'application/octet-stream' } });

@@ -27,8 +27,11 @@ export interface WebhooksOptions {
 export interface Webhooks {
   readonly inTransaction: (trx: Executor, events: readonly RegistryEvent[]) => Promise<void>;
   readonly services: WebhookService;
-  /** Starts delivering: config endpoints are synced in the background, so startup never waits on it. */
-  start(): void;
+  /**
+   * Starts delivering; config endpoints are synced in the background, so startup never waits on
+   * it. `instance` (host:port) names this instance stably across restarts.
+   */
+  start(instance?: string): void;
   /** Stops the worker, letting attempts in flight finish for at most `waitMs`. */
   close(waitMs?: number): Promise<void>;
 }
@@ -62,10 +65,10 @@ export function enableWebhooks(o: WebhooksOptions): Webhooks {
   return {
     inTransaction: outbox.inTransaction,
     services,
-    start() {
+    start(instance) {
       if (started) return;
       started = true;
-      void syncConfigEndpoints(o.db, o.config.endpoints).catch(o.onError).finally(() => worker.start());
+      void syncConfigEndpoints(o.db, o.config.endpoints).catch(o.onError).finally(() => worker.start(instance));
     },
     async close(waitMs = 5000) {
       for (const u of unsubscribe) u();

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../metadata/schema.ts';
 import {
-  claimLease, dueWebhookIds, findWebhook, headDelivery, recordAttempt, releaseLease, renewLease, updateWebhook,
+  claimLease, dueWebhookIds, releaseLeasesOf, findWebhook, headDelivery, recordAttempt, releaseLease, renewLease, updateWebhook,
   type DeliveryRow, type WebhookRow,
 } from '../../metadata/webhooks.ts';
 import { backoffMs } from './backoff.ts';
@@ -32,7 +32,8 @@ export interface WorkerSettings {
 const LANE_BATCH = 500;
 
 export class DeliveryWorker {
-  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Who holds leases; start() makes it stable across restarts of the same instance. */
+  owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly lanes = new Map<number, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -47,7 +48,16 @@ export class DeliveryWorker {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  start(): void {
+  /**
+   * `instance` names this instance stably (host and port): a restart first frees the leases its
+   * killed predecessor held, instead of waiting for them to expire. Two live instances never
+   * share a host and port, so they never free each other's leases.
+   */
+  async start(instance?: string): Promise<void> {
+    if (instance) {
+      this.owner = instance;
+      await releaseLeasesOf(this.db, instance).catch(this.onError);
+    }
     this.timer = setInterval(() => this.wake(), this.settings.pollIntervalMs);
     this.timer.unref();
     this.wake();

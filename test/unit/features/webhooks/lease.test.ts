@@ -1,0 +1,33 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openMetadata, type MetadataDb } from '../../../../src/metadata/db.ts';
+import { claimLease, headDelivery, insertDeliveries, insertWebhook, releaseLease, releaseLeasesOf, renewLease } from '../../../../src/metadata/webhooks.ts';
+
+describe('webhook delivery lease (compare-and-set)', () => {
+  let m: MetadataDb;
+  let id = 0;
+  before(async () => {
+    m = await openMetadata({ dialect: 'sqlite', location: ':memory:' });
+    id = (await insertWebhook(m.db, { projectId: null, project: null, configName: 'x', url: 'http://127.0.0.1/', secret: '', events: 'push', filter: '', format: 'berth', options: '{}', createdBy: 't' }, 1)).id;
+  });
+  after(() => m.close());
+
+  it('lets one owner at a time hold it, until it expires or is released', async () => {
+    assert.equal(await claimLease(m.db, id, 'a', 1000, 2000), true);
+    assert.equal(await claimLease(m.db, id, 'b', 1500, 2500), false, 'held by a');
+    assert.equal(await renewLease(m.db, id, 'b', 3000), false, 'b cannot renew what it does not hold');
+    assert.equal(await renewLease(m.db, id, 'a', 3000), true);
+    assert.equal(await claimLease(m.db, id, 'b', 2500, 3500), false, 'renewed past 2500');
+    assert.equal(await claimLease(m.db, id, 'b', 3001, 4000), true, 'expired: b takes over');
+    assert.equal(await renewLease(m.db, id, 'a', 5000), false, 'a lost it');
+    await releaseLease(m.db, id, 'a');
+    assert.equal(await claimLease(m.db, id, 'c', 3500, 4500), false, 'a cannot release b\'s lease');
+    await releaseLeasesOf(m.db, 'b');
+    assert.equal(await claimLease(m.db, id, 'c', 3500, 4500), true);
+  });
+
+  it('serves a queue oldest first', async () => {
+    await insertDeliveries(m.db, [1, 2, 3].map((n) => ({ webhookId: id, eventId: `e${n}`, eventType: 'push', repository: 'r', event: '{}' })), 10);
+    assert.equal((await headDelivery(m.db, id))?.event_id, 'e1');
+  });
+});

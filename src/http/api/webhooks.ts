@@ -76,9 +76,21 @@ function idOf(value: string | undefined, what: string): number {
   return n;
 }
 
+/** The routes exist (and are documented) whether or not the server passed the feature in. */
 export function webhookRoutes(deps: ApiDeps): ApiRoute[] {
-  const w = deps.webhooks;
-  if (!w) return [];
+  const service = (): WebhookService => {
+    if (!deps.webhooks) throw new RegistryError('UNSUPPORTED', undefined, { message: 'webhooks are not enabled on this server' });
+    return deps.webhooks;
+  };
+  const w: WebhookService = {
+    list: (...a) => service().list(...a),
+    get: (...a) => service().get(...a),
+    create: (...a) => service().create(...a),
+    update: (...a) => service().update(...a),
+    remove: (...a) => service().remove(...a),
+    deliveries: (...a) => service().deliveries(...a),
+    redeliver: (...a) => service().redeliver(...a),
+  };
   return routes(w);
 }
 

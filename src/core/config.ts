@@ -85,6 +85,8 @@ export const configSchema = z.strictObject({
     pollIntervalMs: z.number().int().min(50).max(60_000).default(500),
     /** Webhooks delivered at the same time by one instance; a slow receiver holds only its own. */
     concurrency: z.number().int().min(1).max(256).default(16),
+    /** Finished deliveries and their attempts are kept this long (pending ones until delivered or given up). */
+    deliveryLogDays: z.number().int().min(1).max(3650).default(14),
     /** Loopback receivers (127.0.0.0/8, ::1) are allowed unless this is false. */
     allowLoopback: z.boolean().default(true),
     /** CIDR ranges to allow even though the SSRF guard blocks them (link-local, cloud metadata). */

@@ -77,14 +77,18 @@ export async function insertDeliveries(db: Executor, rows: readonly NewDelivery[
   }))).execute();
 }
 
-/** Webhooks (not paused, enabled) whose oldest pending delivery is due. */
+/**
+ * Webhooks (enabled, not paused, lease free) whose oldest pending delivery is due. Only the head
+ * counts: a webhook whose head waits for its retry is blocked (order), so it must not take a slot.
+ */
 export async function dueWebhookIds(db: Executor, now: number, limit: number): Promise<number[]> {
   const rows = await db.selectFrom('webhook_deliveries as d')
     .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
     .select('d.webhook_id')
-    .distinct()
     .where('d.status', '=', 'pending')
     .where('d.next_attempt_at', '<=', now)
+    .where('d.id', '=', (eb) => eb.selectFrom('webhook_deliveries as h').select((e) => e.fn.min('h.id').as('head'))
+      .whereRef('h.webhook_id', '=', 'd.webhook_id').where('h.status', '=', 'pending'))
     .where('w.paused', '=', 0)
     .where('w.enabled', '=', 1)
     .where('w.lease_until', '<', now)
@@ -157,6 +161,14 @@ export async function findDelivery(db: Executor, id: number): Promise<DeliveryRo
 export async function attemptsOf(db: Executor, deliveryIds: readonly number[]): Promise<AttemptRow[]> {
   if (!deliveryIds.length) return [];
   return db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', deliveryIds).orderBy('id').execute();
+}
+
+/** Forgets finished deliveries (and their attempts) older than `before`; pending ones always stay. */
+export async function pruneDeliveries(db: Executor, before: number): Promise<number> {
+  const old = db.selectFrom('webhook_deliveries').select('id').where('status', '!=', 'pending').where('finished_at', '<', before);
+  await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', old).execute();
+  const r = await db.deleteFrom('webhook_deliveries').where('status', '!=', 'pending').where('finished_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
 
 /** Queues a delivery again (same event id); it keeps its attempt log. */

@@ -51,6 +51,7 @@ export function enableWebhooks(o: WebhooksOptions): Webhooks {
     timeoutMs: o.config.timeoutMs,
     pollIntervalMs: o.config.pollIntervalMs,
     concurrency: o.config.concurrency,
+    logRetentionMs: o.config.deliveryLogDays * 86_400_000,
   }, guard, () => ({ registryHost: o.registryHost(), instanceId: worker.owner }), o.onError);
   const services = webhookServices(o.db, guard, () => {
     outbox.invalidate();

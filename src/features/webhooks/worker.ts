@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../metadata/schema.ts';
 import {
-  claimLease, dueWebhookIds, releaseLeasesOf, findWebhook, headDelivery, recordAttempt, releaseLease, renewLease, updateWebhook,
+  claimLease, dueWebhookIds, pruneDeliveries, releaseLeasesOf, findWebhook, headDelivery, recordAttempt, releaseLease, renewLease, updateWebhook,
   type DeliveryRow, type WebhookRow,
 } from '../../metadata/webhooks.ts';
 import { backoffMs } from './backoff.ts';
@@ -26,7 +26,10 @@ export interface WorkerSettings {
   readonly timeoutMs: number;
   readonly pollIntervalMs: number;
   readonly concurrency: number;
+  readonly logRetentionMs: number;
 }
+
+const PRUNE_EVERY_MS = 3_600_000;
 
 /** Deliveries one lane makes before it lets others have a turn (bounds every loop). */
 const LANE_BATCH = 500;
@@ -36,6 +39,7 @@ export class DeliveryWorker {
   owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly lanes = new Map<number, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private pruner: NodeJS.Timeout | undefined;
   private stopped = false;
   private ticking = false;
   private again = false;
@@ -54,12 +58,15 @@ export class DeliveryWorker {
    * share a host and port, so they never free each other's leases.
    */
   async start(instance?: string): Promise<void> {
+    if (this.stopped) return; // closed before the background start finished
     if (instance) {
       this.owner = instance;
       await releaseLeasesOf(this.db, instance).catch(this.onError);
     }
     this.timer = setInterval(() => this.wake(), this.settings.pollIntervalMs);
     this.timer.unref();
+    this.pruner = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.pruner.unref();
     this.wake();
   }
 
@@ -84,12 +91,18 @@ export class DeliveryWorker {
   async close(waitMs: number): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.pruner);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled([...this.lanes.values()]),
       new Promise((r) => { timer = setTimeout(r, waitMs); }),
     ]);
     clearTimeout(timer);
+  }
+
+  /** The delivery log is kept for `logRetentionMs`; any instance may prune (it is idempotent). */
+  private async prune(): Promise<void> {
+    await pruneDeliveries(this.db, Date.now() - this.settings.logRetentionMs).catch(this.onError);
   }
 
   private async tick(): Promise<void> {

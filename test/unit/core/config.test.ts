@@ -46,7 +46,7 @@ describe('parseConfig defaults', () => {
       limits: { manifestMaxBytes: 4 * 1024 * 1024, pageMaxEntries: 10_000 },
       notifications: {
         endpoints: [], maxAttempts: 10, maxAgeSeconds: 86400, initialBackoffMs: 1000, maxBackoffMs: 300_000, timeoutMs: 5000,
-        pollIntervalMs: 500, concurrency: 16, allowLoopback: true, allowNetworks: [],
+        pollIntervalMs: 500, concurrency: 16, deliveryLogDays: 14, allowLoopback: true, allowNetworks: [],
       },
       log: { level: 'info' },
     });

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openMetadata, type MetadataDb } from '../../../../src/metadata/db.ts';
-import { claimLease, headDelivery, insertDeliveries, insertWebhook, releaseLease, releaseLeasesOf, renewLease } from '../../../../src/metadata/webhooks.ts';
+import { claimLease, dueWebhookIds, headDelivery, insertDeliveries, insertWebhook, pruneDeliveries, recordAttempt, releaseLease, releaseLeasesOf, renewLease } from '../../../../src/metadata/webhooks.ts';
 
 describe('webhook delivery lease (compare-and-set)', () => {
   let m: MetadataDb;
@@ -29,5 +29,22 @@ describe('webhook delivery lease (compare-and-set)', () => {
   it('serves a queue oldest first', async () => {
     await insertDeliveries(m.db, [1, 2, 3].map((n) => ({ webhookId: id, eventId: `e${n}`, eventType: 'push', repository: 'r', event: '{}' })), 10);
     assert.equal((await headDelivery(m.db, id))?.event_id, 'e1');
+  });
+
+  it('counts a webhook as due only when the head of its queue is due', async () => {
+    await releaseLeasesOf(m.db, 'c');
+    assert.deepEqual(await dueWebhookIds(m.db, 100, 10), [id]);
+    const head = (await headDelivery(m.db, id))!;
+    await recordAttempt(m.db, head, { at: 100, statusCode: 500, latencyMs: 1, response: 'no', error: null }, { status: 'pending', retryAt: 5000 });
+    assert.deepEqual(await dueWebhookIds(m.db, 200, 10), [], 'e2 and e3 are due, but they wait behind e1');
+    assert.deepEqual(await dueWebhookIds(m.db, 5000, 10), [id]);
+  });
+
+  it('prunes finished deliveries, never pending ones', async () => {
+    const head = (await headDelivery(m.db, id))!;
+    await recordAttempt(m.db, head, { at: 6000, statusCode: 200, latencyMs: 1, response: 'ok', error: null }, { status: 'delivered' });
+    assert.equal(await pruneDeliveries(m.db, 7000), 1);
+    assert.equal((await headDelivery(m.db, id))?.event_id, 'e2');
+    assert.equal(await pruneDeliveries(m.db, 1e15), 0);
   });
 });

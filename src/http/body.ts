@@ -17,31 +17,63 @@ export function contentLength(req: IncomingMessage): number | undefined {
 }
 
 /**
- * Past this many bytes, an oversized body is not drained: the answer is sent and the connection
- * closed. Below it, Node discards the rest of the body after the answer, so the client (still
- * writing) reads the 413 instead of a connection reset.
+ * An oversized body of up to this many bytes is read and discarded before the answer, so a
+ * client that is still writing reads the 413 instead of a connection reset (even when it asked
+ * for Connection: close). A larger one is answered at once and the connection closed.
  */
 const DRAIN_LIMIT = 64 * 1024 * 1024;
 
-/** Reads at most `limit` bytes; more is `tooLarge` (413), an aborted body is BODY_INCOMPLETE. */
-export async function readLimited(req: IncomingMessage, limit: number, tooLarge: ErrorCode): Promise<Buffer> {
+/**
+ * Reads at most `limit` bytes; more is `tooLarge` (413), a body that ends early or is cut off is
+ * BODY_INCOMPLETE. Plain listeners rather than for-await: leaving a for-await early destroys the
+ * request, and with it the socket the answer must go out on.
+ */
+export function readLimited(req: IncomingMessage, limit: number, tooLarge: ErrorCode): Promise<Buffer> {
   const declared = contentLength(req);
-  const closeHeaders: Record<string, string> = declared === undefined || declared > DRAIN_LIMIT ? { Connection: 'close' } : {};
-  if (declared !== undefined && declared > limit) {
-    throw new RegistryError(tooLarge, { limit, length: declared }, { headers: closeHeaders });
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of req) {
-      total += (chunk as Buffer).length;
-      if (total > limit) throw new RegistryError(tooLarge, { limit }, { headers: closeHeaders });
-      chunks.push(chunk as Buffer);
-    }
-  } catch (error) {
-    if (error instanceof RegistryError) throw error;
-    throw new RegistryError('BODY_INCOMPLETE', { received: total });
-  }
-  if (declared !== undefined && total !== declared) throw new RegistryError('BODY_INCOMPLETE', { received: total, declared });
-  return Buffer.concat(chunks, total);
+  const drainable = declared !== undefined && declared <= DRAIN_LIMIT;
+  const tooLargeError = () => new RegistryError(tooLarge, { limit, ...(declared !== undefined ? { length: declared } : {}) }, { headers: drainable ? {} : { Connection: 'close' } });
+  if (declared !== undefined && declared > limit && !drainable) return Promise.reject(tooLargeError());
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let overflow = declared !== undefined && declared > limit;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onIncomplete);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (overflow) return; // draining: the client reads the answer instead of a reset
+      if (total > limit) {
+        overflow = true;
+        chunks.length = 0;
+        if (!drainable) {
+          cleanup();
+          req.pause();
+          reject(tooLargeError());
+        }
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      if (overflow) reject(tooLargeError());
+      else if (declared !== undefined && total !== declared) reject(new RegistryError('BODY_INCOMPLETE', { received: total, declared }));
+      else resolve(Buffer.concat(chunks, total));
+    };
+    const onIncomplete = () => {
+      cleanup();
+      reject(new RegistryError('BODY_INCOMPLETE', { received: total }));
+    };
+    const onClose = () => {
+      if (!req.complete) onIncomplete();
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onIncomplete);
+    req.on('close', onClose);
+  });
 }

@@ -24,8 +24,22 @@ export async function ensureRepository(db: Executor, name: string, project: stri
   return row;
 }
 
+/**
+ * Marks a change to the repository's manifests or tags. updated_at only ever grows (by at least
+ * 1 per change, even within one millisecond), so it doubles as a version that any instance can
+ * compare against a cached tag list.
+ */
 export async function touchRepository(db: Executor, id: number, now: number): Promise<void> {
-  await db.updateTable('repositories').set({ updated_at: now }).where('id', '=', id).execute();
+  await db.updateTable('repositories')
+    .set((eb) => ({ updated_at: eb.case().when('updated_at', '>=', now).then(eb('updated_at', '+', 1)).else(now).end() }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The repository's version (see touchRepository). */
+export async function repositoryVersion(db: Executor, id: number): Promise<number | undefined> {
+  const row = await db.selectFrom('repositories').select('updated_at').where('id', '=', id).executeTakeFirst();
+  return row?.updated_at;
 }
 
 /** One catalog page: names after `last`, sorted bytewise, at most `limit`. */

@@ -2,7 +2,8 @@
 import { parseDigest } from '../core/digest.ts';
 import { RegistryError } from '../core/errors.ts';
 import { MediaType } from '../core/mediatypes.ts';
-import { listRepositoryNames } from '../metadata/repositories.ts';
+import { listRepositoryNames, repositoryVersion } from '../metadata/repositories.ts';
+import { VersionedPages } from './versioned-pages.ts';
 import { listReferrers } from '../metadata/manifests.ts';
 import { listTags } from '../metadata/tags.ts';
 import type { RegistryDeps } from './deps.ts';
@@ -27,6 +28,8 @@ export interface ReferrersIndex {
 }
 
 export class DiscoveryService {
+  private readonly tagPages = new VersionedPages<Page<string>>();
+
   constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories) {}
 
   /** Clamps the client's `n` to the configured page maximum (no `n`: the maximum). */
@@ -40,8 +43,16 @@ export class DiscoveryService {
     if (!repo) throw new RegistryError('NAME_UNKNOWN', { name: repository });
     const size = this.pageSize(n);
     if (size === 0) return { items: [] };
+    // A tag list is re-read only when the repository's version moved (one point query instead
+    // of reading every tag); the version lives in the DB, so this holds across instances.
+    const version = await repositoryVersion(this.deps.db, repo.id);
+    const key = `${size}\0${last ?? ''}`;
+    const cached = version === undefined ? undefined : this.tagPages.get(repo.id, version, key);
+    if (cached) return cached;
     const rows = await listTags(this.deps.db, repo.id, size + 1, last);
-    return page(rows, size);
+    const result = page(rows, size);
+    if (version !== undefined) this.tagPages.set(repo.id, version, key, result);
+    return result;
   }
 
   /** Catalog page; `visible` filters out repositories the caller may not see (after paging SQL). */

@@ -8,6 +8,7 @@ import { parseManifest, type Descriptor, type ManifestFacts } from '../core/mani
 import { isValidTag } from '../core/reference.ts';
 import { linkedDigests } from '../metadata/blobs.ts';
 import { findLinkedManifest, findTaggedManifest, insertManifest, linkManifest, linkedManifestDigests, unlinkManifest, type ManifestRecord } from '../metadata/manifests.ts';
+import { touchRepository } from '../metadata/repositories.ts';
 import { deleteTag, deleteTagsOf, setTag } from '../metadata/tags.ts';
 import { blobPath } from '../storage/paths.ts';
 import type { RequestContext } from './context.ts';
@@ -66,6 +67,7 @@ export class ManifestService {
       await insertManifest(trx, toRecord(digest, body.byteLength, facts), now);
       await linkManifest(trx, r.id, digest, facts.subject?.digest, now);
       const previous = tag === undefined ? undefined : await setTag(trx, r.id, tag, digest, now);
+      await touchRepository(trx, r.id, now);
       const happened: RegistryEvent[] = [{ type: 'push', repository, digest, mediaType: facts.mediaType, size: body.byteLength, tag, at, actor: ctx.actor, requestId: ctx.requestId }];
       if (tag !== undefined && previous !== digest) happened.push({ type: 'tag', repository, tag, digest, previous, at, actor: ctx.actor, requestId: ctx.requestId });
       await this.deps.inTransaction?.(trx, happened);
@@ -129,6 +131,7 @@ export class ManifestService {
         for (const tag of tags) happened.push({ type: 'untag', repository, tag, digest, at, actor: ctx.actor, requestId: ctx.requestId });
         happened.push({ type: 'delete', target: 'manifest', repository, digest, tags, at, actor: ctx.actor, requestId: ctx.requestId });
       }
+      await touchRepository(trx, repo.id, at.getTime());
       await this.deps.inTransaction?.(trx, happened);
       return happened;
     });

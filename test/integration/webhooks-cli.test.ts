@@ -84,6 +84,13 @@ describe('berth webhook', () => {
     assert.equal(remoteList.length, 2);
     assert.ok(!JSON.stringify(remoteList).includes('a-secret-from-stdin-123'));
 
+    const second = (remoteList as { id: number }[]).find((w) => w.id !== created.webhook.id)!;
+    assert.match(ok(await berth(['webhook', 'pause', String(second.id), '--data', data])).stdout, /Paused webhook/);
+    assert.match(ok(await berth(['webhook', 'list', 'admin', '--data', data])).stdout, /PAUSED: paused by system/);
+    ok(await berth(['webhook', 'resume', String(second.id), '--url', server.url, '--user', 'admin'], { env: remote }));
+    ok(await berth(['webhook', 'remove', String(second.id), '--data', data]));
+    assert.equal((JSON.parse(ok(await berth(['webhook', 'list', 'admin', '--data', data, '--json'])).stdout) as unknown[]).length, 1);
+
     const bad = await berth(['webhook', 'add', 'admin', 'http://169.254.169.254/', '--data', data]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /SSRF guard/);

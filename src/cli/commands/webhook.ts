@@ -1,4 +1,4 @@
-// berth webhook add|list|deliveries|redeliver
+// berth webhook add|list|deliveries|redeliver|pause|resume|remove
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
 import { printJson, printTable, readStdinLine, run, say, when, withCommon, type CommonFlags } from './common.ts';
@@ -81,5 +81,25 @@ export function registerWebhookCommands(program: Command): void {
       const d = await m.redeliver(positiveId(id, 'the delivery id'));
       if (flags.json) return printJson(d);
       say(`Queued delivery ${d.id} (event ${d.eventId}) again; a running server sends it within moments.`);
+    }));
+
+  for (const [verb, paused] of [['pause', true], ['resume', false]] as const) {
+    withCommon(webhook.command(verb).argument('<id>', 'the webhook id (see berth webhook list)'))
+      .description(paused ? 'stop delivering to a webhook; its events queue up' : 'deliver to a paused webhook again, starting with its oldest queued event')
+      .option('--password-stdin', LOGIN_STDIN)
+      .action(async (id: string, flags: Flags) => run(flags, async (m) => {
+        const w = await m.setWebhookPaused(positiveId(id, 'the webhook id'), paused);
+        if (flags.json) return printJson(w);
+        say(`${paused ? 'Paused' : 'Resumed'} webhook ${w.id} (${w.url}).`);
+      }));
+  }
+
+  withCommon(webhook.command('remove').argument('<id>', 'the webhook id (see berth webhook list)'))
+    .description('remove a webhook, its queued events and its delivery log')
+    .option('--password-stdin', LOGIN_STDIN)
+    .action(async (id: string, flags: Flags) => run(flags, async (m) => {
+      await m.removeWebhook(positiveId(id, 'the webhook id'));
+      if (flags.json) return printJson({ webhook: Number(id), removed: true });
+      say(`Removed webhook ${id}.`);
     }));
 }

@@ -100,6 +100,8 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
     listWebhooks: (project) => webhooks.list(SYSTEM, project),
     webhookDeliveries: (id, limit) => webhooks.deliveries(SYSTEM, id, limit),
     redeliver: (id) => webhooks.redeliver(SYSTEM, id),
+    setWebhookPaused: (id, paused) => webhooks.update(SYSTEM, id, { paused }),
+    removeWebhook: (id) => webhooks.remove(SYSTEM, id),
     close: () => metadata.close(),
   };
 }

@@ -113,6 +113,8 @@ export function openRemote(options: RemoteOptions): Management {
     listWebhooks: async (project) => (await call<{ webhooks: WebhookView[] }>('GET', project ? `/projects/${enc(project)}/webhooks` : '/webhooks')).webhooks,
     webhookDeliveries: async (id, limit) => (await call<{ deliveries: DeliveryView[] }>('GET', `/webhooks/${id}/deliveries?limit=${limit}`)).deliveries,
     redeliver: (id) => call<DeliveryView>('POST', `/webhook-deliveries/${id}/redeliver`),
+    setWebhookPaused: (id, paused) => call<WebhookView>('PATCH', `/webhooks/${id}`, { paused }),
+    removeWebhook: (id) => call<void>('DELETE', `/webhooks/${id}`),
     close: async () => {},
   };
 

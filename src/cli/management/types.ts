@@ -81,5 +81,7 @@ export interface Management {
   listWebhooks(project?: string): Promise<WebhookView[]>;
   webhookDeliveries(id: number, limit: number): Promise<DeliveryView[]>;
   redeliver(deliveryId: number): Promise<DeliveryView>;
+  setWebhookPaused(id: number, paused: boolean): Promise<WebhookView>;
+  removeWebhook(id: number): Promise<void>;
   close(): Promise<void>;
 }

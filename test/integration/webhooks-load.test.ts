@@ -39,12 +39,15 @@ describe('webhooks: load', () => {
     });
     const pusher = new Pusher(server.url);
     const latencies: number[] = [];
+    const pushedAtByTag = new Map<string, number>();
     const deadline = Date.now() + 120_000;
     for (let i = 0; i < PUSHES; i++) {
       assert.ok(Date.now() < deadline, `pushes took over 120 s (at ${i})`);
       const t = performance.now();
-      await pusher.push('library/load', `t${String(i).padStart(4, '0')}`);
+      const tag = `t${String(i).padStart(4, '0')}`;
+      await pusher.push('library/load', tag);
       latencies.push(performance.now() - t);
+      pushedAtByTag.set(tag, Date.now());
     }
     const pushedAt = Date.now();
     const fastGot = await fast.waitFor(PUSHES, 60_000);
@@ -58,6 +61,12 @@ describe('webhooks: load', () => {
       assert.deepEqual(tags, [...tags].sort(), `${name}: in push order`);
     }
     assert.ok(fastDone <= slowDone, 'the fast receiver is not held up behind the slow one');
+    // Push-to-delivery latency at the fast receiver, from the moment each push was answered.
+    const delivery = fastGot.map((g) => g.at - pushedAtByTag.get(JSON.parse(g.body).tag as string)!).sort((a, b) => a - b);
+    const p50 = delivery[Math.floor(PUSHES * 0.5)]!;
+    const p99 = delivery[Math.floor(PUSHES * 0.99)]!;
+    process.stdout.write(`# push-to-delivery at the fast receiver: p50 ${p50} ms, p99 ${p99} ms, max ${delivery.at(-1)} ms\n`);
+    assert.ok(p50 < 1000, `median push-to-delivery ${p50} ms`);
     const first = median(latencies.slice(0, 100));
     const last = median(latencies.slice(-100));
     process.stdout.write(`# push latency median: first 100 ${first.toFixed(1)} ms, last 100 ${last.toFixed(1)} ms; fast receiver done ${fastDone - pushedAt} ms after the last push, slow ${slowDone - pushedAt} ms\n`);

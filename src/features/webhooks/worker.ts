@@ -121,8 +121,9 @@ export class DeliveryWorker {
     }
   }
 
-  private leaseMs(): number {
-    return this.settings.timeoutMs * 2 + 10_000;
+  /** Long enough for one attempt at the webhook's own timeout, renewed before each attempt. */
+  private leaseMs(hook?: WebhookRow): number {
+    return (hook ? parseOptions(hook).timeoutMs ?? this.settings.timeoutMs : 60_000) * 2 + 10_000;
   }
 
   private async lane(id: number): Promise<void> {
@@ -132,7 +133,7 @@ export class DeliveryWorker {
         if (!hook || !hook.enabled || hook.paused) return;
         const head = await headDelivery(this.db, id);
         if (!head || head.next_attempt_at > Date.now()) return; // empty, or the head waits for its retry (order)
-        if (!(await renewLease(this.db, id, this.owner, Date.now() + this.leaseMs()))) return;
+        if (!(await renewLease(this.db, id, this.owner, Date.now() + this.leaseMs(hook)))) return;
         await this.attempt(hook, head);
       }
     } finally {

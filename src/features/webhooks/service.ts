@@ -201,9 +201,21 @@ export function webhookServices(db: Kysely<Database>, guard: SsrfGuard, changed:
   };
 }
 
+/** A URL's password is a secret too: lists show the URL without it. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 export function toView(r: WebhookRow): WebhookView {
   return {
-    id: r.id, project: r.project, name: r.config_name, source: r.config_name === null ? 'project' : 'config', url: r.url,
+    id: r.id, project: r.project, name: r.config_name, source: r.config_name === null ? 'project' : 'config', url: redactUrl(r.url),
     events: r.events.split(','), format: r.format, filter: r.filter, hasSecret: r.secret !== '', enabled: Boolean(r.enabled),
     paused: Boolean(r.paused), pausedReason: r.paused_reason, failing: r.consecutive_failures > 0, consecutiveFailures: r.consecutive_failures,
     createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString(),

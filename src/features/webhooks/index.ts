@@ -58,7 +58,7 @@ export function enableWebhooks(o: WebhooksOptions): Webhooks {
     worker.wake();
   });
   const unsubscribe = [
-    o.bus.on('pull', (e) => void outbox.recordPull(e).then(() => worker.wake())),
+    o.bus.on('pull', (e) => void outbox.recordPull(e).then((written) => { if (written) worker.wake(); })),
     // Committed changes wake the worker at once: a push is delivered well within a second.
     o.bus.onAny((e) => { if (e.type !== 'pull') worker.wake(); }),
   ];

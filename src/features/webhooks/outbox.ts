@@ -26,15 +26,24 @@ export class Outbox {
     await insertDeliveries(trx, rowsFor(hooks, stored), Date.now());
   };
 
-  /** Records a pull outside any transaction (a bus subscriber); failures are logged. */
-  recordPull(event: RegistryEvent): Promise<void> {
+  /**
+   * Records a pull outside any transaction (a bus subscriber); failures are logged. Resolves to
+   * the number of deliveries written, so the worker is only woken when there is work: pulls are
+   * the hottest path and most have no webhook that wants them.
+   */
+  recordPull(event: RegistryEvent): Promise<number> {
     const stored = toStored(event);
-    if (!stored) return Promise.resolve();
+    if (!stored) return Promise.resolve(0);
     return (async () => {
       const now = Date.now();
       if (!this.cached || now - this.cached.at > PULL_CACHE_MS) this.cached = { at: now, rows: await enabledWebhooks(this.db) };
-      await insertDeliveries(this.db, rowsFor(this.cached.rows, [stored]), now);
-    })().catch(this.onError);
+      const rows = rowsFor(this.cached.rows, [stored]);
+      await insertDeliveries(this.db, rows, now);
+      return rows.length;
+    })().catch((error: unknown) => {
+      this.onError(error);
+      return 0;
+    });
   }
 
   /** Forgets the cached webhook list (after a local change through the API or CLI). */

@@ -3,38 +3,25 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { digestOf } from '../../src/core/digest.ts';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
-
-const SERVER_URL = process.env.BERTH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 
 describe('berth serve on PostgreSQL', () => {
-  const database = `berth_server_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
+  let db: TestDatabase;
   let server: BerthProcess;
-  let url: string;
   const basic = `Basic ${Buffer.from('admin:pg-admin-password').toString('base64')}`;
 
   before(async () => {
-    try {
-      await admin.connect();
-    } catch (error) {
-      throw new Error(`PostgreSQL is not reachable at ${SERVER_URL} (${(error as Error).message}). Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`);
-    }
-    await admin.query(`create database ${database}`);
-    const dbUrl = new URL(SERVER_URL);
-    dbUrl.pathname = `/${database}`;
-    url = dbUrl.toString();
+    db = await createTestDatabase('berth_server');
     server = await startBerth({
       auth: 'builtin' as never,
-      env: { BERTH_ADMIN_PASSWORD: 'pg-admin-password', BERTH_DATABASE_DIALECT: 'postgres', BERTH_DATABASE_URL: url },
+      env: { BERTH_ADMIN_PASSWORD: 'pg-admin-password', BERTH_DATABASE_DIALECT: 'postgres', BERTH_DATABASE_URL: db.url },
     });
   });
   after(async () => {
     await server?.stop();
-    await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
-    await admin.end();
+    await db?.drop();
   });
 
   it('pushes, pulls, lists tags and keeps them across a restart', async () => {
@@ -66,7 +53,7 @@ describe('berth serve on PostgreSQL', () => {
     assert.deepEqual(Buffer.from(await blob.arrayBuffer()), layer);
     const anon = await fetch(`${server.url}/v2/admin/app/manifests/v2`);
     assert.equal(anon.status, 401, 'the personal project is private on PostgreSQL too');
-    const rows = await admin.query(`select count(*)::int as n from pg_database where datname = $1`, [database]);
+    const rows = await db.admin.query(`select count(*)::int as n from pg_database where datname = $1`, [db.name]);
     assert.equal(rows.rows[0].n, 1);
   });
 });

@@ -2,37 +2,26 @@
 // workers, and the DB lease makes sure each event reaches each webhook exactly once, in order.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { Pusher, startReceiver, type Receiver } from './webhooks-helpers.ts';
 
-const SERVER_URL = process.env.BERTH_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PUSHES = 200;
 
 describe('webhooks: two instances on PostgreSQL', () => {
-  const database = `berth_webhooks_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
+  let db: TestDatabase | undefined;
   const servers: BerthProcess[] = [];
   const receivers: Receiver[] = [];
   let url = '';
 
   before(async () => {
-    try {
-      await admin.connect();
-    } catch (error) {
-      throw new Error(`PostgreSQL is not reachable at ${SERVER_URL} (${(error as Error).message}). Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`);
-    }
-    await admin.query(`create database ${database}`);
-    const dbUrl = new URL(SERVER_URL);
-    dbUrl.pathname = `/${database}`;
-    url = dbUrl.toString();
+    db = await createTestDatabase('berth_webhooks');
+    url = db.url;
   });
   after(async () => {
     for (const s of servers) await s.stop();
     for (const r of receivers) await r.close();
-    await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
-    await admin.end();
+    await db?.drop();
   });
 
   it('delivers each event exactly once', { timeout: 120_000 }, async () => {

@@ -2,38 +2,15 @@
 // --url against the server running on it; the webhook added offline delivers the server's pushes.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { berth, ok } from '../helpers/berth-cli.ts';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
 import { basic } from './api-helpers.ts';
 import { Pusher, startReceiver, type Receiver } from './webhooks-helpers.ts';
 
-const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'berth.mjs');
 const ADMIN_PASSWORD = 'cli-webhook-admin-pw';
-
-interface Result { code: number | null; stdout: string; stderr: string }
-
-function berth(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Result> {
-  return new Promise((res, rej) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-    if (!options.env?.BERTH_PASSWORD) delete env.BERTH_PASSWORD;
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`berth ${args.join(' ')} timed out\n${stdout}\n${stderr}`)); }, 60_000);
-    child.once('exit', (code) => { clearTimeout(timer); res({ code, stdout, stderr }); });
-    child.stdin.end(options.stdin ?? '');
-  });
-}
-
-function ok(r: Result): Result {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 describe('berth webhook', () => {
   let server: BerthProcess | undefined;

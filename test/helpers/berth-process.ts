@@ -1,6 +1,7 @@
 // Starts a real `berth serve` child process on a random loopback port, for integration and e2e
 // tests. The server announces itself with a JSON log line {"msg":"berth listening","address":...}.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,12 +43,25 @@ export interface BerthProcess {
   readonly child: ChildProcess;
 }
 
+// Temp dirs this helper made (data dirs, config files) are removed when the test process exits,
+// so a run leaves nothing behind in the system's temp folder.
+const madeHere = new Set<string>();
+process.once('exit', () => {
+  for (const dir of madeHere) rmSync(dir, { recursive: true, force: true });
+});
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  madeHere.add(dir);
+  return dir;
+}
+
 export async function startBerth(options: StartOptions = {}): Promise<BerthProcess> {
-  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
+  const dataDir = options.dataDir ?? (await tempDir('berth-test-'));
   const args = [BIN, 'serve', '--listen', options.listen ?? '127.0.0.1:0', '--data', dataDir, '--auth', options.auth ?? 'none'];
   if (options.htpasswd) args.push('--htpasswd', options.htpasswd);
   if (options.config) {
-    const file = join(dataDir, '..', `berth-config-${process.pid}-${Date.now()}.yaml`);
+    const file = join(await tempDir('berth-config-'), 'berth.yaml');
     await writeFile(file, stringify(options.config));
     args.push('--config', file);
   }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the e2e suites drive (real registry clients, Distribution for
-# side-by-side runs, htpasswd, a static busybox for test images). Idempotent: on a machine that
-# already has them it changes nothing and does not touch the network. Needs root to install.
+# side-by-side runs, htpasswd, a static busybox for test images) and Debian's chromium, which the
+# web UI tests drive through playwright-core. Idempotent: on a machine that already has them it
+# changes nothing and does not touch the network. Needs root to install.
 set -euo pipefail
 
 PACKAGES=(
   skopeo podman buildah umoci uidmap fuse-overlayfs slirp4netns runc jq apache2-utils
-  docker-registry busybox-static ca-certificates
+  docker-registry busybox-static ca-certificates chromium fonts-dejavu-core
 )
 
 installed() {
@@ -69,7 +70,7 @@ if [ -z "$docker_major" ] || [ "$docker_major" -lt 23 ]; then
   echo "install-tools: warning: suite needs docker CLI >= 23 on PATH (docker/cli#3990) and will fail without it." >&2
 fi
 
-for cmd in skopeo podman buildah umoci runc htpasswd docker-registry busybox docker; do
+for cmd in skopeo podman buildah umoci runc htpasswd docker-registry busybox docker chromium; do
   if ! command -v "$cmd" >/dev/null 2>&1; then
     echo "install-tools: error: '$cmd' is still not on PATH after installing." >&2
     exit 1

@@ -8,7 +8,16 @@ export interface RepositoriesTable {
   name: string;
   project: string;
   created_at: number;
+  /** Bumped (strictly increasing) by every change to the repository's tags or manifests. */
   updated_at: number;
+  /** Markdown, shown on the repository page (sanitised by the UI). */
+  description: Generated<string>;
+  /** Space-separated lower-case labels. */
+  labels: Generated<string>;
+  /** Manifest GETs, as Docker Hub counts pulls (features/pulls flushes them in batches). */
+  pull_count: Generated<number>;
+  last_pulled_at: number | null;
+  star_count: Generated<number>;
 }
 
 export interface BlobsTable {
@@ -61,6 +70,8 @@ export interface TagsTable {
   name: string;
   digest: string;
   updated_at: number;
+  pull_count: Generated<number>;
+  last_pulled_at: number | null;
 }
 
 export interface UploadsTable {
@@ -93,6 +104,24 @@ export interface ProjectsTable {
   owner_user_id: number | null;
   created_at: number;
   updated_at: number;
+  /** Trusted content (administrators set these): Verified Publisher and Sponsored OSS. */
+  verified: Generated<number>;
+  sponsored: Generated<number>;
+}
+
+export interface StarsTable {
+  user_id: number;
+  repository_id: number;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 (hex) of the cookie's secret. */
+  id_hash: string;
+  user_id: number;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
 }
 
 export interface ProjectMembersTable {
@@ -171,6 +200,8 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  stars: StarsTable;
+  sessions: SessionsTable;
 }
 
 export interface WebhooksTable {

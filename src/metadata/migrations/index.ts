@@ -3,6 +3,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-registry.ts';
 import * as m002 from './002-identity.ts';
 import * as m003 from './003-webhooks.ts';
+import * as m004 from './004-discovery.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -14,6 +15,7 @@ const steps: Record<string, Step> = {
   '001-registry': m001,
   '002-identity': m002,
   '003-webhooks': m003,
+  '004-discovery': m004,
 };
 
 export class BerthMigrations implements MigrationProvider {

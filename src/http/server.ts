@@ -12,6 +12,7 @@ import type { AuthProvider } from '../auth/provider.ts';
 import { splitListen, type Config } from '../core/config.ts';
 import { openMetadata, type MetadataDb } from '../metadata/db.ts';
 import { enableAudit } from '../features/audit/index.ts';
+import { enablePullCounts } from '../features/pulls/index.ts';
 import { enableWebhooks } from '../features/webhooks/index.ts';
 import { EventBus } from '../registry/event-bus.ts';
 import { Registry } from '../registry/registry.ts';
@@ -94,6 +95,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   logs.to = app.log;
   const audit = enableAudit(metadata.db, bus, (error) => app.log.error({ err: error }, 'audit log write failed'));
+  const pulls = enablePullCounts(metadata.db, bus, (error) => app.log.error({ err: error }, 'pull count write failed'));
   if (identity) {
     identity.access.onFailedLogin = (account, address) =>
       audit.record({ at: Date.now(), actor: account, action: 'login_failed', address, outcome: 'failure', detail: JSON.stringify({ via: 'basic' }) });
@@ -139,6 +141,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         // Attempts in flight get a bounded wait; anything unfinished stays in the outbox for the next start.
         await webhooks.close(Math.min(10_000, config.server.shutdownTimeoutSeconds * 500));
         await audit.close();
+        await pulls.close();
         await metadata.close();
         await storage.close?.();
       })();

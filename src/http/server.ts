@@ -12,6 +12,7 @@ import type { AuthProvider } from '../auth/provider.ts';
 import { splitListen, type Config } from '../core/config.ts';
 import { openMetadata, type MetadataDb } from '../metadata/db.ts';
 import { enableAudit } from '../features/audit/index.ts';
+import { enableSearch } from '../features/search/index.ts';
 import { enablePullCounts } from '../features/pulls/index.ts';
 import { enableWebhooks } from '../features/webhooks/index.ts';
 import { EventBus } from '../registry/event-bus.ts';
@@ -20,6 +21,7 @@ import type { StorageDriver } from '../storage/driver.ts';
 import { FilesystemDriver } from '../storage/filesystem.ts';
 import { registerApi } from './api/index.ts';
 import { buildApp } from './app.ts';
+import { registerDockerSearch } from './docker-search.ts';
 import { registerTokenRoutes } from './token/routes.ts';
 
 export interface RunningServer {
@@ -96,6 +98,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   logs.to = app.log;
   const audit = enableAudit(metadata.db, bus, (error) => app.log.error({ err: error }, 'audit log write failed'));
   const pulls = enablePullCounts(metadata.db, bus, (error) => app.log.error({ err: error }, 'pull count write failed'));
+  // Search reads what the caller may pull; without identity services everything is visible.
+  const search = enableSearch({ db: metadata.db, dialect: metadata.dialect, open: !identity });
+  registerDockerSearch(app, { search, auth, ...(identity ? { accounts: identity.accounts, onFailedLogin: (a: string, ip: string) => identity.access.onFailedLogin?.(a, ip) } : {}) });
   if (identity) {
     identity.access.onFailedLogin = (account, address) =>
       audit.record({ at: Date.now(), actor: account, action: 'login_failed', address, outcome: 'failure', detail: JSON.stringify({ via: 'basic' }) });
@@ -105,7 +110,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       tokens: identity.tokens,
       onLogin: (e) => audit.record({ at: Date.now(), actor: e.account, action: e.ok ? 'login' : 'login_failed', address: e.address, outcome: e.ok ? 'success' : 'failure', detail: JSON.stringify({ via: e.via }) }),
     });
-    registerApi(app, { ...identity, db: metadata.db, webhooks: webhooks.services });
+    registerApi(app, { ...identity, db: metadata.db, webhooks: webhooks.services, search });
   }
 
   const listen = splitListen(config.server.listen);

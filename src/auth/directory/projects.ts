@@ -14,6 +14,9 @@ export interface ProjectView {
   readonly visibility: Visibility;
   readonly description: string;
   readonly createdAt: string;
+  /** Trusted content (administrators set these): Verified Publisher, Sponsored OSS. */
+  readonly verified: boolean;
+  readonly sponsored: boolean;
   /** The caller's role, when they are a member. */
   readonly role?: Role;
 }
@@ -64,11 +67,16 @@ export class ProjectService {
     return view;
   }
 
-  async update(actor: Actor, name: string, changes: { visibility?: Visibility; description?: string }): Promise<ProjectView> {
+  async update(actor: Actor, name: string, changes: { visibility?: Visibility; description?: string; verified?: boolean; sponsored?: boolean }): Promise<ProjectView> {
     const project = await requireProject(this.db, name);
     await requireProjectOwner(this.db, actor, project);
+    const { verified, sponsored, ...settings } = changes;
+    if ((verified !== undefined || sponsored !== undefined) && !isAdmin(actor)) {
+      throw new RegistryError('DENIED', { project: name }, { message: 'only administrators mark a project verified or sponsored' });
+    }
     if (name === OFFICIAL_PROJECT && changes.visibility === 'private') throw new RegistryError('INVALID_REQUEST', undefined, { message: 'library holds official images and stays public' });
-    await updateProject(this.db, project.id, changes, this.now());
+    const flags = { ...(verified !== undefined ? { verified: verified ? 1 : 0 } : {}), ...(sponsored !== undefined ? { sponsored: sponsored ? 1 : 0 } : {}) };
+    await updateProject(this.db, project.id, { ...settings, ...flags }, this.now());
     return this.toView((await findProject(this.db, name))!, actor);
   }
 
@@ -104,6 +112,9 @@ export class ProjectService {
 
   private async toView(p: ProjectRow, actor: Actor | undefined): Promise<ProjectView> {
     const role = actor?.kind === 'user' ? await memberRole(this.db, p.id, actor.id) : undefined;
-    return { name: p.name, visibility: p.visibility, description: p.description, createdAt: new Date(p.created_at).toISOString(), ...(role ? { role } : {}) };
+    return {
+      name: p.name, visibility: p.visibility, description: p.description, createdAt: new Date(p.created_at).toISOString(),
+      verified: Number(p.verified) === 1, sponsored: Number(p.sponsored) === 1, ...(role ? { role } : {}),
+    };
   }
 }

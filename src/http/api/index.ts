@@ -12,6 +12,7 @@ import { memberRoutes } from './members.ts';
 import { buildOpenApi } from './openapi.ts';
 import { projectRoutes } from './projects.ts';
 import { robotRoutes } from './robots.ts';
+import { searchRoutes } from './search.ts';
 import { fastifyPath, route, type ApiDeps, type ApiRoute } from './route.ts';
 import { tokenRoutes } from './tokens.ts';
 import { userRoutes } from './users.ts';
@@ -33,6 +34,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...auditRoutes(deps),
     ...webhookRoutes(deps),
     ...meRoutes(deps),
+    ...searchRoutes(deps),
   ];
   let document: unknown;
   routes.push(route({

@@ -11,6 +11,8 @@ export const ProjectSchema = z.object({
   visibility: Visibility,
   description: z.string(),
   createdAt: z.string().describe('ISO 8601'),
+  verified: z.boolean().describe('Verified Publisher (administrators set it)'),
+  sponsored: z.boolean().describe('Sponsored OSS (administrators set it)'),
   role: Role.optional().describe("the caller's role, when they are a member"),
 });
 const CreateProject = z.strictObject({
@@ -19,7 +21,12 @@ const CreateProject = z.strictObject({
   public: z.boolean().optional().describe('shorthand for visibility public'),
   description: z.string().max(1024).optional(),
 });
-const UpdateProject = z.strictObject({ visibility: Visibility.optional(), description: z.string().max(1024).optional() });
+const UpdateProject = z.strictObject({
+  visibility: Visibility.optional(),
+  description: z.string().max(1024).optional(),
+  verified: z.boolean().optional().describe('administrators only'),
+  sponsored: z.boolean().optional().describe('administrators only'),
+});
 
 export function projectRoutes(deps: ApiDeps): ApiRoute[] {
   const resource = 'projects';
@@ -41,7 +48,7 @@ export function projectRoutes(deps: ApiDeps): ApiRoute[] {
       handler: async ({ actor, params }) => deps.projects.get(actor, params.name!),
     }),
     route({
-      method: 'PATCH', path: '/projects/{name}', resource, auth: 'required', summary: 'Change visibility or description (owners, administrators)',
+      method: 'PATCH', path: '/projects/{name}', resource, auth: 'required', summary: 'Change visibility or description (owners, administrators); verified and sponsored (administrators only)',
       body: UpdateProject, status: 200, response: ProjectSchema, errors: [403, 404],
       handler: async ({ actor, params, body }) => deps.projects.update(actor, params.name!, body),
     }),

@@ -9,6 +9,7 @@ import type { ProjectService } from '../../auth/directory/projects.ts';
 import type { RobotService } from '../../auth/directory/robots.ts';
 import type { UserService } from '../../auth/directory/users.ts';
 import type { Principal } from '../../auth/principal.ts';
+import type { SearchService } from '../../features/search/index.ts';
 import type { WebhookService } from '../../features/webhooks/index.ts';
 import type { Database } from '../../metadata/schema.ts';
 
@@ -82,6 +83,8 @@ export interface ApiDeps {
   readonly db: Kysely<Database>;
   /** Webhook management (the composition root passes the webhooks feature's services). */
   readonly webhooks?: WebhookService;
+  /** Repository search (features/search); the search routes answer 404 NOT_FOUND without it. */
+  readonly search?: SearchService;
   /** When present (the composition root passes the whole BuiltinAuth), failed API logins are reported to its audit hook. */
   readonly access?: { readonly onFailedLogin?: (account: string, address: string) => void };
 }

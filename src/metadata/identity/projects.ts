@@ -9,6 +9,9 @@ export interface ProjectRow {
   readonly description: string;
   readonly owner_user_id: number | null;
   readonly created_at: number;
+  /** Trusted content, set by administrators: Verified Publisher and Sponsored OSS (0 or 1). */
+  readonly verified: number;
+  readonly sponsored: number;
 }
 
 export interface MemberRow {
@@ -18,7 +21,7 @@ export interface MemberRow {
   readonly created_at: number;
 }
 
-const COLUMNS = ['id', 'name', 'visibility', 'description', 'owner_user_id', 'created_at'] as const;
+const COLUMNS = ['id', 'name', 'visibility', 'description', 'owner_user_id', 'created_at', 'verified', 'sponsored'] as const;
 
 export async function findProject(db: Executor, name: string): Promise<ProjectRow | undefined> {
   return db.selectFrom('projects').select(COLUMNS).where('name', '=', name).executeTakeFirst();
@@ -31,7 +34,7 @@ export async function insertProject(db: Executor, p: { name: string; visibility:
   return (await findProject(db, p.name))!;
 }
 
-export async function updateProject(db: Executor, id: number, changes: { visibility?: Visibility; description?: string }, now: number): Promise<void> {
+export async function updateProject(db: Executor, id: number, changes: { visibility?: Visibility; description?: string; verified?: number; sponsored?: number }, now: number): Promise<void> {
   await db.updateTable('projects').set({ ...changes, updated_at: now }).where('id', '=', id).execute();
 }
 

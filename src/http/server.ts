@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createBuiltinAuth, type BuiltinAuth } from '../auth/builtin.ts';
+import { SessionService } from '../auth/sessions.ts';
 import { HtpasswdAccess } from '../auth/htpasswd.ts';
 import { OpenAccess } from '../auth/open-access.ts';
 import type { AuthProvider } from '../auth/provider.ts';
@@ -110,7 +111,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
       tokens: identity.tokens,
       onLogin: (e) => audit.record({ at: Date.now(), actor: e.account, action: e.ok ? 'login' : 'login_failed', address: e.address, outcome: e.ok ? 'success' : 'failure', detail: JSON.stringify({ via: e.via }) }),
     });
-    registerApi(app, { ...identity, db: metadata.db, webhooks: webhooks.services, search });
+    registerApi(app, {
+      ...identity, db: metadata.db, webhooks: webhooks.services, search,
+      registry, publicUrl: config.server.publicUrl, sessions: new SessionService(metadata.db),
+      onLogin: (e) => audit.record({ at: Date.now(), actor: e.account, action: e.ok ? 'login' : 'login_failed', address: e.address, outcome: e.ok ? 'success' : 'failure', detail: JSON.stringify({ via: e.via }) }),
+    });
   }
 
   const listen = splitListen(config.server.listen);

@@ -6,12 +6,14 @@ import { z } from 'zod';
 import { RegistryError } from '../../core/errors.ts';
 import { sendError } from '../errors.ts';
 import { auditRoutes } from './audit.ts';
-import { LOGIN_REQUIRED, resolveCaller, unauthorized } from './auth.ts';
+import { LOGIN_REQUIRED, browserHooks, resolveCaller, unauthorized } from './auth.ts';
 import { meRoutes } from './me.ts';
 import { memberRoutes } from './members.ts';
 import { buildOpenApi } from './openapi.ts';
 import { projectRoutes } from './projects.ts';
+import { repositoryRoutes } from './repositories.ts';
 import { robotRoutes } from './robots.ts';
+import { sessionRoutes } from './session.ts';
 import { searchRoutes } from './search.ts';
 import { fastifyPath, route, type ApiDeps, type ApiRoute } from './route.ts';
 import { tokenRoutes } from './tokens.ts';
@@ -34,6 +36,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...auditRoutes(deps),
     ...webhookRoutes(deps),
     ...meRoutes(deps),
+    ...repositoryRoutes(deps),
+    ...sessionRoutes(deps),
     ...searchRoutes(deps),
   ];
   let document: unknown;
@@ -66,6 +70,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
       if (resource) request.routeKind = `api_${resource}`;
     });
     api.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+    browserHooks(api, deps.publicUrl);
     api.setNotFoundHandler((request, reply) => {
       request.routeKind = 'api_unknown';
       return sendError(request, reply, new RegistryError('NOT_FOUND', undefined, { message: `no API route ${request.method} ${request.url.split('?')[0]}; see ${API_PREFIX}/openapi.json` }));
@@ -78,7 +83,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
 
 async function handle(r: ApiRoute, request: FastifyRequest, reply: FastifyReply, deps: ApiDeps): Promise<FastifyReply> {
   request.routeKind = `api_${r.resource}`;
-  const actor = await resolveCaller(request, deps.accounts, deps.access?.onFailedLogin);
+  const actor = await resolveCaller(request, deps.accounts, deps.access?.onFailedLogin, deps.sessions);
   if (r.auth === 'required' && !actor) throw unauthorized(LOGIN_REQUIRED);
   const body = r.body ? validate(r.body, request.body, 'body', !request.headers['content-type']?.toLowerCase().startsWith('application/json')) : undefined;
   const query = r.query ? validate(r.query, request.query ?? {}, 'query', false) : undefined;

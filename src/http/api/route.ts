@@ -8,7 +8,10 @@ import type { AccessTokenService } from '../../auth/directory/access-tokens.ts';
 import type { ProjectService } from '../../auth/directory/projects.ts';
 import type { RobotService } from '../../auth/directory/robots.ts';
 import type { UserService } from '../../auth/directory/users.ts';
+import type { Authorizer } from '../../auth/authorizer.ts';
 import type { Principal } from '../../auth/principal.ts';
+import type { SessionService } from '../../auth/sessions.ts';
+import type { Registry } from '../../registry/registry.ts';
 import type { SearchService } from '../../features/search/index.ts';
 import type { WebhookService } from '../../features/webhooks/index.ts';
 import type { Database } from '../../metadata/schema.ts';
@@ -87,4 +90,14 @@ export interface ApiDeps {
   readonly search?: SearchService;
   /** When present (the composition root passes the whole BuiltinAuth), failed API logins are reported to its audit hook. */
   readonly access?: { readonly onFailedLogin?: (account: string, address: string) => void };
+  /** Repository pages (retag, untag, delete, config blobs); the repository routes answer 404 without it. */
+  readonly registry?: Registry;
+  /** Who may do what on a repository (the composition root passes BuiltinAuth's). */
+  readonly authorizer?: Authorizer;
+  /** Web UI sessions (cookie berth_session); without it cookies are ignored and /session answers 404. */
+  readonly sessions?: SessionService;
+  /** server.publicUrl: its host goes into pull commands; https makes cookies Secure. */
+  readonly publicUrl?: string;
+  /** Sign-ins through POST /session, good and bad, for the audit log. */
+  readonly onLogin?: (e: { account: string; address: string; ok: boolean; via: string }) => void;
 }

@@ -1,6 +1,7 @@
 // Lint rules: the recommended sets, plus the layer rule from DESIGN.md (imports point downward only).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 // Each layer may import only from the layers listed after it.
 const layers = ['cli', 'http', 'features', 'registry', 'auth', 'metadata', 'storage', 'core'];
@@ -28,6 +29,15 @@ export default tseslint.config(
       }],
     },
   })),
+  // The web UI (web/): React's rules of hooks. Its types are checked by web/tsconfig.json.
+  {
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+    },
+  },
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },

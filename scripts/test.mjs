@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the one command that runs everything (DESIGN.md, Tests):
-// typecheck, lint, then unit, contract, integration and e2e suites with Node's built-in runner.
+// typecheck (the server and web/), lint, then unit, contract, integration, e2e and ui suites with
+// Node's built-in runner. The ui suite drives Debian's chromium against `vite build`'s output.
 // `npm test -- unit` (or contract, integration, e2e, ui) runs one suite without the checks.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -33,12 +34,15 @@ function testFiles(dir) {
 
 if (!only.length) {
   run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+  run('npx', ['tsc', '--noEmit', '-p', 'web/tsconfig.json']);
   run('npx', ['eslint', '.']);
 }
 
 for (const suite of selected) {
   const files = testFiles(join('test', suite));
   if (!files.length) continue;
+  // The browser tests load the UI that `berth serve` serves from dist/web: build it from web/ first.
+  if (suite === 'ui') run('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
   // e2e and ui suites start servers and real clients: one file at a time keeps them honest on 2 cores.
   const concurrency = suite === 'e2e' || suite === 'ui' ? '1' : '2';
   run(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files]);

@@ -8,6 +8,7 @@ import type { Registry } from '../registry/registry.ts';
 import { sendError } from './errors.ts';
 import { HttpMetrics } from './metrics.ts';
 import { registerOciRoutes } from './oci/router.ts';
+import { createWebUi } from './web.ts';
 
 export interface AppOptions {
   readonly registry: Registry;
@@ -58,7 +59,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   metrics.install(app);
 
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, new RegistryError('NOT_FOUND')));
+  // The web UI (dist/web) answers GETs no route took, outside /v2, /api and the other reserved paths.
+  const web = createWebUi();
+  app.setNotFoundHandler((request, reply) => (web.handle(request, reply) ? reply : sendError(request, reply, new RegistryError('NOT_FOUND'))));
 
   app.get('/healthz', async (request, reply) => {
     request.routeKind = 'healthz';

@@ -1,0 +1,57 @@
+// The routes. Paths:
+//   /, /search?q=&official=1&verified=1&sponsored=1&project=&sort=&page=   explore
+//   /r/<project>/<repository...>[/-/tags]                                  a repository ("-" is never a name component)
+//   /_/<name>                                                              an Official Image (Docker Hub's short form)
+//   /projects, /projects/<name>[/members|robots|audit|settings]
+//   /admin[/projects], /signin?next=
+import { Header } from './components/Header.tsx';
+import { Admin } from './pages/Admin.tsx';
+import { Explore } from './pages/Explore.tsx';
+import { NotFound } from './pages/NotFound.tsx';
+import { Project, type ProjectTab } from './pages/Project.tsx';
+import { Projects } from './pages/Projects.tsx';
+import { Repository } from './pages/Repository.tsx';
+import { SignIn } from './pages/SignIn.tsx';
+import { useLocation } from './router.tsx';
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function Route({ path }: { path: string }) {
+  if (path === '/' || path === '/search') return <Explore />;
+  if (path === '/signin') return <SignIn />;
+  if (path === '/projects') return <Projects />;
+  let m = /^\/(?:r|_)\/(.+?)(?:\/-\/(tags))?\/?$/.exec(path);
+  if (m) {
+    const name = decode(m[1]!);
+    const full = path.startsWith('/_/') ? `library/${name}` : name;
+    return <Repository key={full} name={full} tab={m[2] === 'tags' ? 'tags' : 'overview'} />;
+  }
+  m = /^\/projects\/([^/]+)(?:\/(members|robots|audit|settings))?\/?$/.exec(path);
+  if (m) return <Project key={m[1]} name={decode(m[1]!)} tab={(m[2] as ProjectTab | undefined) ?? 'repositories'} />;
+  m = /^\/admin(?:\/(users|projects))?\/?$/.exec(path);
+  if (m) return <Admin tab={m[1] === 'projects' ? 'projects' : 'users'} />;
+  return <NotFound />;
+}
+
+export function App() {
+  const { path } = useLocation();
+  return (
+    <>
+      <a href="#main" className="skip-link">Skip to content</a>
+      <Header />
+      <main id="main" tabIndex={-1}>
+        <Route path={path} />
+      </main>
+      <footer className="footer">
+        <span>Berth container registry</span>
+        <a href="/api/v1/openapi.json">API</a>
+      </footer>
+    </>
+  );
+}

@@ -1,0 +1,434 @@
+// A project: its repositories, members and roles, robot accounts, settings and audit log. Each
+// tab is shown only to those the API lets see it (members: members and administrators; robots,
+// settings and audit: owners and administrators).
+import { useEffect, useId, useState } from 'react';
+import { api, ApiError, messageOf, qs } from '../api.ts';
+import { VisibilityBadge } from '../components/Badges.tsx';
+import { CopyButton } from '../components/CopyButton.tsx';
+import { Pagination } from '../components/Pagination.tsx';
+import { RepoCard } from '../components/RepoCard.tsx';
+import { Empty, ErrorNote, Loading } from '../components/States.tsx';
+import { Tabs } from '../components/Tabs.tsx';
+import { ago, when } from '../format.ts';
+import { useDebounced, useFetch, useTitle } from '../hooks.ts';
+import { navigate, paths, useQueryState } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import type { AuditEntry, Member, Project as ProjectT, RepositoryList, Robot, Role } from '../types.ts';
+import { NotFound } from './NotFound.tsx';
+
+const ROLES: Role[] = ['owner', 'maintainer', 'developer', 'guest'];
+export type ProjectTab = 'repositories' | 'members' | 'robots' | 'settings' | 'audit';
+
+export function ProjectBadges({ project }: { project: ProjectT }) {
+  return (
+    <>
+      {project.name === 'library' && <span className="badge badge-official">Official Images</span>}
+      {project.verified && <span className="badge badge-verified">Verified Publisher</span>}
+      {project.sponsored && <span className="badge badge-sponsored">Sponsored OSS</span>}
+    </>
+  );
+}
+
+export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
+  const { me } = useSession();
+  const project = useFetch<ProjectT>(`/projects/${encodeURIComponent(name)}`);
+  useTitle(name);
+  if (project.error instanceof ApiError && project.error.status === 404) return <NotFound what={`The project ${name}`} />;
+  if (project.error && !project.data) return <div className="page"><ErrorNote error={project.error} /></div>;
+  if (!project.data || me === undefined) return <div className="page"><Loading /></div>;
+  const p = project.data;
+  const manage = !!me && (me.admin || p.role === 'owner');
+  const member = !!me && (me.admin || p.role !== undefined);
+  const tabs = [
+    { id: 'repositories', label: 'Repositories', to: paths.project(name) },
+    ...(member ? [{ id: 'members', label: 'Members', to: paths.project(name, 'members') }] : []),
+    ...(manage ? [{ id: 'robots', label: 'Robot accounts', to: paths.project(name, 'robots') }] : []),
+    ...(manage ? [{ id: 'audit', label: 'Audit log', to: paths.project(name, 'audit') }] : []),
+    ...(manage ? [{ id: 'settings', label: 'Settings', to: paths.project(name, 'settings') }] : []),
+  ];
+  const allowed = tabs.some((t) => t.id === tab);
+  return (
+    <div className="page project">
+      <section className="project-header">
+        <div>
+          <h1>
+            {p.name} <VisibilityBadge visibility={p.visibility} /> <ProjectBadges project={p} />
+          </h1>
+          {p.description && <p className="muted">{p.description}</p>}
+          <p className="small muted">
+            Created {ago(p.createdAt)}
+            {p.role && <> · You are <strong>{p.role}</strong></>}
+          </p>
+        </div>
+      </section>
+      <Tabs label="Project sections" active={allowed ? tab : 'repositories'} tabs={tabs} />
+      {!allowed || tab === 'repositories' ? (
+        <Repositories project={p.name} />
+      ) : tab === 'members' ? (
+        <Members project={p.name} manage={manage} />
+      ) : tab === 'robots' ? (
+        <Robots project={p.name} />
+      ) : tab === 'audit' ? (
+        <Audit project={p.name} />
+      ) : (
+        <Settings project={p} onSaved={(np) => project.setData(() => np)} />
+      )}
+    </div>
+  );
+}
+
+function Repositories({ project }: { project: string }) {
+  const [query, setQuery] = useQueryState();
+  const [text, setText] = useState(query.get('q') ?? '');
+  const q = useDebounced(text.trim(), 250);
+  const sort = query.get('sort') ?? 'updated';
+  const page = Math.max(1, Number(query.get('page') ?? '1') || 1);
+  const id = useId();
+  const list = useFetch<RepositoryList>(`/projects/${encodeURIComponent(project)}/repositories${qs({ q, sort, page: page > 1 ? page : undefined, n: 25 })}`);
+  useEffect(() => {
+    if ((new URLSearchParams(window.location.search).get('q') ?? '') !== q) setQuery({ q: q || undefined, page: undefined }, { replace: true });
+  }, [q, setQuery]);
+  return (
+    <section aria-label="Repositories">
+      <div className="toolbar">
+        <div className="field field-grow">
+          <label htmlFor={`${id}-q`} className="sr-only">Filter repositories</label>
+          <input id={`${id}-q`} type="search" placeholder="Filter repositories" value={text} onChange={(e) => setText(e.target.value)} />
+        </div>
+        <div className="field field-inline">
+          <label htmlFor={`${id}-s`}>Sort by</label>
+          <select id={`${id}-s`} value={sort} onChange={(e) => setQuery({ sort: e.target.value === 'updated' ? undefined : e.target.value, page: undefined })}>
+            <option value="updated">Recently updated</option>
+            <option value="pulls">Most pulls</option>
+            <option value="stars">Most stars</option>
+            <option value="name">Name</option>
+          </select>
+        </div>
+      </div>
+      {list.error ? <ErrorNote error={list.error} /> : null}
+      {!list.data && list.loading && <Loading />}
+      {list.data && list.data.repositories.length === 0 && (
+        <Empty>
+          {q ? <>No repositories match “{q}”.</> : <>No repositories yet. Push one with <code>docker push {window.location.host}/{project}/IMAGE:TAG</code>.</>}
+        </Empty>
+      )}
+      {list.data && list.data.repositories.length > 0 && (
+        <ul className={`repo-list ${list.loading ? 'stale' : ''}`} aria-label={`Repositories in ${project}`}>
+          {list.data.repositories.map((r) => <RepoCard key={r.name} repo={r} />)}
+        </ul>
+      )}
+      {list.data && <Pagination page={page} n={list.data.n || 25} total={list.data.total} onPage={(p) => setQuery({ page: p > 1 ? String(p) : undefined })} />}
+    </section>
+  );
+}
+
+function Members({ project, manage }: { project: string; manage: boolean }) {
+  const list = useFetch<{ members: Member[] }>(`/projects/${encodeURIComponent(project)}/members`);
+  const [user, setUser] = useState('');
+  const [role, setRole] = useState<Role>('developer');
+  const [error, setError] = useState<string>();
+  const id = useId();
+  const run = async (f: () => Promise<unknown>) => {
+    setError(undefined);
+    try {
+      await f();
+      list.reload();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  const base = `/projects/${encodeURIComponent(project)}/members`;
+  return (
+    <section aria-label="Members">
+      {manage && (
+        <form className="card form-inline" onSubmit={(e) => { e.preventDefault(); void run(async () => { await api(`${base}/${encodeURIComponent(user.trim())}`, { method: 'PUT', body: { role } }); setUser(''); }); }} aria-label="Add a member">
+          <div className="field">
+            <label htmlFor={`${id}-u`}>User</label>
+            <input id={`${id}-u`} value={user} onChange={(e) => setUser(e.target.value)} required autoComplete="off" />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-r`}>Role</label>
+            <select id={`${id}-r`} value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+            </select>
+          </div>
+          <button type="submit" className="btn btn-primary">Add member</button>
+        </form>
+      )}
+      {error && <p className="field-error" role="alert">{error}</p>}
+      {list.error ? <ErrorNote error={list.error} /> : null}
+      {!list.data && list.loading && <Loading />}
+      {list.data && (
+        <div className="table-scroll card flush">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Role</th>
+                <th scope="col">Member since</th>
+                {manage && <th scope="col"><span className="sr-only">Actions</span></th>}
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.members.map((m) => (
+                <tr key={m.user}>
+                  <td className="strong">{m.user}</td>
+                  <td>
+                    {manage ? (
+                      <select aria-label={`Role of ${m.user}`} value={m.role} onChange={(e) => void run(() => api(`${base}/${encodeURIComponent(m.user)}`, { method: 'PUT', body: { role: e.target.value } }))}>
+                        {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+                      </select>
+                    ) : (
+                      <span className={`role role-${m.role}`}>{m.role}</span>
+                    )}
+                  </td>
+                  <td title={when(m.since)}>{ago(m.since)}</td>
+                  {manage && (
+                    <td className="actions">
+                      <button type="button" className="btn btn-danger-ghost btn-small" onClick={() => void run(() => api(`${base}/${encodeURIComponent(m.user)}`, { method: 'DELETE' }))} aria-label={`Remove ${m.user}`}>
+                        Remove
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Robots({ project }: { project: string }) {
+  const list = useFetch<{ robots: Robot[] }>(`/projects/${encodeURIComponent(project)}/robots`);
+  const [name, setName] = useState('');
+  const [perms, setPerms] = useState<Record<string, boolean>>({ pull: true, push: false, delete: false });
+  const [expires, setExpires] = useState('');
+  const [secret, setSecret] = useState<{ name: string; secret: string }>();
+  const [error, setError] = useState<string>();
+  const id = useId();
+  const run = async (f: () => Promise<unknown>) => {
+    setError(undefined);
+    try {
+      await f();
+      list.reload();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  const create = () =>
+    run(async () => {
+      const r = await api<{ robot: Robot; secret: string }>(`/projects/${encodeURIComponent(project)}/robots`, {
+        method: 'POST',
+        body: { name: name.trim(), permissions: Object.keys(perms).filter((k) => perms[k]), ...(expires ? { expiresIn: expires } : {}) },
+      });
+      setSecret({ name: r.robot.name, secret: r.secret });
+      setName('');
+    });
+  const robotPath = (n: string) => `/robots/${encodeURIComponent(n)}`;
+  return (
+    <section aria-label="Robot accounts">
+      <form className="card form-inline" onSubmit={(e) => { e.preventDefault(); void create(); }} aria-label="New robot account">
+        <div className="field">
+          <label htmlFor={`${id}-n`}>Robot name</label>
+          <input id={`${id}-n`} value={name} onChange={(e) => setName(e.target.value)} required placeholder="ci" autoComplete="off" />
+        </div>
+        <fieldset className="field">
+          <legend>Permissions</legend>
+          <div className="checks">
+            {['pull', 'push', 'delete'].map((p) => (
+              <label key={p} className="check">
+                <input type="checkbox" checked={!!perms[p]} onChange={(e) => setPerms((x) => ({ ...x, [p]: e.target.checked }))} />
+                {p}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <div className="field">
+          <label htmlFor={`${id}-e`}>Expires in</label>
+          <select id={`${id}-e`} value={expires} onChange={(e) => setExpires(e.target.value)}>
+            <option value="">Never</option>
+            <option value="1d">1 day</option>
+            <option value="30d">30 days</option>
+            <option value="90d">90 days</option>
+            <option value="365d">1 year</option>
+          </select>
+        </div>
+        <button type="submit" className="btn btn-primary" disabled={!Object.values(perms).some(Boolean)}>Create robot</button>
+      </form>
+      {secret && (
+        <div className="note note-success" role="status">
+          <p>
+            <strong>{secret.name}</strong> was given a secret. Copy it now: it is not shown again.
+          </p>
+          <div className="command">
+            <code>{secret.secret}</code>
+            <CopyButton text={secret.secret} label="Copy the robot secret" />
+          </div>
+          <button type="button" className="btn btn-ghost btn-small" onClick={() => setSecret(undefined)}>Done</button>
+        </div>
+      )}
+      {error && <p className="field-error" role="alert">{error}</p>}
+      {list.error ? <ErrorNote error={list.error} /> : null}
+      {!list.data && list.loading && <Loading />}
+      {list.data && list.data.robots.length === 0 && <Empty>No robot accounts. Robots let CI pull and push without a person's password.</Empty>}
+      {list.data && list.data.robots.length > 0 && (
+        <div className="table-scroll card flush">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Robot</th>
+                <th scope="col">Permissions</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Status</th>
+                <th scope="col"><span className="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.robots.map((r) => (
+                <tr key={r.name}>
+                  <td><code>{r.name}</code>{r.description && <div className="muted small">{r.description}</div>}</td>
+                  <td>{r.permissions.map((p) => p.actions.join(', ')).join('; ')}</td>
+                  <td title={when(r.expiresAt)}>{r.expiresAt ? ago(r.expiresAt) : 'never'}</td>
+                  <td>{r.expired ? <span className="badge badge-warn">Expired</span> : r.disabled ? <span className="badge badge-muted">Disabled</span> : <span className="badge badge-ok">Active</span>}</td>
+                  <td className="actions">
+                    <button type="button" className="btn btn-ghost btn-small" onClick={() => void run(() => api(robotPath(r.name), { method: 'PATCH', body: { disabled: !r.disabled } }))}>
+                      {r.disabled ? 'Enable' : 'Disable'}
+                    </button>
+                    <button type="button" className="btn btn-ghost btn-small" onClick={() => void run(async () => { const x = await api<{ robot: Robot; secret: string }>(`${robotPath(r.name)}/rotate`, { method: 'POST' }); setSecret({ name: x.robot.name, secret: x.secret }); })}>
+                      New secret
+                    </button>
+                    <button type="button" className="btn btn-danger-ghost btn-small" onClick={() => void run(() => api(robotPath(r.name), { method: 'DELETE' }))} aria-label={`Delete ${r.name}`}>
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Audit({ project }: { project: string }) {
+  const [before, setBefore] = useState<number[]>([]);
+  const [action, setAction] = useState('');
+  const id = useId();
+  const cursor = before[before.length - 1];
+  const list = useFetch<{ entries: AuditEntry[]; next?: number | null }>(`/audit${qs({ project, action, limit: 50, before: cursor })}`);
+  return (
+    <section aria-label="Audit log">
+      <div className="toolbar">
+        <div className="field field-inline">
+          <label htmlFor={`${id}-a`}>Action</label>
+          <select id={`${id}-a`} value={action} onChange={(e) => { setAction(e.target.value); setBefore([]); }}>
+            <option value="">All</option>
+            {['push', 'pull', 'delete', 'untag', 'mount', 'login', 'login_failed'].map((a) => <option key={a} value={a}>{a}</option>)}
+          </select>
+        </div>
+      </div>
+      {list.error ? <ErrorNote error={list.error} /> : null}
+      {!list.data && list.loading && <Loading />}
+      {list.data && list.data.entries.length === 0 && <Empty>No entries.</Empty>}
+      {list.data && list.data.entries.length > 0 && (
+        <div className="table-scroll card flush">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">Action</th>
+                <th scope="col">What</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">From</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.entries.map((e) => (
+                <tr key={e.id}>
+                  <td title={when(e.at)}>{ago(e.at)}</td>
+                  <td className="strong">{e.actor}</td>
+                  <td><span className="chip">{e.action}</span></td>
+                  <td className="mono small">{[e.repository, e.reference].filter(Boolean).join(e.reference?.includes(':') ? '@' : ':') || '—'}</td>
+                  <td>{e.outcome === 'success' ? <span className="badge badge-ok">success</span> : <span className="badge badge-warn">{e.outcome}</span>}</td>
+                  <td className="mono small">{e.address ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div className="form-actions">
+        {before.length > 0 && <button type="button" className="btn btn-ghost" onClick={() => setBefore((b) => b.slice(0, -1))}>Newer</button>}
+        {list.data?.next != null && <button type="button" className="btn btn-ghost" onClick={() => setBefore((b) => [...b, list.data!.next!])}>Older</button>}
+      </div>
+    </section>
+  );
+}
+
+function Settings({ project, onSaved }: { project: ProjectT; onSaved: (p: ProjectT) => void }) {
+  const { me } = useSession();
+  const [visibility, setVisibility] = useState(project.visibility);
+  const [description, setDescription] = useState(project.description);
+  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const [confirm, setConfirm] = useState('');
+  const id = useId();
+  const personal = me?.kind === 'user' && project.name === me.name;
+  const save = async () => {
+    try {
+      const p = await api<ProjectT>(`/projects/${encodeURIComponent(project.name)}`, { method: 'PATCH', body: { visibility, description } });
+      onSaved({ ...project, ...p });
+      setMessage({ ok: true, text: 'Saved.' });
+    } catch (e) {
+      setMessage({ ok: false, text: messageOf(e) });
+    }
+  };
+  const remove = async () => {
+    try {
+      await api(`/projects/${encodeURIComponent(project.name)}`, { method: 'DELETE' });
+      navigate('/projects');
+    } catch (e) {
+      setMessage({ ok: false, text: messageOf(e) });
+    }
+  };
+  return (
+    <section aria-label="Settings" className="settings">
+      <form className="card form-card" onSubmit={(e) => { e.preventDefault(); void save(); }}>
+        <h2>General</h2>
+        <fieldset className="field">
+          <legend>Visibility</legend>
+          <label className="radio">
+            <input type="radio" name={`${id}-vis`} value="public" checked={visibility === 'public'} onChange={() => setVisibility('public')} />
+            <span><strong>Public</strong> — anyone can pull and browse its repositories.</span>
+          </label>
+          <label className="radio">
+            <input type="radio" name={`${id}-vis`} value="private" checked={visibility === 'private'} onChange={() => setVisibility('private')} />
+            <span><strong>Private</strong> — only members see and pull.</span>
+          </label>
+        </fieldset>
+        <div className="field">
+          <label htmlFor={`${id}-d`}>Description</label>
+          <textarea id={`${id}-d`} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={1024} rows={3} />
+        </div>
+        {message && <p className={message.ok ? 'field-ok' : 'field-error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>}
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary">Save changes</button>
+        </div>
+      </form>
+      {project.name !== 'library' && !personal && (
+        <form className="card form-card danger-zone" onSubmit={(e) => { e.preventDefault(); void remove(); }}>
+          <h2>Delete this project</h2>
+          <p>Its repositories, members and robots go with it. Type the project's name to confirm.</p>
+          <div className="field">
+            <label htmlFor={`${id}-c`}>Project name</label>
+            <input id={`${id}-c`} value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="off" />
+          </div>
+          <button type="submit" className="btn btn-danger" disabled={confirm !== project.name}>Delete project</button>
+        </form>
+      )}
+    </section>
+  );
+}

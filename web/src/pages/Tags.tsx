@@ -1,0 +1,250 @@
+// The Tags tab: filter, sort and pages are done by the server (5,000 tags stay fast); every tag
+// shows its digest, compressed size, last push and pull, and for an index every platform with its
+// own digest and size. Retag and delete appear only for callers allowed to do them.
+import { useEffect, useId, useState } from 'react';
+import { api, messageOf, qs, repoPath } from '../api.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
+import { Dialog } from '../components/Dialog.tsx';
+import { Pagination } from '../components/Pagination.tsx';
+import { Empty, ErrorNote, Loading } from '../components/States.tsx';
+import { ago, bytes, count, platformName, shortDigest, when } from '../format.ts';
+import { useDebounced, useFetch } from '../hooks.ts';
+import { useQueryState } from '../router.tsx';
+import type { RepositoryDetail, TagList, TagView } from '../types.ts';
+
+const SORTS = { pushed: 'Last pushed', name: 'Tag name', pulled: 'Last pulled' } as const;
+type Sort = keyof typeof SORTS;
+
+/** `docker pull host/ns/repo:tag` → `docker pull host/ns/repo` (the port's colon is kept). */
+export function pullBase(pullCommand: string): string {
+  return pullCommand.replace(/:[^/:@\s]+$/, '').replace(/@[^@\s]+$/, '');
+}
+
+export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged: () => void }) {
+  const [query, setQuery] = useQueryState();
+  const sort = (query.get('sort') as Sort | null) ?? 'pushed';
+  const order = query.get('order') ?? (sort === 'name' ? 'asc' : 'desc');
+  const page = Math.max(1, Number(query.get('page') ?? '1') || 1);
+  const n = [25, 50, 100].includes(Number(query.get('n'))) ? Number(query.get('n')) : 25;
+  const [text, setText] = useState(query.get('q') ?? '');
+  const q = useDebounced(text.trim(), 250);
+  const ids = useId();
+
+  useEffect(() => {
+    if ((new URLSearchParams(window.location.search).get('q') ?? '') !== q) setQuery({ q: q || undefined, page: undefined }, { replace: true });
+  }, [q, setQuery]);
+
+  const base = repoPath(repo.project, repo.repository);
+  const list = useFetch<TagList>(`${base}/tags${qs({ q, sort, order, page: page > 1 ? page : undefined, n })}`);
+  const [retag, setRetag] = useState<TagView>();
+  const [remove, setRemove] = useState<TagView>();
+  const reload = () => {
+    list.reload();
+    onChanged();
+  };
+  const data = list.data;
+
+  return (
+    <section className="tags" aria-labelledby={`${ids}-h`}>
+      <h2 id={`${ids}-h`} className="sr-only">Tags</h2>
+      <div className="toolbar">
+        <div className="field field-grow">
+          <label htmlFor={`${ids}-filter`} className="sr-only">Filter tags</label>
+          <input id={`${ids}-filter`} type="search" placeholder="Filter tags" value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" />
+        </div>
+        <div className="field field-inline">
+          <label htmlFor={`${ids}-sort`}>Sort by</label>
+          <select id={`${ids}-sort`} value={sort} onChange={(e) => setQuery({ sort: e.target.value === 'pushed' ? undefined : e.target.value, order: undefined, page: undefined })}>
+            {Object.entries(SORTS).map(([v, label]) => (
+              <option key={v} value={v}>{label}</option>
+            ))}
+          </select>
+        </div>
+        <button
+          type="button"
+          className="btn btn-secondary btn-small"
+          onClick={() => setQuery({ order: order === 'asc' ? 'desc' : 'asc', page: undefined })}
+          aria-label={order === 'asc' ? 'Order: ascending (change to descending)' : 'Order: descending (change to ascending)'}
+        >
+          {order === 'asc' ? '↑ Ascending' : '↓ Descending'}
+        </button>
+      </div>
+      {list.error ? <ErrorNote error={list.error} title="Could not load the tags" /> : null}
+      {!data && list.loading && <Loading label="Loading tags" />}
+      {data && data.tags.length === 0 && <Empty>{q ? <>No tags match “{q}”.</> : 'This repository has no tags.'}</Empty>}
+      {data && data.tags.length > 0 && (
+        <ul className={`tag-list ${list.loading ? 'stale' : ''}`} aria-label="Tags">
+          {data.tags.map((t) => (
+            <TagRow key={t.name} tag={t} repo={repo} onRetag={() => setRetag(t)} onDelete={() => setRemove(t)} />
+          ))}
+        </ul>
+      )}
+      {data && (
+        <div className="tags-footer">
+          <Pagination page={page} n={data.n || n} total={data.total} onPage={(p) => setQuery({ page: p > 1 ? String(p) : undefined })} label="Tag pages" />
+          {data.total > 25 && (
+            <div className="field field-inline">
+              <label htmlFor={`${ids}-n`}>Per page</label>
+              <select id={`${ids}-n`} value={n} onChange={(e) => setQuery({ n: e.target.value === '25' ? undefined : e.target.value, page: undefined })}>
+                {[25, 50, 100].map((v) => <option key={v} value={v}>{v}</option>)}
+              </select>
+            </div>
+          )}
+        </div>
+      )}
+      <RetagDialog repo={repo} tag={retag} onClose={() => setRetag(undefined)} onDone={reload} />
+      <DeleteTagDialog repo={repo} tag={remove} onClose={() => setRemove(undefined)} onDone={reload} />
+    </section>
+  );
+}
+
+function TagRow({ tag, repo, onRetag, onDelete }: { tag: TagView; repo: RepositoryDetail; onRetag: () => void; onDelete: () => void }) {
+  const base = pullBase(repo.pullCommand);
+  const pull = `${base}:${tag.name}`;
+  const multi = tag.platforms.length > 1 || /index|manifest\.list/.test(tag.mediaType);
+  return (
+    <li className="tag" data-tag={tag.name}>
+      <div className="tag-head">
+        <div className="tag-title">
+          <span className="tag-label">Tag</span>
+          <h3 className="tag-name">{tag.name}</h3>
+          {multi && <span className="chip">Multi-platform</span>}
+          {tag.artifactType && <span className="chip">{tag.artifactType}</span>}
+        </div>
+        <div className="tag-actions">
+          {repo.permissions.push && (
+            <button type="button" className="btn btn-ghost btn-small" onClick={onRetag} aria-label={`Retag ${tag.name}`}>Retag</button>
+          )}
+          {repo.permissions.delete && (
+            <button type="button" className="btn btn-danger-ghost btn-small" onClick={onDelete} aria-label={`Delete tag ${tag.name}`}>Delete</button>
+          )}
+        </div>
+      </div>
+      <dl className="tag-facts">
+        <div>
+          <dt>Digest</dt>
+          <dd className="digest">
+            <code title={tag.digest}>{shortDigest(tag.digest)}</code>
+            <CopyButton text={tag.digest} label={`Copy the digest of ${tag.name}`} compact />
+          </dd>
+        </div>
+        <div>
+          <dt>Compressed size</dt>
+          <dd>{bytes(tag.size)}</dd>
+        </div>
+        <div>
+          <dt>Last pushed</dt>
+          <dd title={when(tag.pushedAt)}>{ago(tag.pushedAt)}</dd>
+        </div>
+        <div>
+          <dt>Last pulled</dt>
+          <dd title={when(tag.lastPulledAt)}>{ago(tag.lastPulledAt)}</dd>
+        </div>
+        <div>
+          <dt>Pulls</dt>
+          <dd>{count(tag.pullCount)}</dd>
+        </div>
+      </dl>
+      <div className="command command-small">
+        <code>{pull}</code>
+        <CopyButton text={pull} label={`Copy the pull command for ${tag.name}`} compact />
+      </div>
+      {tag.platforms.length > 0 && (
+        <table className="platforms" aria-label={`Platforms of ${tag.name}`}>
+          <thead>
+            <tr>
+              <th scope="col">OS/Arch</th>
+              <th scope="col">Digest</th>
+              <th scope="col" className="num">Compressed size</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tag.platforms.map((p) => (
+              <tr key={`${p.digest}-${platformName(p)}`} data-platform={platformName(p)}>
+                <td data-label="OS/Arch"><span className="platform">{platformName(p)}</span></td>
+                <td data-label="Digest" className="digest">
+                  <code title={p.digest}>{shortDigest(p.digest)}</code>
+                  <CopyButton text={p.digest} label={`Copy the digest of ${tag.name} for ${platformName(p)}`} compact />
+                </td>
+                <td data-label="Size" className="num">{bytes(p.size)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </li>
+  );
+}
+
+function RetagDialog({ repo, tag, onClose, onDone }: { repo: RepositoryDetail; tag?: TagView; onClose: () => void; onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+  useEffect(() => {
+    setName('');
+    setError(undefined);
+  }, [tag]);
+  const submit = async () => {
+    if (!tag) return;
+    setBusy(true);
+    try {
+      await api(`${repoPath(repo.project, repo.repository)}/tags`, { method: 'POST', body: { name: name.trim(), from: tag.digest } });
+      onClose();
+      onDone();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog open={!!tag} title={`Retag ${tag?.name ?? ''}`} onClose={onClose}>
+      <form onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+        <p>
+          Adds a tag in <strong>{repo.name}</strong> pointing at <code>{tag ? shortDigest(tag.digest) : ''}</code>. An existing tag of that name moves.
+        </p>
+        <div className="field">
+          <label htmlFor={`${id}-name`}>New tag</label>
+          <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} required pattern="[A-Za-z0-9_][A-Za-z0-9._\-]{0,127}" title="Letters, digits, _ . and -, at most 128, not starting with . or -" autoFocus />
+        </div>
+        {error && <p className="field-error" role="alert">{error}</p>}
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={busy || !name.trim()}>Add tag</button>
+          <button type="button" className="btn btn-ghost" onClick={onClose}>Cancel</button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function DeleteTagDialog({ repo, tag, onClose, onDone }: { repo: RepositoryDetail; tag?: TagView; onClose: () => void; onDone: () => void }) {
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  useEffect(() => setError(undefined), [tag]);
+  const submit = async () => {
+    if (!tag) return;
+    setBusy(true);
+    try {
+      await api(`${repoPath(repo.project, repo.repository)}/tags/${encodeURIComponent(tag.name)}`, { method: 'DELETE' });
+      onClose();
+      onDone();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog open={!!tag} title={`Delete tag ${tag?.name ?? ''}?`} onClose={onClose}>
+      <p>
+        <strong>{repo.name}:{tag?.name}</strong> stops resolving. The manifest <code>{tag ? shortDigest(tag.digest) : ''}</code> stays and can still be pulled by digest.
+      </p>
+      {error && <p className="field-error" role="alert">{error}</p>}
+      <div className="form-actions">
+        <button type="button" className="btn btn-danger" onClick={() => void submit()} disabled={busy}>Delete tag</button>
+        <button type="button" className="btn btn-ghost" onClick={onClose}>Cancel</button>
+      </div>
+    </Dialog>
+  );
+}

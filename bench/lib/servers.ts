@@ -171,7 +171,10 @@ export async function startBerth(workDir: string, extraArgs: string[], log: (s: 
   const port = await freePort();
   const logFile = join(workDir, 'berth.log');
   const out = createWriteStream(logFile);
-  const args = [entry, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--auth', 'none', ...extraArgs];
+  // BENCH_BERTH_NODE_ARGS: node's own flags for Berth, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  // (a profile is written when Berth exits on the bench's SIGTERM).
+  const nodeArgs = (process.env.BENCH_BERTH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, entry, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--auth', 'none', ...extraArgs];
   log(`starting Berth: BERTH_LOG_LEVEL=${process.env.BERTH_LOG_LEVEL ?? 'warn'} node ${args.join(' ')}`);
   // Warnings only, like Distribution (level warn, access log off): at info Berth logs every
   // request. BERTH_LOG_LEVEL in the bench's own env wins.

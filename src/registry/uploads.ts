@@ -59,29 +59,7 @@ export class UploadService {
   async append(repository: string, id: string, source: Readable, range?: ChunkRange, contentLength?: number): Promise<UploadStatus> {
     return this.lock.run(id, async () => {
       const row = await this.session(repository, id);
-      if (range) {
-        if (range.start !== row.size) {
-          throw new RegistryError('BLOB_UPLOAD_INVALID', { offset: row.size, start: range.start }, {
-            status: 416,
-            message: `chunk out of order: the upload has ${row.size} bytes, the chunk starts at ${range.start}`,
-            headers: rangeHeaders(id, repository, row.size),
-          });
-        }
-        if (contentLength !== undefined && contentLength !== range.end - range.start + 1) {
-          throw new RegistryError('BLOB_UPLOAD_INVALID', { range, contentLength }, {
-            status: 416,
-            message: 'Content-Range does not match Content-Length',
-            headers: rangeHeaders(id, repository, row.size),
-          });
-        }
-      }
-      const body = range && contentLength === undefined
-        ? exactLength(source, range.end - range.start + 1, (received) => new RegistryError('BLOB_UPLOAD_INVALID', { range, received }, {
-          status: 416,
-          message: 'chunk length does not match Content-Range',
-          headers: rangeHeaders(id, repository, row.size),
-        }))
-        : source;
+      const body = this.chunkBody(id, repository, row, source, range, contentLength);
       const size = await this.write(id, row.size, body);
       if (!(await advanceUpload(this.deps.db, id, row.size, size, this.now()))) {
         this.hashes.drop(id);
@@ -91,13 +69,52 @@ export class UploadService {
     });
   }
 
+  /** Checks a chunk's range against the session (416 when it does not fit) and guards its length. */
+  private chunkBody(id: string, repository: string, row: UploadRow, source: Readable, range?: ChunkRange, contentLength?: number): Readable {
+    if (range) {
+      if (range.start !== row.size) {
+        throw new RegistryError('BLOB_UPLOAD_INVALID', { offset: row.size, start: range.start }, {
+          status: 416,
+          message: `chunk out of order: the upload has ${row.size} bytes, the chunk starts at ${range.start}`,
+          headers: rangeHeaders(id, repository, row.size),
+        });
+      }
+      if (contentLength !== undefined && contentLength !== range.end - range.start + 1) {
+        throw new RegistryError('BLOB_UPLOAD_INVALID', { range, contentLength }, {
+          status: 416,
+          message: 'Content-Range does not match Content-Length',
+          headers: rangeHeaders(id, repository, row.size),
+        });
+      }
+    }
+    return range && contentLength === undefined
+      ? exactLength(source, range.end - range.start + 1, (received) => new RegistryError('BLOB_UPLOAD_INVALID', { range, received }, {
+        status: 416,
+        message: 'chunk length does not match Content-Range',
+        headers: rangeHeaders(id, repository, row.size),
+      }))
+      : source;
+  }
+
   /**
    * Finishes an upload: appends an optional last chunk, checks the digest, commits the bytes,
    * and links the blob to the repository. A wrong digest is DIGEST_INVALID and commits nothing.
    */
   async complete(ctx: RequestContext, repository: string, id: string, digest: string, source?: Readable, range?: ChunkRange, contentLength?: number): Promise<{ digest: string; size: number }> {
     const expected = parseDigest(digest);
-    if (source) await this.append(repository, id, source, range, contentLength);
+    if (source) {
+      // The common case (docker's POST, then PUT with the whole blob): the session is empty, so
+      // the body is the blob. It is staged straight next to its destination and checked there,
+      // with no trip through uploads/<id>/.
+      const done = await this.lock.run(id, async () => {
+        const row = await this.session(repository, id);
+        if (row.size !== 0) return undefined;
+        const body = this.chunkBody(id, repository, row, source, range, contentLength);
+        return this.stageAndCommit(ctx, repository, expected, row.repository_id, body, id);
+      });
+      if (done) return done;
+      await this.append(repository, id, source, range, contentLength);
+    }
     return this.lock.run(id, async () => {
       const row = await this.session(repository, id);
       const actual = await this.digestOf(id, row.size, expected.algorithm);
@@ -116,18 +133,48 @@ export class UploadService {
    */
   async putMonolithic(ctx: RequestContext, repository: string, digest: string, source: Readable): Promise<{ digest: string; size: number }> {
     const expected = parseDigest(digest);
-    const id = newUploadId();
+    const repo = await this.repos.ensure(repository, this.now());
+    return this.stageAndCommit(ctx, repository, expected, repo.id, source);
+  }
+
+  /**
+   * Writes a whole blob to a private temp object next to its destination, hashing in the same
+   * pass; on a match makes it durable and visible (fsync, rename, folder fsync), then writes the
+   * rows in one transaction (ending the session `id`, if any). On a mismatch nothing becomes
+   * visible: the bytes of a session become its data, as an append would have left them.
+   */
+  private async stageAndCommit(ctx: RequestContext, repository: string, expected: ParsedDigest, repositoryId: number, source: Readable, id?: string): Promise<{ digest: string; size: number }> {
+    const storage = this.deps.storage;
+    const hash = newHash(expected.algorithm);
+    const staged = await storage.stage(blobPath(expected), source, (chunk) => hash.update(chunk));
     try {
-      const size = await this.write(id, 0, source, expected.algorithm);
-      const actual = await this.digestOf(id, size, expected.algorithm);
-      if (actual !== expected.digest) throw new RegistryError('DIGEST_INVALID', { expected: expected.digest, actual });
-      const repo = await this.repos.ensure(repository, this.now());
-      await this.commit(ctx, repository, id, expected, size, repo.id);
-      return { digest: expected.digest, size };
+      const actual = `${expected.algorithm}:${hash.digest('hex')}`;
+      if (actual !== expected.digest) {
+        if (id !== undefined) {
+          await staged.moveTo(uploadDataPath(id));
+          if (!(await advanceUpload(this.deps.db, id, 0, staged.size, this.now()))) await storage.deletePrefix(uploadPrefix(id));
+        }
+        throw new RegistryError('DIGEST_INVALID', { expected: expected.digest, actual });
+      }
+      // Bytes first (durable and visible under their digest), then the rows.
+      await staged.commit();
     } finally {
-      this.hashes.drop(id);
-      await this.deps.storage.deletePrefix(uploadPrefix(id)).catch(() => {});
+      await staged.discard();
     }
+    const size = staged.size;
+    const now = this.now();
+    await this.deps.db.transaction().execute(async (trx) => {
+      await insertBlob(trx, expected.digest, size, now);
+      await linkBlob(trx, repositoryId, expected.digest, now);
+      if (id !== undefined) await deleteUpload(trx, id);
+    });
+    if (id !== undefined) {
+      this.hashes.drop(id);
+      // Only an earlier empty chunk could have made uploads/<id>/; usually this is one lstat.
+      await storage.deletePrefix(uploadPrefix(id)).catch(() => {});
+    }
+    this.deps.bus.emit({ type: 'blob.push', repository, digest: expected.digest, size, at: new Date(now), actor: ctx.actor, requestId: ctx.requestId });
+    return { digest: expected.digest, size };
   }
 
   async cancel(repository: string, id: string): Promise<void> {

@@ -49,6 +49,32 @@ export interface AppendCapable {
   commit(src: string, dest: string): Promise<void>;
 }
 
+/** Bytes written by stage(): private until committed, moved elsewhere, or discarded. */
+export interface StagedObject {
+  /** Bytes written. */
+  readonly size: number;
+  /**
+   * Makes the bytes durable and moves them to the destination given to stage(), atomically; the
+   * new name is durable too when this resolves. An existing destination is replaced (content
+   * addressing makes it the same bytes).
+   */
+  commit(): Promise<void>;
+  /** Moves the bytes, not synced, to `path` (an object under construction), replacing it. */
+  moveTo(path: string): Promise<void>;
+  /** Removes the bytes unless commit or moveTo took them; always safe to call, and idempotent. */
+  discard(): Promise<void>;
+}
+
+export interface StageCapable {
+  /**
+   * Writes a whole object privately, in one pass: `onChunk` sees every chunk as it is written
+   * (used for hashing, so the caller can check a digest before anything is visible). Nothing is
+   * visible under `dest` until commit(). A source that fails or ends early leaves nothing behind
+   * and the error is rethrown. The caller must end with commit(), moveTo() or discard().
+   */
+  stage(dest: string, source: Readable | Uint8Array, onChunk?: (chunk: Buffer) => void): Promise<StagedObject>;
+}
+
 export interface DeleteCapable {
   /** Deletes one object; deleting a missing object is not an error. */
   delete(path: string): Promise<void>;
@@ -62,7 +88,7 @@ export interface ListCapable {
 }
 
 export interface StorageDriver
-  extends StatCapable, ReadCapable, WriteCapable, AppendCapable, DeleteCapable, ListCapable {
+  extends StatCapable, ReadCapable, WriteCapable, AppendCapable, StageCapable, DeleteCapable, ListCapable {
   /** A short name for logs and metrics, e.g. "filesystem". */
   readonly name: string;
   close?(): Promise<void>;

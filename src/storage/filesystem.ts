@@ -16,6 +16,7 @@ import {
   StoragePathError,
   type ByteRange,
   type ObjectInfo,
+  type StagedObject,
   type StorageDriver,
 } from './driver.ts';
 
@@ -155,9 +156,46 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** Folders known to exist with a durable entry in their parent; bounded, cleared when full. */
+const MAX_KNOWN_DIRS = 4096;
+
+/**
+ * Group commit of folder fsyncs: a caller that renamed into `dir` needs an fsync of `dir` that
+ * starts after its rename. While one runs, later callers share the next one, so N renames into
+ * one folder during an fsync cost two fsyncs, not N.
+ */
+class DirSyncer {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly queued = new Map<string, Promise<void>>();
+
+  sync(dir: string): Promise<void> {
+    const queued = this.queued.get(dir);
+    if (queued) return queued;
+    const current = this.running.get(dir);
+    if (!current) return this.start(dir);
+    const next = current.catch(() => undefined).then(() => {
+      this.queued.delete(dir);
+      return this.start(dir);
+    });
+    this.queued.set(dir, next);
+    return next;
+  }
+
+  private start(dir: string): Promise<void> {
+    const p = fsyncDir(dir).finally(() => {
+      if (this.running.get(dir) === p) this.running.delete(dir);
+    });
+    this.running.set(dir, p);
+    return p;
+  }
+}
+
 export class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
   readonly root: string;
+  private readonly knownDirs = new Set<string>();
+  private readonly pendingDirs = new Map<string, Promise<void>>();
+  private readonly dirSyncer = new DirSyncer();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -182,6 +220,49 @@ export class FilesystemDriver implements StorageDriver {
 
   private tempPathFor(full: string): string {
     return join(dirname(full), `${TEMP_PREFIX}${randomBytes(12).toString('hex')}`);
+  }
+
+  /**
+   * Makes sure `dir` exists and that its entry (and those of any parents it had to create) is
+   * durable, so a file renamed into it and fsynced with the folder survives a crash. Folders
+   * seen before cost nothing (blobs/<alg>/<xx> are reused by every push).
+   */
+  private ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return Promise.resolve();
+    // Concurrent callers share one attempt: none may go on before the new entries are durable.
+    let pending = this.pendingDirs.get(dir);
+    if (!pending) {
+      pending = this.createDir(dir).finally(() => this.pendingDirs.delete(dir));
+      this.pendingDirs.set(dir, pending);
+    }
+    return pending;
+  }
+
+  private async createDir(dir: string): Promise<void> {
+    const first = await mkdir(dir, { recursive: true });
+    if (first !== undefined) {
+      // mkdir created `first` and everything below it down to `dir`: sync each new entry's parent.
+      const parents: string[] = [];
+      for (let d = dir; d.length >= first.length && d !== dirname(d); d = dirname(d)) parents.push(dirname(d));
+      for (const p of parents) await this.dirSyncer.sync(p);
+    }
+    if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
+    this.knownDirs.add(dir);
+  }
+
+  /** Opens a new temp file in dir; when dir vanished since it was cached, recreates it once. */
+  private async openTemp(full: string): Promise<{ temp: string; fh: FileHandle }> {
+    const dir = dirname(full);
+    await this.ensureDir(dir);
+    const temp = this.tempPathFor(full);
+    try {
+      return { temp, fh: await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644) };
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      this.knownDirs.delete(dir);
+      await this.ensureDir(dir);
+      return { temp, fh: await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644) };
+    }
   }
 
   async stat(path: string): Promise<ObjectInfo | undefined> {
@@ -226,25 +307,64 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async put(path: string, source: Readable | Uint8Array): Promise<number> {
-    const full = this.objectPath(path);
-    const dir = dirname(full);
-    await mkdir(dir, { recursive: true });
-    const temp = this.tempPathFor(full);
-    let fh: FileHandle | undefined;
+    const staged = await this.stage(path, source);
     try {
-      fh = await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
-      const written = await writeSource(fh, source, 0);
-      await fh.sync();
-      await fh.close();
-      fh = undefined;
-      await rename(temp, full);
-      await fsyncDir(dir);
-      return written;
+      await staged.commit();
+      return staged.size;
+    } finally {
+      await staged.discard();
+    }
+  }
+
+  /**
+   * Writes to a temp file next to `dest` (same folder, so commit is one rename), with the file
+   * handle kept open until commit: the fsync runs on it, with no second open.
+   */
+  async stage(dest: string, source: Readable | Uint8Array, onChunk?: (chunk: Buffer) => void): Promise<StagedObject> {
+    const full = this.objectPath(dest);
+    const dir = dirname(full);
+    const { temp, fh } = await this.openTemp(full);
+    let size: number;
+    try {
+      size = await writeSource(fh, source, 0, onChunk);
     } catch (err) {
-      if (fh) await fh.close().catch(() => undefined);
+      await fh.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       throw err;
     }
+    let open_ = true;
+    let taken = false;
+    const close = async (): Promise<void> => {
+      if (!open_) return;
+      open_ = false;
+      await fh.close();
+    };
+    return {
+      size,
+      commit: async () => {
+        if (taken) throw new Error('storage: staged object already taken');
+        await fh.sync();
+        await close();
+        await rename(temp, full);
+        taken = true;
+        await this.dirSyncer.sync(dir);
+      },
+      moveTo: async (path: string) => {
+        if (taken) throw new Error('storage: staged object already taken');
+        const to = this.objectPath(path);
+        await close();
+        await mkdir(dirname(to), { recursive: true });
+        await rename(temp, to);
+        taken = true;
+      },
+      discard: async () => {
+        await close().catch(() => undefined);
+        if (!taken) {
+          taken = true;
+          await unlink(temp).catch(() => undefined);
+        }
+      },
+    };
   }
 
   /**
@@ -308,15 +428,23 @@ export class FilesystemDriver implements StorageDriver {
       await fh.close();
     }
     const dir = dirname(to);
-    await mkdir(dir, { recursive: true });
+    await this.ensureDir(dir);
     try {
       // rename replaces an existing dest atomically; content addressing makes it the same bytes.
       await rename(from, to);
     } catch (err) {
-      if (isMissing(err)) throw new StorageNotFoundError(src);
-      throw err;
+      if (!isMissing(err)) throw err;
+      // src gone, or dest's folder removed since it was cached: recreate it and retry once.
+      this.knownDirs.delete(dir);
+      await this.ensureDir(dir);
+      try {
+        await rename(from, to);
+      } catch (again) {
+        if (isMissing(again)) throw new StorageNotFoundError(src);
+        throw again;
+      }
     }
-    await fsyncDir(dir);
+    await this.dirSyncer.sync(dir);
   }
 
   async delete(path: string): Promise<void> {
@@ -344,6 +472,7 @@ export class FilesystemDriver implements StorageDriver {
       throw err;
     }
     await rm(full, { recursive: true, force: true });
+    for (const d of this.knownDirs) if (d === full || d.startsWith(full + sep)) this.knownDirs.delete(d);
   }
 
   /**

@@ -335,6 +335,51 @@ export function storageDriverContract(name: string, makeDriver: () => Promise<Dr
       }));
     });
 
+    describe('stage', () => {
+      it('nothing is visible until commit; commit makes the bytes readable at dest', () => inFolder(async (d) => {
+        const data = randomBytes(300_000);
+        const hash = createHash('sha256');
+        const staged = await driver.stage(`${d}blobs/sha256/ab/abcd`, chunked(data), (c) => hash.update(c));
+        try {
+          assert.equal(staged.size, data.length);
+          assert.equal(hash.digest('hex'), sha256(data));
+          assert.equal(await driver.stat(`${d}blobs/sha256/ab/abcd`), undefined);
+          assert.deepEqual(await listAll(driver, d), []);
+          await staged.commit();
+        } finally {
+          await staged.discard();
+        }
+        assert.deepEqual(await readAll(await driver.read(`${d}blobs/sha256/ab/abcd`)), data);
+        assert.deepEqual(await listAll(driver, d), [`${d}blobs/sha256/ab/abcd`]);
+      }));
+
+      it('discard leaves nothing; moveTo puts the bytes elsewhere', () => inFolder(async (d) => {
+        const data = randomBytes(10_000);
+        const dropped = await driver.stage(`${d}blob`, Buffer.from(data));
+        await dropped.discard();
+        await dropped.discard();
+        assert.deepEqual(await listAll(driver, d), []);
+        const moved = await driver.stage(`${d}blob`, chunked(data));
+        await moved.moveTo(`${d}uploads/u1/data`);
+        await moved.discard();
+        assert.equal(await driver.stat(`${d}blob`), undefined);
+        assert.deepEqual(await readAll(await driver.read(`${d}uploads/u1/data`)), data);
+        assert.deepEqual(await listAll(driver, d), [`${d}uploads/u1/data`]);
+      }));
+
+      it('a source that fails leaves nothing behind', () => inFolder(async (d) => {
+        await assert.rejects(driver.stage(`${d}blob`, failingAfter(randomBytes(100_000))), /source failed midway/);
+        assert.deepEqual(await listAll(driver, d), []);
+      }));
+
+      it('stages again into a folder that was deleted meanwhile', () => inFolder(async (d) => {
+        await driver.put(`${d}sub/a`, Buffer.from('a'));
+        await driver.deletePrefix(`${d}sub/`);
+        await driver.put(`${d}sub/b`, Buffer.from('b'));
+        assert.deepEqual(await listAll(driver, d), [`${d}sub/b`]);
+      }));
+    });
+
     describe('delete and deletePrefix', () => {
       it('deletes one object; deleting a missing one is fine', () => inFolder(async (d) => {
         await driver.put(`${d}a`, Buffer.from('a'));

@@ -9,6 +9,8 @@ import type { UserPrincipal } from './principal.ts';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const REFRESH_AFTER_MS = 60_000;
+/** Sign-ins sweep expired rows at most this often (sessions nobody comes back to). */
+const PURGE_EVERY_MS = 60 * 60 * 1000;
 /** 32 bytes in base64url. */
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 
@@ -19,6 +21,8 @@ export interface SessionLookup {
 }
 
 export class SessionService {
+  private lastPurge = 0;
+
   constructor(private readonly db: Executor, private readonly now: () => number = Date.now) {}
 
   /** Starts a session for the user; returns the cookie secret (shown once, never stored). */
@@ -27,6 +31,10 @@ export class SessionService {
     const now = this.now();
     const expiresAt = now + SESSION_TTL_MS;
     await insertSession(this.db, { idHash: hashOf(secret), userId, now, expiresAt });
+    if (now - this.lastPurge >= PURGE_EVERY_MS) {
+      this.lastPurge = now;
+      await this.purgeExpired();
+    }
     return { secret, expiresAt };
   }
 

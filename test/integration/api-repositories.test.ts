@@ -202,26 +202,35 @@ describe('api: repository pages', () => {
     }
   });
 
-  it('tags view stays fast at 5,000 tags (paged in SQL, platforms for the page only)', async () => {
-    const img = await pushImageAs(server, alice, 'acme/huge');
+  it('tags view at 5,000 tags: pages come from SQL in order, the total counts every match', async () => {
+    // Speed lives in the benchmark (issue 3), not in timed tests: this checks that deep pages,
+    // sorts and filters are right at this size, which is what paging in SQL has to get right.
+    const img = await pushImageAs(server, alice, 'acme/huge', { tag: 'latest' });
     const { openMetadata } = await import('../../src/metadata/db.ts');
     const { join } = await import('node:path');
     const m = await openMetadata({ dialect: 'sqlite', location: join(server.dataDir, 'berth.db') });
     try {
       const repo = await m.db.selectFrom('repositories').select('id').where('name', '=', 'acme/huge').executeTakeFirstOrThrow();
       const now = Date.now();
-      const rows = Array.from({ length: 5000 }, (_, i) => ({ repository_id: repo.id, name: `v${i}`, digest: img.digest, updated_at: now + i }));
+      const rows = Array.from({ length: 5000 }, (_, i) => ({ repository_id: repo.id, name: `v${i}`, digest: img.digest, updated_at: now + 60_000 + i }));
       for (let i = 0; i < rows.length; i += 500) await m.db.insertInto('tags').values(rows.slice(i, i + 500)).execute();
     } finally {
       await m.close();
     }
-    const started = performance.now();
-    for (const qs of ['', 'sort=name&page=100', 'sort=pulled&q=9', 'page=200']) {
-      const b = expectStatus(await call(server, 'GET', `/repositories/acme/huge/tags?${qs}`), 200).body;
-      assert.ok(b.total >= 1);
-    }
-    const ms = performance.now() - started;
-    assert.ok(ms < 2000, `four pages of 5,000 tags took ${Math.round(ms)} ms`);
+    const names = ['latest', ...Array.from({ length: 5000 }, (_, i) => `v${i}`)];
+    const byName = [...names].sort();
+    const page = async (qs: string) => expectStatus(await call(server, 'GET', `/repositories/acme/huge/tags?${qs}`), 200).body;
+
+    const newest = await page('');
+    assert.equal(newest.total, 5001);
+    assert.deepEqual(newest.tags.map((t: { name: string }) => t.name), Array.from({ length: 25 }, (_, i) => `v${4999 - i}`));
+    const deep = await page('sort=name&page=100');
+    assert.deepEqual(deep.tags.map((t: { name: string }) => t.name), byName.slice(99 * 25, 100 * 25));
+    const filtered = await page('sort=pulled&q=9');
+    assert.equal(filtered.total, names.filter((n) => n.includes('9')).length);
+    const oldest = await page('page=201');
+    assert.deepEqual(oldest.tags.map((t: { name: string }) => t.name), ['latest']);
+    assert.equal(oldest.tags[0].platforms.length, 1);
   });
 
   it('retag: pushers tag an existing manifest (a push event, as for a client); guests and outsiders 403; unknown sources 404', async () => {

@@ -16,6 +16,7 @@ export const WORKLOADS = [
   'rss',
   'scale-tags',
   'scale-catalog',
+  'search',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -61,6 +62,10 @@ export interface BenchConfig {
   /** upper bound on catalog pages sampled per target in scale-catalog */
   scalePages: number;
   seedConcurrency: number;
+  /** repositories seeded for the search workload (Berth only) */
+  searchRepos: number;
+  /** upper bound on measured queries per search endpoint */
+  searchQueries: number;
   /** seconds allowed for any one seeding step before the bench gives up */
   seedTimeout: number;
   /** upper bound on requests per target per measured loop */
@@ -95,6 +100,8 @@ const FULL: Pick<BenchConfig, NumKey | 'scaleTags'> = {
   scaleClients: 16,
   scalePages: 50,
   seedConcurrency: 16,
+  searchRepos: 10_000,
+  searchQueries: 1000,
   seedTimeout: 1800,
   maxRequests: 2_000_000,
 };
@@ -111,6 +118,8 @@ const QUICK: Pick<BenchConfig, NumKey | 'scaleTags'> = {
   scaleTags: [100, 500],
   scaleRepos: 500,
   scalePages: 10,
+  searchRepos: 1000,
+  searchQueries: 200,
   seedTimeout: 120,
 };
 
@@ -134,6 +143,8 @@ const NUMERIC_FLAGS: Record<NumKey, [string, string]> = {
   scaleClients: ['scale-clients', 'concurrent clients for the manifest-GET scaling run'],
   scalePages: ['scale-pages', 'upper bound on pages sampled per target in the catalog scaling run'],
   seedConcurrency: ['seed-concurrency', 'concurrent requests while seeding tags and repositories'],
+  searchRepos: ['search-repos', 'repositories seeded for the search workload (Berth only)'],
+  searchQueries: ['search-queries', 'measured queries per search endpoint'],
   seedTimeout: ['seed-timeout', 'seconds allowed for one seeding step'],
   maxRequests: ['max-requests', 'upper bound on requests per target per measured loop'],
 };

@@ -248,6 +248,15 @@ export function describeSearch(label: string, start: () => Promise<SearchFixture
       await fx.editor.set('library/redis', { labels: 'kv store' });
       assert.deepEqual(names(await search('?label=kv')), ['library/redis']);
       assert.deepEqual(names(await search('?q=database')), []);
+      // Through the API as well (PATCH /repositories/...): the index follows in the same transaction.
+      expectStatus(await call(fx.server, 'PATCH', '/repositories/open/webapp', { as: ADMIN, body: { description: 'Now about the walrus colony', labels: ['marine'] } }), 200);
+      const walrus = await search('?q=walrus');
+      assert.deepEqual(names(walrus), ['open/webapp']);
+      assert.equal(walrus.body.results[0].description, 'Now about the walrus colony');
+      assert.deepEqual(walrus.body.results[0].labels, ['marine']);
+      assert.deepEqual(names(await search('?q=zebrafish')), []);
+      assert.deepEqual(names(await search('?label=marine')), ['open/webapp']);
+      assert.deepEqual(names(await search('?label=frontend')), []);
     });
   });
 }

@@ -61,10 +61,8 @@ export function platformName(p: { os: string; architecture: string; variant?: st
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
 
-/** A plain-text excerpt of markdown for lists. */
-export function excerpt(markdown: string, max = 180): string {
-  const text = markdown
-    .replace(/```[\s\S]*?```/g, ' ')
+function plain(block: string): string {
+  return block
     .replace(/<[^>]*>/g, ' ')
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
@@ -72,5 +70,15 @@ export function excerpt(markdown: string, max = 180): string {
     .replace(/[*_`>#|~]/g, '')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/**
+ * A plain-text excerpt of markdown for lists: the first prose paragraph (not a heading, code,
+ * list, table, quote or HTML), else the first heading.
+ */
+export function excerpt(markdown: string, max = 180): string {
+  const blocks = markdown.replace(/```[\s\S]*?```/g, '\n\n').split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean);
+  const prose = blocks.find((b) => !/^(#|<|\||[-*+] |\d+\. |>|!\[|={3,}|-{3,})/.test(b));
+  const text = plain(prose ?? blocks[0] ?? '');
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }

@@ -104,7 +104,16 @@ function Users({ self }: { self: string }) {
                   </td>
                   <td>
                     <label className="switch">
-                      <input type="checkbox" checked={u.admin} disabled={u.name === self} onChange={(e) => void run(() => api(user(u.name), { method: 'PATCH', body: { admin: e.target.checked } }))} />
+                      <input
+                        type="checkbox"
+                        checked={u.admin}
+                        disabled={u.name === self}
+                        onChange={(e) => {
+                          const admin = e.target.checked;
+                          list.setData((d) => d && { users: d.users.map((x) => (x.name === u.name ? { ...x, admin } : x)) });
+                          void run(() => api(user(u.name), { method: 'PATCH', body: { admin } }));
+                        }}
+                      />
                       <span className="sr-only">{u.name} is an administrator</span>
                     </label>
                   </td>
@@ -137,6 +146,8 @@ function AdminProjects() {
   const [error, setError] = useState<string>();
   const patch = async (p: Project, body: Partial<Pick<Project, 'verified' | 'sponsored' | 'visibility'>>) => {
     setError(undefined);
+    // Shown at once; the answer (or a reload after a refusal) settles it.
+    list.setData((d) => d && { projects: d.projects.map((x) => (x.name === p.name ? { ...x, ...body } : x)) });
     try {
       const np = await api<Project>(`/projects/${encodeURIComponent(p.name)}`, { method: 'PATCH', body });
       list.setData((d) => d && { projects: d.projects.map((x) => (x.name === p.name ? { ...x, ...np } : x)) });

@@ -3,7 +3,7 @@
 // settings and audit: owners and administrators).
 import { useEffect, useId, useState } from 'react';
 import { api, ApiError, messageOf, qs } from '../api.ts';
-import { VisibilityBadge } from '../components/Badges.tsx';
+import { Badges, VisibilityBadge } from '../components/Badges.tsx';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { Pagination } from '../components/Pagination.tsx';
 import { RepoCard } from '../components/RepoCard.tsx';
@@ -20,13 +20,7 @@ const ROLES: Role[] = ['owner', 'maintainer', 'developer', 'guest'];
 export type ProjectTab = 'repositories' | 'members' | 'robots' | 'settings' | 'audit';
 
 export function ProjectBadges({ project }: { project: ProjectT }) {
-  return (
-    <>
-      {project.name === 'library' && <span className="badge badge-official">Official Images</span>}
-      {project.verified && <span className="badge badge-verified">Verified Publisher</span>}
-      {project.sponsored && <span className="badge badge-sponsored">Sponsored OSS</span>}
-    </>
-  );
+  return <Badges badges={{ official: project.name === 'library', verifiedPublisher: !!project.verified, sponsoredOss: !!project.sponsored }} />;
 }
 
 export function Project({ name, tab }: { name: string; tab: ProjectTab }) {

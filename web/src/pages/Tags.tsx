@@ -151,6 +151,11 @@ function TagRow({ tag, repo, onRetag, onDelete }: { tag: TagView; repo: Reposito
       </div>
       {tag.platforms.length > 0 && (
         <table className="platforms" aria-label={`Platforms of ${tag.name}`}>
+          <colgroup>
+            <col className="col-platform" />
+            <col />
+            <col className="col-size" />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col">OS/Arch</th>

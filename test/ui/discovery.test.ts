@@ -1,0 +1,334 @@
+// The web UI in a real browser against a real Berth (auth builtin) holding real pushed images:
+// a multi-arch Official Image, a single-arch one, a verified publisher's repository and a private
+// one. Signed out, the private repository stays hidden; signed in, the admin searches, filters by
+// Official Image, opens the repository, sees both platforms of the multi-arch tag with their
+// digests, stars it, copies the pull command, and visits the project and admin pages; the same
+// pages are checked at 390 px wide. Screenshots go to test-output/ui/.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
+import { launch, screenshot, type Browser } from './helpers/browser.ts';
+import { repoApi, Seeder } from './helpers/seed.ts';
+
+const ADMIN_PASSWORD = 'ui-Admin-pa55word';
+const README = [
+  '# NGINX',
+  '',
+  'The **fast** web server and reverse proxy, for testing Berth.',
+  '',
+  '## How to use this image',
+  '',
+  '```console',
+  '$ docker run --name web -d -p 8080:80 nginx',
+  '```',
+  '',
+  '- [Documentation](https://nginx.org/en/docs/)',
+  '- [Click me](javascript:alert(document.domain))',
+  '',
+  '<script>window.__pwned = true</script>',
+  '<img src="x" onerror="window.__pwned = true">',
+  '',
+  '| Tag | Base |',
+  '|---|---|',
+  '| latest | debian |',
+].join('\n');
+
+describe('web UI in chromium', { timeout: 600_000 }, () => {
+  let server: BerthProcess;
+  let browser: Browser;
+  let page: Page;
+  let seed: Seeder;
+  let nginx: Awaited<ReturnType<Seeder['index']>>;
+
+  before(async () => {
+    server = await startBerth({ auth: 'builtin', env: { BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD } });
+    seed = new Seeder(server.url, ['admin', ADMIN_PASSWORD]);
+    // library: a multi-arch nginx (and an older single-arch tag), and alpine.
+    nginx = await seed.index('library/nginx', 'latest', [
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm64', variant: 'v8' },
+    ]);
+    await seed.image('library/nginx', { os: 'linux', architecture: 'amd64' }, { tag: '1.26' });
+    await seed.image('library/alpine', { os: 'linux', architecture: 'amd64' }, { tag: '3.20' });
+    await seed.api('PATCH', repoApi('library/nginx'), { description: README, labels: ['web-server', 'proxy'] });
+    await seed.api('PATCH', repoApi('library/alpine'), { description: 'A minimal Docker image based on Alpine Linux.' });
+    // A verified publisher with a public repository, and a private project.
+    await seed.api('POST', '/projects', { name: 'acme', visibility: 'public', description: 'ACME Corporation' });
+    await seed.api('PATCH', '/projects/acme', { verified: true });
+    await seed.image('acme/nginx-proxy', { os: 'linux', architecture: 'amd64' }, { tag: 'v2' });
+    await seed.api('PATCH', repoApi('acme/nginx-proxy'), { description: 'An nginx-based reverse proxy by ACME.' });
+    await seed.api('POST', '/projects', { name: 'secret', visibility: 'private', description: 'Internal images' });
+    await seed.image('secret/nginx-internal', { os: 'linux', architecture: 'amd64' }, { tag: '1' });
+    await seed.api('POST', '/users', { name: 'dana', password: 'dana-pa55word-ok' });
+    await seed.api('PUT', '/projects/acme/members/dana', { role: 'developer' });
+    // Some pulls, so counts are not all zero.
+    for (let i = 0; i < 3; i++) await seed.pull('library/nginx', 'latest');
+    await seed.pull('library/alpine', '3.20');
+    await new Promise((r) => setTimeout(r, 1500)); // pull counts are flushed every second
+
+    browser = await launch();
+    page = await browser.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const url = (path: string) => `${server.url}${path}`;
+  const resultNames = () => page.locator('.repo-list .repo-link').allTextContents();
+
+  it('signed out: shows public repositories, hides the private one, and no admin or edit controls', async () => {
+    await page.goto(url('/'));
+    await page.locator('.repo-list').waitFor();
+    const names = await resultNames();
+    assert.ok(names.includes('nginx'), `explore lists nginx: ${names.join(', ')}`);
+    assert.ok(names.includes('acme/nginx-proxy'), `explore lists acme/nginx-proxy: ${names.join(', ')}`);
+    assert.ok(!names.some((n) => n.includes('secret')), `a signed-out visitor sees no private repository: ${names.join(', ')}`);
+    assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Sign in' }).count(), 1);
+
+    await page.locator('#global-search').fill('internal');
+    await page.waitForURL(/q=internal/);
+    await page.getByText('No repositories match').waitFor();
+
+    await page.goto(url('/r/secret/nginx-internal'));
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    assert.equal(await page.getByText('nginx-internal:1').count(), 0);
+
+    await page.goto(url('/r/library/nginx'));
+    await page.getByRole('heading', { level: 1, name: /nginx/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Edit' }).count(), 0, 'no Edit for a visitor');
+    assert.ok(await page.getByRole('link', { name: 'Sign in to star' }).isVisible());
+    await page.goto(url('/r/library/nginx/-/tags'));
+    await page.locator('.tag').first().waitFor();
+    assert.equal(await page.getByRole('button', { name: /Delete tag|Retag/ }).count(), 0, 'no tag actions for a visitor');
+  });
+
+  it('signs in with the session cookie', async () => {
+    await page.goto(url('/'));
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Account: admin' }).waitFor();
+    assert.ok(await page.getByRole('link', { name: 'Admin' }).isVisible());
+    const cookies = await browser.context.cookies(server.url);
+    const session = cookies.find((c) => c.name === 'berth_session');
+    assert.ok(session, 'the berth_session cookie is set');
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, 'Strict');
+  });
+
+  it('searches as you type, and filters by Official Image', async () => {
+    await page.goto(url('/search'));
+    await page.locator('#global-search').fill('nginx');
+    await page.waitForURL(/q=nginx/);
+    await page.locator('.repo-list').waitFor();
+    await waitFor(async () => {
+      const names = await resultNames();
+      return names.includes('nginx') && names.includes('acme/nginx-proxy') && names.includes('secret/nginx-internal');
+    }, 'signed in as admin, the search for nginx finds all three');
+    const proxyCard = page.locator('.repo-card', { has: page.getByRole('link', { name: 'acme/nginx-proxy' }) });
+    assert.ok(await proxyCard.getByText('Verified Publisher').isVisible(), 'the Verified Publisher badge is shown');
+    const nginxCard = page.locator('.repo-card', { has: page.getByRole('link', { name: 'nginx', exact: true }) });
+    assert.ok(await nginxCard.getByText('Official Image').isVisible(), 'the Official Image badge is shown');
+    await screenshot(page, 'explore');
+
+    await page.getByLabel('Official Image').check();
+    await page.waitForURL(/official=1/);
+    await waitFor(async () => {
+      const names = await resultNames();
+      return names.length === 1 && names[0] === 'nginx';
+    }, 'only the Official Image is left');
+
+    // Sort and the project filter are URL state too.
+    await page.getByLabel('Official Image').uncheck();
+    await page.locator('#global-search').fill('');
+    await page.waitForURL((u) => !u.search.includes('q='));
+    await page.getByLabel('Sort by').selectOption('name');
+    await waitFor(async () => {
+      const names = await resultNames();
+      return names.join(',') === 'acme/nginx-proxy,alpine,nginx,secret/nginx-internal';
+    }, 'sorted by name');
+    await page.getByLabel('Project').selectOption('acme');
+    await waitFor(async () => (await resultNames()).join(',') === 'acme/nginx-proxy', 'filtered to the acme project');
+  });
+
+  it('opens the repository: safe markdown, pull command, stars and copy', async () => {
+    await page.goto(url('/search?q=nginx&official=1'));
+    await page.getByRole('link', { name: 'nginx', exact: true }).click();
+    await page.waitForURL(/\/r\/library\/nginx$/);
+    await page.locator('.markdown').waitFor();
+    // Markdown is rendered, raw HTML is not, and javascript: links lose their target.
+    assert.ok(await page.locator('.markdown h2', { hasText: 'How to use this image' }).isVisible());
+    assert.ok(await page.locator('.markdown strong', { hasText: 'fast' }).isVisible());
+    assert.equal(await page.locator('.markdown script, .markdown img[onerror]').count(), 0);
+    assert.equal(await page.evaluate('window.__pwned === true'), false);
+    const hrefs = await page.locator('.markdown a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+    assert.ok(hrefs.includes('https://nginx.org/en/docs/'));
+    assert.ok(!hrefs.some((h) => /^\s*javascript:/i.test(h)), `no javascript: link: ${hrefs.join(' ')}`);
+
+    // The pull command and the library short form.
+    const pull = (await page.getByTestId('pull-command').textContent())!;
+    assert.equal(pull, `docker pull ${server.host}/library/nginx:latest`);
+    assert.equal(await page.getByTestId('short-pull-command').textContent(), `docker pull ${server.host}/nginx:latest`);
+    assert.equal(await page.getByTestId('pull-count').textContent(), '3');
+
+    // Star: the count goes up, and stays up after a reload.
+    const before = Number(await page.getByTestId('star-count').textContent());
+    await page.getByRole('button', { name: 'Star', exact: true }).click();
+    await page.getByRole('button', { name: 'Starred' }).waitFor();
+    assert.equal(Number(await page.getByTestId('star-count').textContent()), before + 1);
+    await page.reload();
+    await page.getByRole('button', { name: 'Starred' }).waitFor();
+    assert.equal(Number(await page.getByTestId('star-count').textContent()), before + 1);
+
+    // Copy: the clipboard holds the pull command.
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.getByRole('button', { name: 'Copy the pull command' }).click();
+    await page.getByRole('button', { name: 'Copy the pull command' }).getByText('Copied', { exact: true }).waitFor();
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), pull);
+    await screenshot(page, 'repository-overview');
+  });
+
+  it('shows every platform of the multi-arch tag with its digest and size', async () => {
+    await page.getByRole('link', { name: /^Tags/ }).click();
+    await page.waitForURL(/\/r\/library\/nginx\/-\/tags$/);
+    const latest = page.locator('.tag[data-tag="latest"]');
+    await latest.waitFor();
+    assert.ok(await latest.getByText('Multi-platform').isVisible());
+    assert.equal(await latest.locator('.tag-facts .digest code').getAttribute('title'), nginx.digest);
+    const rows = latest.locator('table.platforms tbody tr');
+    assert.equal(await rows.count(), 2);
+    for (const child of nginx.children) {
+      const row = latest.locator(`tr[data-platform="${child.platform}"]`);
+      assert.equal(await row.count(), 1, `a row for ${child.platform}`);
+      assert.equal(await row.locator('code').getAttribute('title'), child.digest, `${child.platform} digest`);
+      assert.equal(await row.locator('code').textContent(), child.digest.slice(0, 'sha256:'.length + 12), `${child.platform} short digest`);
+      assert.match((await row.locator('td').last().textContent())!, /\d (B|kB)$/, `${child.platform} size`);
+    }
+    const old = page.locator('.tag[data-tag="1.26"]');
+    assert.equal(await old.locator('table.platforms tbody tr').count(), 1);
+    assert.equal(await old.locator('tr[data-platform="linux/amd64"]').count(), 1);
+    // The admin may retag and delete.
+    assert.ok(await latest.getByRole('button', { name: 'Retag latest' }).isVisible());
+    assert.ok(await latest.getByRole('button', { name: 'Delete tag latest' }).isVisible());
+    await screenshot(page, 'repository-tags');
+
+    // The filter narrows the list (server-side).
+    await page.getByLabel('Filter tags').fill('1.2');
+    await waitFor(async () => (await page.locator('.tag').count()) === 1 && (await page.locator('.tag[data-tag="1.26"]').count()) === 1, 'the filter leaves 1.26');
+  });
+
+  it('retags and deletes a tag', async () => {
+    await page.goto(url('/r/library/nginx/-/tags'));
+    const old = page.locator('.tag[data-tag="1.26"]');
+    await old.getByRole('button', { name: 'Retag 1.26' }).click();
+    await page.getByLabel('New tag').fill('1.26-stable');
+    await page.getByRole('button', { name: 'Add tag' }).click();
+    await page.locator('.tag[data-tag="1.26-stable"]').waitFor();
+    await page.locator('.tag[data-tag="1.26-stable"]').getByRole('button', { name: 'Delete tag 1.26-stable' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete tag' }).click();
+    await page.locator('.tag[data-tag="1.26-stable"]').waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.tag[data-tag="1.26"]').count(), 1, 'the other tag stays');
+  });
+
+  it('shows a project with its repositories, members, robots and audit log', async () => {
+    await page.goto(url('/projects/acme'));
+    await page.getByRole('link', { name: 'acme/nginx-proxy' }).waitFor();
+    assert.ok(await page.getByText('Verified Publisher').first().isVisible());
+    await screenshot(page, 'project');
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('cell', { name: 'dana', exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Robot accounts' }).click();
+    await page.getByLabel('Robot name').fill('ci');
+    await page.getByRole('button', { name: 'Create robot' }).click();
+    await page.getByText('robot$acme+ci').first().waitFor();
+    await page.getByText('Copy it now').waitFor();
+    await screenshot(page, 'project-robots');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.locator('table').getByText('push').first().waitFor();
+  });
+
+  it('lets the admin mark a project Sponsored OSS, and the badge appears in search', async () => {
+    await page.goto(url('/admin/projects'));
+    const row = page.getByRole('row', { name: /acme/ });
+    await row.waitFor();
+    await page.getByLabel('acme: Sponsored OSS').check();
+    await waitFor(async () => (await fetchJson(`/projects/acme`)).sponsored === true, 'acme is sponsored');
+    await screenshot(page, 'admin-projects');
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('cell', { name: 'dana', exact: true }).waitFor();
+    await screenshot(page, 'admin-users');
+    await page.goto(url('/search?q=proxy'));
+    const card = page.locator('.repo-card', { has: page.getByRole('link', { name: 'acme/nginx-proxy' }) });
+    await card.getByText('Sponsored OSS').waitFor();
+  });
+
+  it('works at 390 px wide: no sideways scrolling, search and tags usable', async () => {
+    const mobile = await browser.newPage({ width: 390, height: 844 });
+    try {
+      for (const path of ['/search', '/r/library/nginx', '/r/library/nginx/-/tags', '/projects/acme', '/admin']) {
+        await mobile.goto(url(path));
+        await mobile.locator('main h1, main .repo-list, main .tag').first().waitFor();
+        const width = await mobile.evaluate('document.documentElement.scrollWidth');
+        assert.ok(Number(width) <= 390, `${path} is ${width} px wide at a 390 px viewport`);
+      }
+      await mobile.goto(url('/search'));
+      await mobile.locator('#global-search').fill('alpine');
+      await waitFor(async () => (await mobile.locator('.repo-list .repo-link').allTextContents()).join(',') === 'alpine', 'mobile search finds alpine');
+      await screenshot(mobile, 'mobile-explore');
+      await mobile.goto(url('/r/library/nginx'));
+      await mobile.getByTestId('pull-command').waitFor();
+      await screenshot(mobile, 'mobile-repository');
+      await mobile.goto(url('/r/library/nginx/-/tags'));
+      await mobile.locator('.tag[data-tag="latest"] tr[data-platform="linux/arm64/v8"]').waitFor();
+      await screenshot(mobile, 'mobile-tags');
+    } finally {
+      await mobile.close();
+    }
+  });
+
+  it('is keyboard-usable: the search box, its suggestions and visible focus', async () => {
+    await page.goto(url('/r/library/alpine'));
+    await page.getByRole('heading', { level: 1, name: /alpine/ }).waitFor();
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'global-search');
+    await page.keyboard.type('ngin');
+    const options = page.getByRole('option');
+    await options.first().waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/r\//);
+    // Focus rings: a focused button has a visible outline or box-shadow.
+    await page.keyboard.press('Tab');
+    const ring = await page.evaluate(`(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' || s.boxShadow !== 'none'; })()`);
+    assert.equal(ring, true, 'the focused element shows a focus ring');
+  });
+
+  it('signs out', async () => {
+    await page.goto(url('/'));
+    await page.getByRole('button', { name: 'Account: admin' }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.getByRole('link', { name: 'Sign in' }).waitFor();
+    const cookies = await browser.context.cookies(server.url);
+    assert.equal(cookies.find((c) => c.name === 'berth_session'), undefined);
+    await page.goto(url('/search?q=internal'));
+    await page.getByText('No repositories match').waitFor();
+  });
+
+  async function fetchJson(path: string): Promise<Record<string, unknown>> {
+    return seed.api('GET', path);
+  }
+});
+
+async function waitFor(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

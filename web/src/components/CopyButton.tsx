@@ -53,3 +53,18 @@ export function CopyButton({ text, label, compact = false }: { text: string; lab
     </button>
   );
 }
+
+/** Text that may wrap after each "/" and before ":" or "@" (commands and references). */
+export function Breakable({ text }: { text: string }) {
+  const parts = text.split(/(?<=\/)|(?=[:@])/);
+  return (
+    <>
+      {parts.map((p, i) => (
+        <span key={i}>
+          {i > 0 && <wbr />}
+          {p}
+        </span>
+      ))}
+    </>
+  );
+}

@@ -1,7 +1,8 @@
-// Repository descriptions: markdown rendered without raw HTML (react-markdown escapes it), with
+// Repository descriptions: GitHub-flavoured markdown (tables, task lists, autolinks) rendered without raw HTML (react-markdown escapes it), with
 // URLs through its safe transform (no javascript:, vbscript:, data: links). Images from other
 // origins would be blocked by the UI's Content-Security-Policy, so they become links.
 import ReactMarkdown, { defaultUrlTransform, type Components } from 'react-markdown';
+import remarkGfm from 'remark-gfm';
 
 function sameOrigin(url: string): boolean {
   try {
@@ -41,7 +42,7 @@ const components: Components = {
 export function Markdown({ source }: { source: string }) {
   return (
     <div className="markdown">
-      <ReactMarkdown skipHtml urlTransform={(url) => defaultUrlTransform(url)} components={components}>
+      <ReactMarkdown remarkPlugins={[remarkGfm]} skipHtml urlTransform={(url) => defaultUrlTransform(url)} components={components}>
         {source}
       </ReactMarkdown>
     </div>

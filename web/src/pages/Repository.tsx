@@ -3,7 +3,7 @@
 import { useEffect, useId, useState } from 'react';
 import { api, ApiError, messageOf, repoPath } from '../api.ts';
 import { Badges } from '../components/Badges.tsx';
-import { CopyButton } from '../components/CopyButton.tsx';
+import { Breakable, CopyButton } from '../components/CopyButton.tsx';
 import { Markdown } from '../components/Markdown.tsx';
 import { RepoIcon } from '../components/RepoCard.tsx';
 import { ErrorNote, Loading } from '../components/States.tsx';
@@ -125,14 +125,14 @@ export function PullBox({ repo }: { repo: RepositoryDetail }) {
     <section className="card pull-box" aria-labelledby="pull-heading">
       <h2 id="pull-heading">Pull this image</h2>
       <div className="command">
-        <code data-testid="pull-command">{repo.pullCommand}</code>
+        <code data-testid="pull-command"><Breakable text={repo.pullCommand} /></code>
         <CopyButton text={repo.pullCommand} label="Copy the pull command" />
       </div>
       {repo.shortPullCommand && (
         <>
           <p className="hint">Official Images also pull by their short name:</p>
           <div className="command">
-            <code data-testid="short-pull-command">{repo.shortPullCommand}</code>
+            <code data-testid="short-pull-command"><Breakable text={repo.shortPullCommand} /></code>
             <CopyButton text={repo.shortPullCommand} label="Copy the short pull command" />
           </div>
         </>

@@ -3,7 +3,7 @@
 // own digest and size. Retag and delete appear only for callers allowed to do them.
 import { useEffect, useId, useState } from 'react';
 import { api, messageOf, qs, repoPath } from '../api.ts';
-import { CopyButton } from '../components/CopyButton.tsx';
+import { Breakable, CopyButton } from '../components/CopyButton.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { Pagination } from '../components/Pagination.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
@@ -146,7 +146,7 @@ function TagRow({ tag, repo, onRetag, onDelete }: { tag: TagView; repo: Reposito
         </div>
       </dl>
       <div className="command command-small">
-        <code>{pull}</code>
+        <code><Breakable text={pull} /></code>
         <CopyButton text={pull} label={`Copy the pull command for ${tag.name}`} compact />
       </div>
       {tag.platforms.length > 0 && (

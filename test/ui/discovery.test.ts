@@ -193,7 +193,22 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
     await screenshot(page, 'repository-overview');
   });
 
+  it('lets a maintainer edit the description in place', async () => {
+    await page.goto(url('/r/library/alpine'));
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('Description (Markdown)').fill('# Alpine\n\nA *small* image. See [the wiki](https://wiki.alpinelinux.org/).');
+    await page.getByLabel('Labels').fill('minimal base');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.locator('.editor-preview em', { hasText: 'small' }).waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.readme .markdown em', { hasText: 'small' }).waitFor();
+    const saved = await seed.api<{ description: string; labels: string[] }>('GET', repoApi('library/alpine'));
+    assert.match(saved.description, /A \*small\* image/);
+    assert.deepEqual(saved.labels, ['minimal', 'base']);
+  });
+
   it('shows every platform of the multi-arch tag with its digest and size', async () => {
+    await page.goto(url('/r/library/nginx'));
     await page.getByRole('link', { name: /^Tags/ }).click();
     await page.waitForURL(/\/r\/library\/nginx\/-\/tags$/);
     const latest = page.locator('.tag[data-tag="latest"]');
@@ -317,6 +332,34 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
     assert.equal(cookies.find((c) => c.name === 'berth_session'), undefined);
     await page.goto(url('/search?q=internal'));
     await page.getByText('No repositories match').waitFor();
+  });
+
+  it('shows a developer only what a developer may do', async () => {
+    await page.goto(url('/signin'));
+    await page.getByLabel('User name').fill('dana');
+    await page.getByLabel('Password').fill('dana-pa55word-ok');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Account: dana' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0, 'no Admin link');
+    // acme: a member sees the members, but not robots, audit or settings.
+    await page.goto(url('/projects/acme'));
+    await page.getByRole('link', { name: 'Members' }).waitFor();
+    for (const tab of ['Robot accounts', 'Audit log', 'Settings']) assert.equal(await page.getByRole('link', { name: tab }).count(), 0, `no ${tab} tab`);
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('cell', { name: 'dana', exact: true }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /Remove/ }).count(), 0, 'no member management');
+    // Official Images: no edit, retag or delete; the private project stays out of search.
+    await page.goto(url('/r/library/nginx/-/tags'));
+    await page.locator('.tag').first().waitFor();
+    assert.equal(await page.getByRole('button', { name: /Retag|Delete tag/ }).count(), 0);
+    await page.goto(url('/r/library/nginx'));
+    await page.getByRole('button', { name: 'Star', exact: true }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Edit' }).count(), 0);
+    await page.goto(url('/search?q=nginx'));
+    await page.locator('.repo-list').waitFor();
+    assert.ok(!(await resultNames()).includes('secret/nginx-internal'));
+    await page.goto(url('/admin'));
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
   });
 
   async function fetchJson(path: string): Promise<Record<string, unknown>> {

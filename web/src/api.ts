@@ -1,6 +1,8 @@
 // The one way the UI talks to Berth: JSON over /api/v1 with the session cookie and the
 // `X-Berth-CSRF: 1` header on every request (docs/discovery.md, Cookie sessions and CSRF).
 export const API = '/api/v1';
+/** Dispatched on window when the API answers 401. */
+export const UNAUTHORIZED = 'berth:unauthorized';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -40,6 +42,8 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     parsed = undefined;
   }
   if (!res.ok) {
+    // A 401 means the session ended (expired, signed out elsewhere): the session state follows.
+    if (res.status === 401 && path !== '/session') window.dispatchEvent(new Event(UNAUTHORIZED));
     const first = (parsed as { errors?: { code?: string; message?: string }[] } | undefined)?.errors?.[0];
     throw new ApiError(res.status, first?.code ?? 'HTTP_' + res.status, first?.message ?? `${res.status} ${res.statusText}`);
   }

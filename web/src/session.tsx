@@ -1,6 +1,6 @@
 // Who is signed in: GET /me with the session cookie; POST /session signs in, DELETE signs out.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, ApiError } from './api.ts';
+import { api, UNAUTHORIZED } from './api.ts';
 import type { Me } from './types.ts';
 
 interface Session {
@@ -19,15 +19,21 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const refresh = useCallback(async () => {
     try {
       setMe(await api<Me>('/me'));
-    } catch (error) {
-      if (error instanceof ApiError && (error.status === 401 || error.status === 404)) setMe(null);
-      else setMe(null);
+    } catch {
+      // 401: nobody is signed in; any other failure also shows the signed-out UI (the API decides anyway).
+      setMe(null);
     }
   }, []);
 
   useEffect(() => {
     void refresh();
   }, [refresh]);
+
+  useEffect(() => {
+    const ended = () => setMe((m) => (m ? null : m));
+    window.addEventListener(UNAUTHORIZED, ended);
+    return () => window.removeEventListener(UNAUTHORIZED, ended);
+  }, []);
 
   const signIn = useCallback(async (username: string, password: string) => {
     const who = await api<Me>('/session', { method: 'POST', body: { username, password } });

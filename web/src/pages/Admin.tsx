@@ -3,6 +3,7 @@
 import { useId, useState } from 'react';
 import { api, messageOf } from '../api.ts';
 import { VisibilityBadge } from '../components/Badges.tsx';
+import { ConfirmButton } from '../components/Dialog.tsx';
 import { ErrorNote, Loading } from '../components/States.tsx';
 import { Tabs } from '../components/Tabs.tsx';
 import { ago, when } from '../format.ts';
@@ -125,9 +126,14 @@ function Users({ self }: { self: string }) {
                         <button type="button" className="btn btn-ghost btn-small" onClick={() => void run(() => api(user(u.name), { method: 'PATCH', body: { disabled: !u.disabled } }))}>
                           {u.disabled ? 'Enable' : 'Disable'}
                         </button>
-                        <button type="button" className="btn btn-danger-ghost btn-small" aria-label={`Remove ${u.name}`} onClick={() => void run(() => api(user(u.name), { method: 'DELETE' }))}>
-                          Remove
-                        </button>
+                        <ConfirmButton
+                          label="Remove"
+                          ariaLabel={`Remove ${u.name}`}
+                          title={`Remove ${u.name}?`}
+                          message={<>The account <strong>{u.name}</strong>, its memberships and access tokens are removed. Its images stay.</>}
+                          confirm="Remove user"
+                          onConfirm={() => run(() => api(user(u.name), { method: 'DELETE' }))}
+                        />
                       </>
                     )}
                   </td>

@@ -5,6 +5,7 @@ import { useEffect, useId, useState } from 'react';
 import { api, ApiError, messageOf, qs } from '../api.ts';
 import { Badges, VisibilityBadge } from '../components/Badges.tsx';
 import { CopyButton } from '../components/CopyButton.tsx';
+import { ConfirmButton } from '../components/Dialog.tsx';
 import { Pagination } from '../components/Pagination.tsx';
 import { RepoCard } from '../components/RepoCard.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
@@ -179,9 +180,14 @@ function Members({ project, manage }: { project: string; manage: boolean }) {
                   <td title={when(m.since)}>{ago(m.since)}</td>
                   {manage && (
                     <td className="actions">
-                      <button type="button" className="btn btn-danger-ghost btn-small" onClick={() => void run(() => api(`${base}/${encodeURIComponent(m.user)}`, { method: 'DELETE' }))} aria-label={`Remove ${m.user}`}>
-                        Remove
-                      </button>
+                      <ConfirmButton
+                        label="Remove"
+                        ariaLabel={`Remove ${m.user}`}
+                        title={`Remove ${m.user} from ${project}?`}
+                        message={<><strong>{m.user}</strong> loses access to the project's private repositories.</>}
+                        confirm="Remove member"
+                        onConfirm={() => run(() => api(`${base}/${encodeURIComponent(m.user)}`, { method: 'DELETE' }))}
+                      />
                     </td>
                   )}
                 </tr>
@@ -293,9 +299,14 @@ function Robots({ project }: { project: string }) {
                     <button type="button" className="btn btn-ghost btn-small" onClick={() => void run(async () => { const x = await api<{ robot: Robot; secret: string }>(`${robotPath(r.name)}/rotate`, { method: 'POST' }); setSecret({ name: x.robot.name, secret: x.secret }); })}>
                       New secret
                     </button>
-                    <button type="button" className="btn btn-danger-ghost btn-small" onClick={() => void run(() => api(robotPath(r.name), { method: 'DELETE' }))} aria-label={`Delete ${r.name}`}>
-                      Delete
-                    </button>
+                    <ConfirmButton
+                      label="Delete"
+                      ariaLabel={`Delete ${r.name}`}
+                      title={`Delete ${r.name}?`}
+                      message={<>Clients using <code>{r.name}</code> can no longer sign in.</>}
+                      confirm="Delete robot"
+                      onConfirm={() => run(() => api(robotPath(r.name), { method: 'DELETE' }))}
+                    />
                   </td>
                 </tr>
               ))}

@@ -102,6 +102,8 @@ function TagRow({ tag, repo, onRetag, onDelete }: { tag: TagView; repo: Reposito
   const base = pullBase(repo.pullCommand);
   const pull = `${base}:${tag.name}`;
   const multi = tag.platforms.length > 1 || /index|manifest\.list/.test(tag.mediaType);
+  // A single-platform image names its platform beside the digest; an index lists each platform.
+  const single = !multi && tag.platforms.length === 1 ? tag.platforms[0] : undefined;
   return (
     <li className="tag" data-tag={tag.name}>
       <div className="tag-head">
@@ -121,6 +123,12 @@ function TagRow({ tag, repo, onRetag, onDelete }: { tag: TagView; repo: Reposito
         </div>
       </div>
       <dl className="tag-facts">
+        {single && (
+          <div data-platform={platformName(single)}>
+            <dt>OS/Arch</dt>
+            <dd className="platform">{platformName(single)}</dd>
+          </div>
+        )}
         <div>
           <dt>Digest</dt>
           <dd className="digest">
@@ -149,7 +157,7 @@ function TagRow({ tag, repo, onRetag, onDelete }: { tag: TagView; repo: Reposito
         <code><Breakable text={pull} /></code>
         <CopyButton text={pull} label={`Copy the pull command for ${tag.name}`} compact />
       </div>
-      {tag.platforms.length > 0 && (
+      {!single && tag.platforms.length > 0 && (
         <table className="platforms" aria-label={`Platforms of ${tag.name}`}>
           <colgroup>
             <col className="col-platform" />
@@ -167,9 +175,11 @@ function TagRow({ tag, repo, onRetag, onDelete }: { tag: TagView; repo: Reposito
             {tag.platforms.map((p) => (
               <tr key={`${p.digest}-${platformName(p)}`} data-platform={platformName(p)}>
                 <td data-label="OS/Arch"><span className="platform">{platformName(p)}</span></td>
-                <td data-label="Digest" className="digest">
-                  <code title={p.digest}>{shortDigest(p.digest)}</code>
-                  <CopyButton text={p.digest} label={`Copy the digest of ${tag.name} for ${platformName(p)}`} compact />
+                <td data-label="Digest">
+                  <span className="digest">
+                    <code title={p.digest}>{shortDigest(p.digest)}</code>
+                    <CopyButton text={p.digest} label={`Copy the digest of ${tag.name} for ${platformName(p)}`} compact />
+                  </span>
                 </td>
                 <td data-label="Size" className="num">{bytes(p.size)}</td>
               </tr>

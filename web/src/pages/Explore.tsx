@@ -2,7 +2,7 @@
 // box writes `q` into the URL as you type; this page reads every filter from the URL, so the
 // results can be linked and the back button works. A newer query cancels the older request.
 import { useId } from 'react';
-import { qs } from '../api.ts';
+import { ApiError, qs } from '../api.ts';
 import { Pagination } from '../components/Pagination.tsx';
 import { RepoCard } from '../components/RepoCard.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
@@ -114,7 +114,13 @@ export function Explore() {
               </select>
             </div>
           </div>
-          {answer.error ? <ErrorNote error={answer.error} title="Search failed" /> : null}
+          {answer.error instanceof ApiError && answer.error.status === 404 ? (
+            <div className="note note-error" role="alert">
+              <strong>This server has no management API.</strong> The web UI needs Berth's built-in accounts (<code>auth.mode: builtin</code>, the default); registry clients still work at <code>/v2/</code>.
+            </div>
+          ) : answer.error ? (
+            <ErrorNote error={answer.error} title="Search failed" />
+          ) : null}
           {!data && answer.loading && <Loading label="Searching" />}
           {data && data.results.length === 0 && (
             <Empty>

@@ -75,6 +75,19 @@ describe('berth identity commands', () => {
       assert.deepEqual(members.map((m) => [m.user, m.role]), [['alice', 'owner']]);
     });
 
+    it('project update: visibility, description and (offline, as the system) the trusted-content badges', async () => {
+      const updated = ok(await berth(['project', 'update', 'pub', '--verified', '--sponsored', '--description', 'Public things', '--data', data]));
+      assert.match(updated.stdout, /Project pub is public, badges: Verified Publisher, Sponsored OSS/);
+      const list = ok(await berth(['project', 'list', '--data', data])).stdout;
+      assert.match(list, /\npub\s+public\s+-\s+verified,sponsored\s/);
+      const json = JSON.parse(ok(await berth(['project', 'update', 'pub', '--no-sponsored', '--private', '--json', '--data', data])).stdout) as { visibility: string; verified: boolean; sponsored: boolean; description: string };
+      assert.deepEqual([json.visibility, json.verified, json.sponsored, json.description], ['private', true, false, 'Public things']);
+      ok(await berth(['project', 'update', 'pub', '--public', '--data', data]));
+      fails(await berth(['project', 'update', 'pub', '--data', data]), /nothing to change/, /--\[no-\]verified/);
+      fails(await berth(['project', 'update', 'pub', '--public', '--private', '--data', data]), /contradict/);
+      fails(await berth(['project', 'update', 'nothing', '--public', '--data', data]), /no project named nothing/);
+    });
+
     it('robot create prints the full name and the secret once, with a warning', async () => {
       const r = ok(await berth(['robot', 'create', 'team', 'ci', '--permissions', 'pull,push', '--expires-in', '30d', '--data', data]));
       assert.match(r.stdout, /name:\s+robot\$team\+ci/);
@@ -167,6 +180,9 @@ describe('berth identity commands', () => {
       assert.equal(await status(`${server!.url}/api/v1/me`, basic(['robot$web+deploy', secret])), 401);
       ok(await berth(['robot', 'enable', 'robot$web+deploy', ...target], { env: alice }));
       assert.equal(await status(`${server!.url}/api/v1/me`, basic(['robot$web+deploy', secret])), 200);
+      // Owners change their project's settings; the trusted-content badges are for administrators.
+      ok(await berth(['project', 'update', 'web', '--public', ...target], { env: alice }));
+      fails(await berth(['project', 'update', 'web', '--verified', ...target], { env: alice }), /administrator/);
       const projects = JSON.parse(ok(await berth(['project', 'list', '--json', ...target], { env: alice })).stdout) as { name: string; role?: string }[];
       assert.equal(projects.find((p) => p.name === 'web')?.role, 'owner');
       ok(await berth(['audit', '--project', 'team', ...target], { env: alice }));

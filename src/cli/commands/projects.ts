@@ -1,8 +1,10 @@
-// berth project create|list|remove, berth project member add|list|remove
+// berth project create|list|update|remove, berth project member add|list|remove
 import { Option, type Command } from 'commander';
+import { CliError } from '../cli-error.ts';
 import { printJson, printTable, run, say, when, withCommon, type CommonFlags } from './common.ts';
 
 type Flags = CommonFlags & { public?: boolean; role?: string };
+type UpdateFlags = CommonFlags & { public?: boolean; private?: boolean; description?: string; verified?: boolean; sponsored?: boolean };
 const LOGIN_STDIN = 'with --url: read the login password or access token from stdin';
 
 export function registerProjectCommands(program: Command): void {
@@ -24,7 +26,35 @@ export function registerProjectCommands(program: Command): void {
     .action(async (flags: Flags) => run(flags, async (m) => {
       const projects = await m.listProjects();
       if (flags.json) return printJson(projects);
-      printTable(['NAME', 'VISIBILITY', 'ROLE', 'CREATED', 'DESCRIPTION'], projects.map((p) => [p.name, p.visibility, p.role, when(p.createdAt), p.description]));
+      const badges = (p: { verified: boolean; sponsored: boolean }) => [p.verified ? 'verified' : '', p.sponsored ? 'sponsored' : ''].filter(Boolean).join(',');
+      printTable(['NAME', 'VISIBILITY', 'ROLE', 'BADGES', 'CREATED', 'DESCRIPTION'], projects.map((p) => [p.name, p.visibility, p.role, badges(p), when(p.createdAt), p.description]));
+    }));
+
+  withCommon(project.command('update').argument('<name>', 'project name'))
+    .description("change a project's visibility or description, or (administrators) its trusted-content badges")
+    .option('--public', 'anyone may pull from it')
+    .option('--private', 'only members (and robots given access) may pull')
+    .option('--description <text>', 'a one-line description')
+    .option('--verified', 'show the Verified Publisher badge on its repositories (administrators)')
+    .option('--no-verified', 'remove the Verified Publisher badge')
+    .option('--sponsored', 'show the Sponsored OSS badge on its repositories (administrators)')
+    .option('--no-sponsored', 'remove the Sponsored OSS badge')
+    .option('--password-stdin', LOGIN_STDIN)
+    .action(async (name: string, flags: UpdateFlags) => run(flags, async (m) => {
+      if (flags.public && flags.private) throw new CliError('--public and --private contradict each other', 'give one of them');
+      const changes = {
+        ...(flags.public ? { visibility: 'public' as const } : flags.private ? { visibility: 'private' as const } : {}),
+        ...(flags.description !== undefined ? { description: flags.description } : {}),
+        ...(flags.verified !== undefined ? { verified: flags.verified } : {}),
+        ...(flags.sponsored !== undefined ? { sponsored: flags.sponsored } : {}),
+      };
+      if (Object.keys(changes).length === 0) {
+        throw new CliError('nothing to change', 'give --public, --private, --description, --[no-]verified or --[no-]sponsored');
+      }
+      const p = await m.updateProject(name, changes);
+      if (flags.json) return printJson(p);
+      const badges = [p.verified ? 'Verified Publisher' : '', p.sponsored ? 'Sponsored OSS' : ''].filter(Boolean);
+      say(`Project ${p.name} is ${p.visibility}${badges.length ? `, badges: ${badges.join(', ')}` : ', no badges'}.`);
     }));
 
   withCommon(project.command('remove').argument('<name>', 'project name'))

@@ -45,6 +45,7 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
     removeUser: (name) => s.users.remove(SYSTEM, name),
     createProject: (name, visibility) => s.projects.create(SYSTEM, name, visibility),
     listProjects: () => s.projects.list(SYSTEM),
+    updateProject: (name, changes) => s.projects.update(SYSTEM, name, changes),
     removeProject: (name) => s.projects.remove(SYSTEM, name),
     listMembers: (project) => s.projects.members(SYSTEM, project),
     setMember: (project, user, role) => s.projects.setMember(SYSTEM, project, user, role),

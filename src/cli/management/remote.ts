@@ -70,6 +70,7 @@ export function openRemote(options: RemoteOptions): Management {
     createProject: (name, visibility) => call<ProjectView>('POST', '/projects', { name, visibility }),
     listProjects: async () => (await call<{ projects: ProjectView[] }>('GET', '/projects')).projects,
     removeProject: (name) => call<void>('DELETE', `/projects/${enc(name)}`),
+    updateProject: (name, changes) => call<ProjectView>('PATCH', `/projects/${enc(name)}`, changes),
     listMembers: async (project) => (await call<{ members: MemberView[] }>('GET', `/projects/${enc(project)}/members`)).members,
     setMember: async (project, user, role) => {
       await call('PUT', `/projects/${enc(project)}/members/${enc(user)}`, { role });

@@ -54,6 +54,14 @@ export interface NewToken {
   readonly expiresIn?: string;
 }
 
+/** What `berth project update` may change; trusted-content flags are for administrators. */
+export interface ProjectChanges {
+  visibility?: 'public' | 'private';
+  description?: string;
+  verified?: boolean;
+  sponsored?: boolean;
+}
+
 export interface Management {
   /** "the data directory /x" or "http://host:5000": where the commands act, for messages. */
   readonly target: string;
@@ -63,6 +71,7 @@ export interface Management {
   removeUser(name: string): Promise<void>;
   createProject(name: string, visibility: 'public' | 'private'): Promise<ProjectView>;
   listProjects(): Promise<ProjectView[]>;
+  updateProject(name: string, changes: ProjectChanges): Promise<ProjectView>;
   removeProject(name: string): Promise<void>;
   listMembers(project: string): Promise<MemberView[]>;
   setMember(project: string, user: string, role: string): Promise<void>;

@@ -88,6 +88,7 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
     assert.ok(!names.some((n) => n.includes('secret')), `a signed-out visitor sees no private repository: ${names.join(', ')}`);
     assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0);
     assert.equal(await page.getByRole('link', { name: 'Sign in' }).count(), 1);
+    await screenshot(page, 'explore-signed-out');
 
     await page.locator('#global-search').fill('internal');
     await page.waitForURL(/q=internal/);
@@ -109,6 +110,8 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
   it('signs in with the session cookie', async () => {
     await page.goto(url('/'));
     await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('User name').waitFor();
+    await screenshot(page, 'signin');
     await page.getByLabel('User name').fill('admin');
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -229,7 +229,7 @@ export function Header() {
                 </div>
               )}
             </div>
-          ) : (
+          ) : path === '/signin' ? null : (
             <Link to={paths.signIn(here)} className="btn btn-primary btn-small">
               Sign in
             </Link>

@@ -252,6 +252,21 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Delete tag' }).click();
     await page.locator('.tag[data-tag="1.26-stable"]').waitFor({ state: 'detached' });
     assert.equal(await page.locator('.tag[data-tag="1.26"]').count(), 1, 'the other tag stays');
+
+    // Deleting the image removes the manifest and every tag on it.
+    await old.getByRole('button', { name: 'Retag 1.26' }).click();
+    await page.getByLabel('New tag').fill('old');
+    await page.getByRole('button', { name: 'Add tag' }).click();
+    await page.locator('.tag[data-tag="old"]').waitFor();
+    const digest = (await old.locator('.tag-facts .digest code').getAttribute('title'))!;
+    await page.locator('.tag[data-tag="old"]').getByRole('button', { name: 'Delete tag old' }).click();
+    await page.getByRole('dialog').getByLabel(/The image/).check();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete image' }).click();
+    await page.locator('.tag[data-tag="old"]').waitFor({ state: 'detached' });
+    await page.locator('.tag[data-tag="1.26"]').waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.tag[data-tag="latest"]').count(), 1);
+    const gone = await fetch(`${server.url}/v2/library/nginx/manifests/${digest}`, { method: 'HEAD', headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` } });
+    assert.equal(gone.status, 404, 'the manifest is gone');
   });
 
   it('shows a project with its repositories, members, robots and audit log', async () => {

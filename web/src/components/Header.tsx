@@ -65,6 +65,28 @@ export function Header() {
     setOpen(false);
   }, [path]);
 
+  // The account menu: focus moves to its first item; Escape or a click outside closes it.
+  const menuRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!menu) return;
+    menuRef.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setMenu(false);
+        menuRef.current?.querySelector<HTMLElement>('button[aria-haspopup]')?.focus();
+      }
+    };
+    const onClick = (e: MouseEvent) => {
+      if (!menuRef.current?.contains(e.target as Node)) setMenu(false);
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onClick);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onClick);
+    };
+  }, [menu]);
+
   const submit = () => {
     setOpen(false);
     if (active >= 0 && results[active]) {
@@ -194,15 +216,26 @@ export function Header() {
 
         <div className="account">
           {me === undefined ? null : me ? (
-            <div className="menu">
-              <button type="button" className="avatar-button" aria-haspopup="true" aria-expanded={menu} onClick={() => setMenu((m) => !m)} aria-label={`Account: ${me.name}`}>
+            <div className="menu" ref={menuRef}>
+              <button type="button" className="avatar-button" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((m) => !m)} aria-label={`Account: ${me.name}`}>
                 <span className="avatar" aria-hidden="true">
                   {me.name.slice(0, 1).toUpperCase()}
                 </span>
                 <span className="account-name">{me.name}</span>
               </button>
               {menu && (
-                <div className="menu-list" role="menu" onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
+                <div
+                  className="menu-list"
+                  role="menu"
+                  aria-label="Account"
+                  onKeyDown={(e) => {
+                    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+                    e.preventDefault();
+                    const items = [...e.currentTarget.querySelectorAll<HTMLElement>('[role="menuitem"]')];
+                    const at = items.indexOf(document.activeElement as HTMLElement);
+                    items[(at + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length]?.focus();
+                  }}
+                >
                   <div className="menu-head">
                     Signed in as <strong>{me.name}</strong>
                     {me.admin && <span className="badge badge-admin">Admin</span>}

@@ -236,12 +236,18 @@ function RetagDialog({ repo, tag, onClose, onDone }: { repo: RepositoryDetail; t
 function DeleteTagDialog({ repo, tag, onClose, onDone }: { repo: RepositoryDetail; tag?: TagView; onClose: () => void; onDone: () => void }) {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  useEffect(() => setError(undefined), [tag]);
+  const [image, setImage] = useState(false);
+  useEffect(() => {
+    setError(undefined);
+    setImage(false);
+  }, [tag]);
   const submit = async () => {
     if (!tag) return;
     setBusy(true);
     try {
-      await api(`${repoPath(repo.project, repo.repository)}/tags/${encodeURIComponent(tag.name)}`, { method: 'DELETE' });
+      const base = repoPath(repo.project, repo.repository);
+      // Untag keeps the manifest; deleting the image removes the manifest and every tag on it.
+      await api(image ? `${base}/manifests/${encodeURIComponent(tag.digest)}` : `${base}/tags/${encodeURIComponent(tag.name)}`, { method: 'DELETE' });
       onClose();
       onDone();
     } catch (e) {
@@ -252,12 +258,24 @@ function DeleteTagDialog({ repo, tag, onClose, onDone }: { repo: RepositoryDetai
   };
   return (
     <Dialog open={!!tag} title={`Delete tag ${tag?.name ?? ''}?`} onClose={onClose}>
-      <p>
-        <strong>{repo.name}:{tag?.name}</strong> stops resolving. The manifest <code>{tag ? shortDigest(tag.digest) : ''}</code> stays and can still be pulled by digest.
-      </p>
+      <fieldset className="field">
+        <legend className="sr-only">What to delete</legend>
+        <label className="radio">
+          <input type="radio" name="delete-what" checked={!image} onChange={() => setImage(false)} />
+          <span>
+            <strong>Only the tag.</strong> <code>{repo.name}:{tag?.name}</code> stops resolving; the image <code>{tag ? shortDigest(tag.digest) : ''}</code> stays and can still be pulled by digest.
+          </span>
+        </label>
+        <label className="radio">
+          <input type="radio" name="delete-what" checked={image} onChange={() => setImage(true)} />
+          <span>
+            <strong>The image.</strong> Deletes <code>{tag ? shortDigest(tag.digest) : ''}</code> and every tag that points at it{tag && tag.platforms.length > 1 ? ', with its platform list' : ''}.
+          </span>
+        </label>
+      </fieldset>
       {error && <p className="field-error" role="alert">{error}</p>}
       <div className="form-actions">
-        <button type="button" className="btn btn-danger" onClick={() => void submit()} disabled={busy}>Delete tag</button>
+        <button type="button" className="btn btn-danger" onClick={() => void submit()} disabled={busy}>{image ? 'Delete image' : 'Delete tag'}</button>
         <button type="button" className="btn btn-ghost" onClick={onClose}>Cancel</button>
       </div>
     </Dialog>

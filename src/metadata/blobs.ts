@@ -1,4 +1,5 @@
 // Blob rows and per-repository blob links.
+import { compiledOnce } from './compiled.ts';
 import type { Executor } from './executor.ts';
 
 export interface LinkedBlob {
@@ -8,13 +9,15 @@ export interface LinkedBlob {
 
 /** The blob, if this repository links it (a link is access). */
 export async function findLinkedBlob(db: Executor, repositoryId: number, digest: string): Promise<LinkedBlob | undefined> {
-  return db.selectFrom('repository_blobs as rb')
-    .innerJoin('blobs as b', 'b.digest', 'rb.digest')
-    .select(['b.digest', 'b.size'])
-    .where('rb.repository_id', '=', repositoryId)
-    .where('rb.digest', '=', digest)
-    .executeTakeFirst();
+  return linkedBlob(db, repositoryId, digest);
 }
+
+// The blob HEAD's and GET's query: compiled once (compiled.ts).
+const linkedBlob = compiledOnce((db: Executor, repositoryId: number, digest: string) => db.selectFrom('repository_blobs as rb')
+  .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+  .select(['b.digest', 'b.size'])
+  .where('rb.repository_id', '=', repositoryId)
+  .where('rb.digest', '=', digest));
 
 export async function findBlob(db: Executor, digest: string): Promise<LinkedBlob | undefined> {
   return db.selectFrom('blobs').select(['digest', 'size']).where('digest', '=', digest).executeTakeFirst();

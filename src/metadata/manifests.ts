@@ -1,4 +1,5 @@
 // Manifest rows, their references, and per-repository manifest links (and referrers).
+import { compiledOnce } from './compiled.ts';
 import type { Executor } from './executor.ts';
 
 export interface ManifestRow {
@@ -44,14 +45,16 @@ export async function findLinkedManifest(db: Executor, repositoryId: number, dig
 
 /** Resolves a tag to its manifest in one query (the hot path of every pull by tag). */
 export async function findTaggedManifest(db: Executor, repositoryId: number, tag: string): Promise<ManifestRow | undefined> {
-  return db.selectFrom('tags as t')
-    .innerJoin('repository_manifests as rm', (j) => j.onRef('rm.repository_id', '=', 't.repository_id').onRef('rm.digest', '=', 't.digest'))
-    .innerJoin('manifests as m', 'm.digest', 't.digest')
-    .select(['m.digest', 'm.media_type', 'm.size'])
-    .where('t.repository_id', '=', repositoryId)
-    .where('t.name', '=', tag)
-    .executeTakeFirst();
+  return taggedManifest(db, repositoryId, tag);
 }
+
+// The manifest GET's query: compiled once (compiled.ts).
+const taggedManifest = compiledOnce((db: Executor, repositoryId: number, tag: string) => db.selectFrom('tags as t')
+  .innerJoin('repository_manifests as rm', (j) => j.onRef('rm.repository_id', '=', 't.repository_id').onRef('rm.digest', '=', 't.digest'))
+  .innerJoin('manifests as m', 'm.digest', 't.digest')
+  .select(['m.digest', 'm.media_type', 'm.size'])
+  .where('t.repository_id', '=', repositoryId)
+  .where('t.name', '=', tag));
 
 /** Inserts the manifest row and its references once (manifests are immutable by digest). */
 export async function insertManifest(db: Executor, m: ManifestRecord, now: number): Promise<void> {

@@ -313,6 +313,12 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
       await mobile.goto(url('/search'));
       await mobile.locator('#global-search').fill('alpine');
       await waitFor(async () => (await mobile.locator('.repo-list .repo-link').allTextContents()).join(',') === 'alpine', 'mobile search finds alpine');
+      // The filters fold away behind a button on a phone.
+      assert.equal(await mobile.getByLabel('Official Image').isVisible(), false);
+      await mobile.getByRole('button', { name: 'Filters' }).click();
+      await mobile.getByLabel('Official Image').check();
+      await mobile.waitForURL(/official=1/);
+      await mobile.getByRole('button', { name: 'Filters (1)' }).waitFor();
       await screenshot(mobile, 'mobile-explore');
       await mobile.goto(url('/r/library/nginx'));
       await mobile.getByTestId('pull-command').waitFor();

@@ -1,7 +1,7 @@
 // Explore: search with filters (trusted content, project), sort and pages. The header's search
 // box writes `q` into the URL as you type; this page reads every filter from the URL, so the
 // results can be linked and the back button works. A newer query cancels the older request.
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { ApiError, qs } from '../api.ts';
 import { Pagination } from '../components/Pagination.tsx';
 import { RepoCard } from '../components/RepoCard.tsx';
@@ -30,6 +30,8 @@ export function Explore() {
   const sort = query.get('sort') ?? '';
   const page = Math.max(1, Number(query.get('page') ?? '1') || 1);
   const ids = useId();
+  // On narrow screens the filters fold away behind a button.
+  const [showFilters, setShowFilters] = useState(false);
   useTitle(q ? `“${q}”` : 'Explore');
 
   const path = `/search${qs({ q, official, verified, sponsored, project, sort, page: page > 1 ? page : undefined, n: PAGE_SIZE })}`;
@@ -39,8 +41,13 @@ export function Explore() {
   const effectiveSort = sort || (q ? '' : 'pulls');
 
   const data = answer.data;
+  const active = [official, verified, sponsored, !!project].filter(Boolean).length;
   const filters = (
     <aside className="filters" aria-label="Filters">
+      <button type="button" className="filters-toggle btn btn-secondary btn-small" aria-expanded={showFilters} aria-controls={`${ids}-filters`} onClick={() => setShowFilters((v) => !v)}>
+        Filters{active > 0 ? ` (${active})` : ''}
+      </button>
+      <div id={`${ids}-filters`} className={`filters-body ${showFilters ? 'open' : ''}`}>
       <fieldset>
         <legend>Trusted content</legend>
         <label className="check">
@@ -73,6 +80,7 @@ export function Explore() {
           Clear filters
         </button>
       )}
+      </div>
     </aside>
   );
 

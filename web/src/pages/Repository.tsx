@@ -1,10 +1,9 @@
 // A repository: overview (markdown description, editable in place by maintainers), the pull
 // command, stars and counts; and the Tags tab with every platform of a multi-arch tag.
-import { useEffect, useId, useState } from 'react';
+import { lazy, Suspense, useEffect, useId, useState } from 'react';
 import { api, ApiError, messageOf, repoPath } from '../api.ts';
 import { Badges } from '../components/Badges.tsx';
 import { Breakable, CopyButton } from '../components/CopyButton.tsx';
-import { Markdown } from '../components/Markdown.tsx';
 import { RepoIcon } from '../components/RepoCard.tsx';
 import { ErrorNote, Loading } from '../components/States.tsx';
 import { Tabs } from '../components/Tabs.tsx';
@@ -15,6 +14,17 @@ import { useSession } from '../session.tsx';
 import type { RepositoryDetail } from '../types.ts';
 import { NotFound } from './NotFound.tsx';
 import { TagsTab } from './Tags.tsx';
+
+// The markdown renderer is the largest dependency: it loads with the first repository overview.
+const LazyMarkdown = lazy(() => import('../components/Markdown.tsx').then((m) => ({ default: m.Markdown })));
+
+function Markdown({ source }: { source: string }) {
+  return (
+    <Suspense fallback={<Loading label="Rendering" />}>
+      <LazyMarkdown source={source} />
+    </Suspense>
+  );
+}
 
 export function Repository({ name, tab }: { name: string; tab: 'overview' | 'tags' }) {
   const slash = name.indexOf('/');

@@ -387,6 +387,10 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
     await page.getByRole('heading', { name: 'Not found' }).waitFor();
   });
 
+  it('raised no page errors and no Content-Security-Policy violations', () => {
+    assert.deepEqual(browser.problems, []);
+  });
+
   async function fetchJson(path: string): Promise<Record<string, unknown>> {
     return seed.api('GET', path);
   }

@@ -35,6 +35,8 @@ export function requireBrowserAndBuild(): void {
 
 export interface Browser {
   readonly context: BrowserContext;
+  /** Page errors and Content-Security-Policy violations seen on any page so far. */
+  readonly problems: string[];
   newPage(viewport?: { width: number; height: number }): Promise<Page>;
   close(): Promise<void>;
 }
@@ -53,13 +55,20 @@ export async function launch(): Promise<Browser> {
     timeout: 60_000,
   });
   context.setDefaultTimeout(15_000);
+  const problems: string[] = [];
   return {
     context,
+    problems,
     async newPage(viewport) {
       const page = await context.newPage();
       if (viewport) await page.setViewportSize(viewport);
-      // A page error or a console error fails loudly in the test's output.
-      page.on('pageerror', (e) => console.error(`[browser] page error: ${e.message}`));
+      page.on('pageerror', (e) => {
+        problems.push(`page error on ${page.url()}: ${e.message}`);
+        console.error(`[browser] page error: ${e.message}`);
+      });
+      page.on('console', (m) => {
+        if (/Content.Security.Policy|Refused to (load|execute|apply)/i.test(m.text())) problems.push(`CSP on ${page.url()}: ${m.text()}`);
+      });
       return page;
     },
     async close() {

@@ -1,5 +1,5 @@
 // Blob rows and per-repository blob links.
-import { compiledOnce } from './compiled.ts';
+import { compiledOnce, compiledWrite } from './compiled.ts';
 import type { Executor } from './executor.ts';
 
 export interface LinkedBlob {
@@ -25,15 +25,20 @@ export async function findBlob(db: Executor, digest: string): Promise<LinkedBlob
 
 /** Records a committed blob (idempotent: the same content pushed twice is one row). */
 export async function insertBlob(db: Executor, digest: string, size: number, now: number): Promise<void> {
-  await db.insertInto('blobs').values({ digest, size, created_at: now }).onConflict((oc) => oc.column('digest').doNothing()).execute();
+  await insertBlobRow(db, digest, size, now);
 }
 
 export async function linkBlob(db: Executor, repositoryId: number, digest: string, now: number): Promise<void> {
-  await db.insertInto('repository_blobs')
-    .values({ repository_id: repositoryId, digest, created_at: now })
-    .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
-    .execute();
+  await linkBlobRow(db, repositoryId, digest, now);
 }
+
+// Every blob push runs these (compiled once: compiled.ts).
+const insertBlobRow = compiledWrite((db: Executor, digest: string, size: number, now: number) =>
+  db.insertInto('blobs').values({ digest, size, created_at: now }).onConflict((oc) => oc.column('digest').doNothing()));
+const linkBlobRow = compiledWrite((db: Executor, repositoryId: number, digest: string, now: number) =>
+  db.insertInto('repository_blobs')
+    .values({ repository_id: repositoryId, digest, created_at: now })
+    .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()));
 
 /** Removes a repository's link; returns whether there was one. The bytes stay until GC. */
 export async function unlinkBlob(db: Executor, repositoryId: number, digest: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 // Upload session rows. The state lives here (not in process memory) so an upload survives a
 // restart and can continue on another instance (DESIGN.md, Scale-out).
+import { compiledOnce, compiledWrite } from './compiled.ts';
 import type { Executor } from './executor.ts';
 
 export interface UploadRow {
@@ -10,22 +11,29 @@ export interface UploadRow {
   readonly updated_at: number;
 }
 
+// Every push runs these (compiled once: compiled.ts).
+const insertRow = compiledWrite((db: Executor, id: string, repositoryId: number, now: number) =>
+  db.insertInto('uploads').values({ id, repository_id: repositoryId, size: 0, started_at: now, updated_at: now }));
+const findRow = compiledOnce((db: Executor, id: string) => db.selectFrom('uploads').selectAll().where('id', '=', id));
+const advanceRow = compiledWrite((db: Executor, id: string, expected: number, size: number, now: number) =>
+  db.updateTable('uploads').set({ size, updated_at: now }).where('id', '=', id).where('size', '=', expected));
+const deleteRow = compiledWrite((db: Executor, id: string) => db.deleteFrom('uploads').where('id', '=', id));
+
 export async function insertUpload(db: Executor, id: string, repositoryId: number, now: number): Promise<void> {
-  await db.insertInto('uploads').values({ id, repository_id: repositoryId, size: 0, started_at: now, updated_at: now }).execute();
+  await insertRow(db, id, repositoryId, now);
 }
 
 export async function findUpload(db: Executor, id: string): Promise<UploadRow | undefined> {
-  return db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+  return findRow(db, id);
 }
 
 /** Moves the offset from `expected` to `size`; false when another writer moved it first. */
 export async function advanceUpload(db: Executor, id: string, expected: number, size: number, now: number): Promise<boolean> {
-  const r = await db.updateTable('uploads').set({ size, updated_at: now }).where('id', '=', id).where('size', '=', expected).executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return (await advanceRow(db, id, expected, size, now)) > 0;
 }
 
 export async function deleteUpload(db: Executor, id: string): Promise<void> {
-  await db.deleteFrom('uploads').where('id', '=', id).execute();
+  await deleteRow(db, id);
 }
 
 /** Uploads untouched since `before`, for the purge of abandoned sessions. */

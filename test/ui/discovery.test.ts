@@ -348,6 +348,24 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
     assert.equal(ring, true, 'the focused element shows a focus ring');
   });
 
+  it('creates and revokes a personal access token', async () => {
+    await page.goto(url('/'));
+    await page.getByRole('button', { name: 'Account: admin' }).click();
+    await page.getByRole('menuitem', { name: 'Account settings' }).click();
+    await page.getByLabel('Token name').fill('laptop');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.getByTestId('token-secret').textContent())!;
+    assert.match(secret, /^bpat_/);
+    await page.getByRole('cell', { name: 'laptop', exact: true }).waitFor();
+    await screenshot(page, 'account-tokens');
+    const v2 = (password: string) => fetch(`${server.url}/v2/`, { headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` } });
+    assert.equal((await v2(secret)).status, 200, 'the token signs in to /v2');
+    await page.getByRole('button', { name: 'Revoke laptop' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+    await page.getByRole('cell', { name: 'laptop', exact: true }).waitFor({ state: 'detached' });
+    assert.equal((await v2(secret)).status, 401, 'a revoked token no longer works');
+  });
+
   it('signs out', async () => {
     await page.goto(url('/'));
     await page.getByRole('button', { name: 'Account: admin' }).click();

@@ -3,8 +3,9 @@
 //   /r/<project>/<repository...>[/-/tags]                                  a repository ("-" is never a name component)
 //   /_/<name>                                                              an Official Image (Docker Hub's short form)
 //   /projects, /projects/<name>[/members|robots|audit|settings]
-//   /admin[/projects], /signin?next=
+//   /admin[/projects], /account[/password], /signin?next=
 import { Header } from './components/Header.tsx';
+import { Account } from './pages/Account.tsx';
 import { Admin } from './pages/Admin.tsx';
 import { Explore } from './pages/Explore.tsx';
 import { NotFound } from './pages/NotFound.tsx';
@@ -34,6 +35,8 @@ function Route({ path }: { path: string }) {
   }
   m = /^\/projects\/([^/]+)(?:\/(members|robots|audit|settings))?\/?$/.exec(path);
   if (m) return <Project key={m[1]} name={decode(m[1]!)} tab={(m[2] as ProjectTab | undefined) ?? 'repositories'} />;
+  m = /^\/account(?:\/(tokens|password))?\/?$/.exec(path);
+  if (m) return <Account tab={m[1] === 'password' ? 'password' : 'tokens'} />;
   m = /^\/admin(?:\/(users|projects))?\/?$/.exec(path);
   if (m) return <Admin tab={m[1] === 'projects' ? 'projects' : 'users'} />;
   return <NotFound />;

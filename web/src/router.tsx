@@ -73,5 +73,6 @@ export const paths = {
   tags: (name: string) => `/r/${name}/-/tags`,
   project: (name: string, tab?: string) => `/projects/${encodeURIComponent(name)}${tab ? `/${tab}` : ''}`,
   admin: (tab?: string) => `/admin${tab ? `/${tab}` : ''}`,
+  account: (tab?: string) => `/account${tab ? `/${tab}` : ''}`,
   signIn: (next?: string) => (next && next !== '/' ? `/signin?next=${encodeURIComponent(next)}` : '/signin'),
 };

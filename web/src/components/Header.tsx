@@ -248,6 +248,11 @@ export function Header() {
                       Personal project
                     </Link>
                   )}
+                  {me.kind === 'user' && (
+                    <Link to={paths.account()} role="menuitem">
+                      Account settings
+                    </Link>
+                  )}
                   <button
                     type="button"
                     role="menuitem"

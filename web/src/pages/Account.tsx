@@ -1,0 +1,207 @@
+// The signed-in user's own settings: personal access tokens (for docker login and API clients;
+// the secret is shown once) and the password.
+import { useId, useState } from 'react';
+import { api, messageOf } from '../api.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
+import { ConfirmButton } from '../components/Dialog.tsx';
+import { Empty, ErrorNote, Loading } from '../components/States.tsx';
+import { Tabs } from '../components/Tabs.tsx';
+import { ago, when } from '../format.ts';
+import { useFetch, useTitle } from '../hooks.ts';
+import { paths } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import { NotFound } from './NotFound.tsx';
+
+interface Token {
+  id: number;
+  name: string;
+  actions: string[];
+  projects: string[];
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+export function Account({ tab }: { tab: 'tokens' | 'password' }) {
+  const { me } = useSession();
+  useTitle('Account');
+  if (me === undefined) return <div className="page"><Loading /></div>;
+  if (!me || me.kind !== 'user') return <NotFound />;
+  return (
+    <div className="page account-page">
+      <div className="page-head">
+        <h1>Account settings</h1>
+      </div>
+      <Tabs
+        label="Account sections"
+        active={tab}
+        tabs={[
+          { id: 'tokens', label: 'Access tokens', to: paths.account() },
+          { id: 'password', label: 'Password', to: paths.account('password') },
+        ]}
+      />
+      {tab === 'tokens' ? <Tokens user={me.name} /> : <Password user={me.name} />}
+    </div>
+  );
+}
+
+function Tokens({ user }: { user: string }) {
+  const base = `/users/${encodeURIComponent(user)}/tokens`;
+  const list = useFetch<{ tokens: Token[] }>(base);
+  const [name, setName] = useState('');
+  const [perms, setPerms] = useState<Record<string, boolean>>({ pull: true, push: false, delete: false });
+  const [expires, setExpires] = useState('30d');
+  const [secret, setSecret] = useState<{ name: string; secret: string }>();
+  const [error, setError] = useState<string>();
+  const id = useId();
+  const create = async () => {
+    setError(undefined);
+    try {
+      const r = await api<{ token: Token; secret: string }>(base, {
+        method: 'POST',
+        body: { name: name.trim(), permissions: Object.keys(perms).filter((k) => perms[k]), ...(expires ? { expiresIn: expires } : {}) },
+      });
+      setSecret({ name: r.token.name, secret: r.secret });
+      setName('');
+      list.reload();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  return (
+    <section aria-label="Access tokens">
+      <p className="muted">
+        Use an access token instead of your password with <code>docker login {window.location.host}</code> and API clients. A token can be narrower than your account, and revoked on its own.
+      </p>
+      <form className="card form-inline" onSubmit={(e) => { e.preventDefault(); void create(); }} aria-label="New access token">
+        <div className="field">
+          <label htmlFor={`${id}-n`}>Token name</label>
+          <input id={`${id}-n`} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="laptop" autoComplete="off" />
+        </div>
+        <fieldset className="field">
+          <legend>Permissions</legend>
+          <div className="checks">
+            {['pull', 'push', 'delete'].map((p) => (
+              <label key={p} className="check">
+                <input type="checkbox" checked={!!perms[p]} onChange={(e) => setPerms((x) => ({ ...x, [p]: e.target.checked }))} />
+                {p}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <div className="field">
+          <label htmlFor={`${id}-e`}>Expires in</label>
+          <select id={`${id}-e`} value={expires} onChange={(e) => setExpires(e.target.value)}>
+            <option value="1d">1 day</option>
+            <option value="30d">30 days</option>
+            <option value="90d">90 days</option>
+            <option value="365d">1 year</option>
+            <option value="">Never</option>
+          </select>
+        </div>
+        <button type="submit" className="btn btn-primary" disabled={!Object.values(perms).some(Boolean)}>Create token</button>
+      </form>
+      {secret && (
+        <div className="note note-success" role="status">
+          <p>
+            Token <strong>{secret.name}</strong> created. Copy it now: it is not shown again.
+          </p>
+          <div className="command">
+            <code data-testid="token-secret">{secret.secret}</code>
+            <CopyButton text={secret.secret} label="Copy the access token" />
+          </div>
+          <button type="button" className="btn btn-ghost btn-small" onClick={() => setSecret(undefined)}>Done</button>
+        </div>
+      )}
+      {error && <p className="field-error" role="alert">{error}</p>}
+      {list.error ? <ErrorNote error={list.error} /> : null}
+      {!list.data && list.loading && <Loading />}
+      {list.data && list.data.tokens.length === 0 && <Empty>No access tokens.</Empty>}
+      {list.data && list.data.tokens.length > 0 && (
+        <div className="table-scroll card flush">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Permissions</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Created</th>
+                <th scope="col"><span className="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.tokens.map((t) => (
+                <tr key={t.id}>
+                  <td className="strong">{t.name}</td>
+                  <td>
+                    {t.actions.join(', ')}
+                    {t.projects.length > 0 && <div className="muted small">on {t.projects.join(', ')}</div>}
+                  </td>
+                  <td title={when(t.lastUsedAt)}>{ago(t.lastUsedAt)}</td>
+                  <td title={when(t.expiresAt)}>{t.expiresAt ? (Date.parse(t.expiresAt) < Date.now() ? <span className="badge badge-warn">Expired</span> : ago(t.expiresAt)) : 'never'}</td>
+                  <td title={when(t.createdAt)}>{ago(t.createdAt)}</td>
+                  <td className="actions">
+                    <ConfirmButton
+                      label="Revoke"
+                      ariaLabel={`Revoke ${t.name}`}
+                      title={`Revoke ${t.name}?`}
+                      message={<>Clients signed in with this token lose access at once.</>}
+                      confirm="Revoke token"
+                      onConfirm={async () => {
+                        try {
+                          await api(`${base}/${t.id}`, { method: 'DELETE' });
+                          list.reload();
+                        } catch (e) {
+                          setError(messageOf(e));
+                        }
+                      }}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Password({ user }: { user: string }) {
+  const [password, setPassword] = useState('');
+  const [again, setAgain] = useState('');
+  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const id = useId();
+  const submit = async () => {
+    if (password !== again) {
+      setMessage({ ok: false, text: 'The two passwords differ.' });
+      return;
+    }
+    try {
+      await api(`/users/${encodeURIComponent(user)}/password`, { method: 'PUT', body: { password } });
+      setPassword('');
+      setAgain('');
+      setMessage({ ok: true, text: 'Password changed. docker and podman need the new one at their next login.' });
+    } catch (e) {
+      setMessage({ ok: false, text: messageOf(e) });
+    }
+  };
+  return (
+    <form className="card form-card" onSubmit={(e) => { e.preventDefault(); void submit(); }} aria-label="Change password">
+      <input type="text" name="username" autoComplete="username" value={user} readOnly hidden />
+      <div className="field">
+        <label htmlFor={`${id}-p`}>New password</label>
+        <input id={`${id}-p`} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-a`}>New password, again</label>
+        <input id={`${id}-a`} type="password" autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} required />
+      </div>
+      {message && <p className={message.ok ? 'field-ok' : 'field-error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>}
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary">Change password</button>
+      </div>
+    </form>
+  );
+}

@@ -181,6 +181,23 @@ describe('api: browser sessions', () => {
     assert.equal(await withDb(server, (db) => db.selectFrom('sessions').select('id_hash').where('id_hash', '=', idHash).executeTakeFirst()), undefined, 'the expired row is removed');
   });
 
+  it('a session changing its own password must give the current one (a left-open browser cannot take the account)', async () => {
+    const [name, password] = await addUser(server, 'pat');
+    const cookie = await signIn(server, [name, password]);
+    const without = await browser(server, 'PUT', `/users/${name}/password`, { cookie, csrf: true, body: { password: 'a-new-password-1' } });
+    assert.equal(without.status, 400, without.text);
+    assert.match(without.body.errors[0].message, /currentPassword/);
+    const wrong = await browser(server, 'PUT', `/users/${name}/password`, { cookie, csrf: true, body: { password: 'a-new-password-1', currentPassword: 'not-it' } });
+    assert.equal(wrong.status, 403, wrong.text);
+    // Neither refusal changed anything: the old password still signs in.
+    expectStatus(await call(server, 'GET', '/me', { as: [name, password] }), 200);
+    const right = await browser(server, 'PUT', `/users/${name}/password`, { cookie, csrf: true, body: { password: 'a-new-password-1', currentPassword: password } });
+    assert.equal(right.status, 204, right.text);
+    expectStatus(await call(server, 'GET', '/me', { as: [name, 'a-new-password-1'] }), 200);
+    // Basic credentials already prove the password (the CLI's berth user passwd --url).
+    expectStatus(await call(server, 'PUT', `/users/${name}/password`, { as: [name, 'a-new-password-1'], body: { password: 'a-new-password-2' } }), 204);
+  });
+
   it('a disabled user\'s session is anonymous', async () => {
     const zed = await addUser(server, 'zed');
     const cookie = await signIn(server, zed);

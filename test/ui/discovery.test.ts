@@ -193,6 +193,7 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
     await page.getByRole('button', { name: 'Copy the pull command' }).click();
     await page.getByRole('button', { name: 'Copy the pull command' }).getByText('Copied', { exact: true }).waitFor();
     assert.equal(await page.evaluate('navigator.clipboard.readText()'), pull);
+    await page.locator('.markdown h2').first().waitFor();
     await screenshot(page, 'repository-overview');
   });
 
@@ -322,6 +323,7 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
       await screenshot(mobile, 'mobile-explore');
       await mobile.goto(url('/r/library/nginx'));
       await mobile.getByTestId('pull-command').waitFor();
+      await mobile.locator('.markdown h2').first().waitFor();
       await screenshot(mobile, 'mobile-repository');
       await mobile.goto(url('/r/library/nginx/-/tags'));
       await mobile.locator('.tag[data-tag="latest"] tr[data-platform="linux/arm64/v8"]').waitFor();
@@ -403,6 +405,26 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
     assert.ok(!(await resultNames()).includes('secret/nginx-internal'));
     await page.goto(url('/admin'));
     await page.getByRole('heading', { name: 'Not found' }).waitFor();
+  });
+
+  it('changes the password only with the current one', async () => {
+    await page.goto(url('/'));
+    await page.getByRole('button', { name: 'Account: dana' }).click();
+    await page.getByRole('menuitem', { name: 'Account settings' }).click();
+    await page.getByRole('link', { name: 'Password' }).click();
+    const form = page.getByRole('form', { name: 'Change password' });
+    await form.getByLabel('Current password').fill('not-the-password');
+    await form.getByLabel('New password', { exact: true }).fill('dana-new-pa55word');
+    await form.getByLabel('New password, again').fill('dana-new-pa55word');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByRole('alert').waitFor();
+    const v2 = (password: string) => fetch(`${server.url}/v2/`, { headers: { authorization: `Basic ${Buffer.from(`dana:${password}`).toString('base64')}` } });
+    assert.equal((await v2('dana-pa55word-ok')).status, 200, 'a wrong current password changes nothing');
+    await form.getByLabel('Current password').fill('dana-pa55word-ok');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByRole('status').waitFor();
+    assert.equal((await v2('dana-new-pa55word')).status, 200, 'the new password signs in');
+    assert.equal((await v2('dana-pa55word-ok')).status, 401, 'the old one no longer does');
   });
 
   it('raised no page errors and no Content-Security-Policy violations', () => {

@@ -19,7 +19,10 @@ const CreateUser = z.strictObject({
   admin: z.boolean().optional(),
 });
 const UpdateUser = z.strictObject({ admin: z.boolean().optional(), disabled: z.boolean().optional() });
-const SetPassword = z.strictObject({ password: z.string().min(1) });
+const SetPassword = z.strictObject({
+  password: z.string().min(1),
+  currentPassword: z.string().min(1).optional().describe('needed when a browser session changes its own password'),
+});
 
 export function userRoutes(deps: ApiDeps): ApiRoute[] {
   const resource = 'users';
@@ -56,8 +59,28 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
     }),
     route({
       method: 'PUT', path: '/users/{name}/password', resource, auth: 'required', summary: 'Set a password (themself or administrators)',
-      body: SetPassword, status: 204, errors: [403, 404],
-      handler: async ({ actor, params, body }) => deps.users.setPassword(actor, params.name!, body.password),
+      body: SetPassword, status: 204, errors: [403, 404, 429],
+      handler: async ({ actor, params, body, request }) => {
+        // A session cookie alone (a browser left signed in) must not be enough to take over the
+        // account: changing one's own password then needs the current one, as on Docker Hub.
+        if (!request.headers.authorization && actor.kind === 'user' && actor.name === params.name) {
+          await confirmCurrentPassword(deps, actor.name, body.currentPassword, request.ip);
+        }
+        return deps.users.setPassword(actor, params.name!, body.password);
+      },
     }),
   ];
+}
+
+async function confirmCurrentPassword(deps: ApiDeps, user: string, current: string | undefined, address: string): Promise<void> {
+  if (current === undefined) {
+    throw new RegistryError('INVALID_REQUEST', undefined, { message: 'changing your own password from a browser session needs currentPassword' });
+  }
+  const login = await deps.accounts.login(user, current, address);
+  if (login.ok && login.principal.kind === 'user' && !login.principal.limit) return;
+  if (!login.ok && login.retryAfterMs) {
+    throw new RegistryError('TOOMANYREQUESTS', undefined, { message: login.reason, headers: { 'Retry-After': String(Math.ceil(login.retryAfterMs / 1000)) } });
+  }
+  deps.access?.onFailedLogin?.(user, address);
+  throw new RegistryError('DENIED', undefined, { message: 'the current password is wrong' });
 }

@@ -169,6 +169,7 @@ function Tokens({ user }: { user: string }) {
 }
 
 function Password({ user }: { user: string }) {
+  const [current, setCurrent] = useState('');
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
@@ -179,7 +180,8 @@ function Password({ user }: { user: string }) {
       return;
     }
     try {
-      await api(`/users/${encodeURIComponent(user)}/password`, { method: 'PUT', body: { password } });
+      await api(`/users/${encodeURIComponent(user)}/password`, { method: 'PUT', body: { password, currentPassword: current } });
+      setCurrent('');
       setPassword('');
       setAgain('');
       setMessage({ ok: true, text: 'Password changed. docker and podman need the new one at their next login.' });
@@ -190,6 +192,10 @@ function Password({ user }: { user: string }) {
   return (
     <form className="card form-card" onSubmit={(e) => { e.preventDefault(); void submit(); }} aria-label="Change password">
       <input type="text" name="username" autoComplete="username" value={user} readOnly hidden />
+      <div className="field">
+        <label htmlFor={`${id}-c`}>Current password</label>
+        <input id={`${id}-c`} type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} required />
+      </div>
       <div className="field">
         <label htmlFor={`${id}-p`}>New password</label>
         <input id={`${id}-p`} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required />

@@ -67,6 +67,14 @@ describe('api: browser sessions', () => {
     const me = await browser(server, 'GET', '/me', { cookie: c.value });
     assert.equal(me.status, 200, me.text);
     assert.equal(me.body.name, 'sue');
+    // GET /session: who the UI is signed in as, and a plain 200 with user null for nobody.
+    const who = await browser(server, 'GET', '/session', { cookie: c.value });
+    assert.equal(who.status, 200, who.text);
+    assert.equal(who.body.user.name, 'sue');
+    const nobody = await browser(server, 'GET', '/session');
+    assert.deepEqual([nobody.status, nobody.body], [200, { user: null }]);
+    const forged = await browser(server, 'GET', '/session', { cookie: 'A'.repeat(43) });
+    assert.deepEqual([forged.status, forged.body], [200, { user: null }]);
     // Only a hash is stored, and the secret never reaches the logs.
     const rows = await withDb(server, (db) => db.selectFrom('sessions').select('id_hash').execute());
     assert.ok(rows.every((row) => row.id_hash !== c.value && /^[0-9a-f]{64}$/.test(row.id_hash)));

@@ -1,4 +1,4 @@
-// Who is signed in: GET /me with the session cookie; POST /session signs in, DELETE signs out.
+// Who is signed in: GET /session with the session cookie ({ user: null } when nobody is); POST /session signs in, DELETE signs out.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, UNAUTHORIZED } from './api.ts';
 import type { Me } from './types.ts';
@@ -18,7 +18,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const refresh = useCallback(async () => {
     try {
-      setMe(await api<Me>('/me'));
+      setMe((await api<{ user: Me | null }>('/session')).user);
     } catch {
       // 401: nobody is signed in; any other failure also shows the signed-out UI (the API decides anyway).
       setMe(null);

@@ -58,6 +58,16 @@ export function sessionRoutes(deps: ApiDeps): ApiRoute[] {
       },
     }),
     route({
+      method: 'GET', path: '/session', resource, auth: 'optional',
+      summary: 'Who the web UI is signed in as ({ user: null } when nobody is: not a 401, so a signed-out page load logs no error)',
+      status: 200, response: z.object({ user: SessionUserSchema.nullable() }), errors: [],
+      handler: async ({ actor }) => {
+        if (!actor || actor.kind !== 'user' || actor.limit) return { user: null };
+        const user = await deps.users.get(actor.name);
+        return { user: { kind: 'user', name: actor.name, admin: actor.admin, via: 'password', projects: user.projects } };
+      },
+    }),
+    route({
       method: 'DELETE', path: '/session', resource, auth: 'optional', summary: 'Sign out of the web UI: ends the session and clears the cookie',
       status: 204, errors: [],
       handler: async ({ request }) => {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openMetadata } from '../../src/metadata/db.ts';
+import { dropDatabase } from '../helpers/postgres.ts';
 import { metadataContract } from './metadata.suite.ts';
 
 const serverUrl = process.env.BERTH_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -45,7 +46,7 @@ metadataContract('postgres', async () => {
       meta,
       cleanup: async () => {
         await meta.close();
-        await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+        await admin((c) => dropDatabase(c, name));
       },
     };
   } catch (error) {

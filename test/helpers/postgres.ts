@@ -30,8 +30,24 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
     name,
     admin,
     async drop() {
-      await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+      await dropDatabase(admin, name).catch(() => undefined);
       await admin.end();
     },
   };
+}
+
+/**
+ * Drops a test database once the connections this process closed have really gone. pg's
+ * Pool.end() resolves while its sockets are still closing; forcing the drop at that instant
+ * terminates those backends, and the dying client's error event has no listener left, so it
+ * surfaces as an uncaught exception in the test. Wait (bounded) for them, then force the rest.
+ */
+export async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const r = await admin.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+    if ((r.rows[0] as { n: number }).n === 0) break;
+    await new Promise((done) => setTimeout(done, 25));
+  }
+  await admin.query(`drop database if exists ${name} with (force)`);
 }

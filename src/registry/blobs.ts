@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { parseDigest } from '../core/digest.ts';
 import { RegistryError } from '../core/errors.ts';
 import { findLinkedBlob, linkBlob, unlinkBlob } from '../metadata/blobs.ts';
-import type { ByteRange } from '../storage/driver.ts';
+import type { ByteRange, PositionalReader } from '../storage/driver.ts';
 import { blobPath } from '../storage/paths.ts';
 import type { RequestContext } from './context.ts';
 import type { RegistryDeps } from './deps.ts';
@@ -36,6 +36,14 @@ export class BlobService {
     const info = await this.stat(repository, digest);
     const stream = await this.deps.storage.read(blobPath(parseDigest(info.digest)), range);
     return { info, stream };
+  }
+
+  /**
+   * The blob open for positioned reads, when the driver offers them (undefined otherwise);
+   * `info` must come from stat() of the same request. The caller closes the reader.
+   */
+  async openReader(info: BlobInfo): Promise<PositionalReader | undefined> {
+    return this.deps.storage.openReader?.(blobPath(parseDigest(info.digest)));
   }
 
   /** Removes the repository's link to the blob; the bytes stay until garbage collection. */

@@ -26,6 +26,19 @@ export interface ReadCapable {
   read(path: string, range?: ByteRange): Promise<Readable>;
 }
 
+/** An open object read at positions into the caller's buffers (so the caller can reuse them). */
+export interface PositionalReader {
+  readonly size: number;
+  /** Reads up to `length` bytes at `position` into buf; resolves to the bytes read (0 at the end). */
+  read(buf: Buffer, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface PositionalReadCapable {
+  /** Opens the object for positioned reads. Throws StorageNotFoundError when absent. */
+  openReader(path: string): Promise<PositionalReader>;
+}
+
 export interface WriteCapable {
   /**
    * Writes a whole object atomically: readers see the old object or the whole new one, never a
@@ -91,6 +104,8 @@ export interface StorageDriver
   extends StatCapable, ReadCapable, WriteCapable, AppendCapable, StageCapable, DeleteCapable, ListCapable {
   /** A short name for logs and metrics, e.g. "filesystem". */
   readonly name: string;
+  /** Optional: drivers with cheap positioned reads (a local file) offer them for large pulls. */
+  openReader?: PositionalReadCapable['openReader'];
   close?(): Promise<void>;
 }
 

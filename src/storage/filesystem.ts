@@ -16,6 +16,7 @@ import {
   StoragePathError,
   type ByteRange,
   type ObjectInfo,
+  type PositionalReader,
   type StagedObject,
   type StorageDriver,
 } from './driver.ts';
@@ -304,6 +305,31 @@ export class FilesystemDriver implements StorageDriver {
       end: range?.end,
       highWaterMark: READ_HIGH_WATER_MARK,
     });
+  }
+
+  async openReader(path: string): Promise<PositionalReader> {
+    const full = this.objectPath(path);
+    let fh: FileHandle;
+    try {
+      fh = await open(full, 'r');
+    } catch (err) {
+      if (isMissing(err)) throw new StorageNotFoundError(path);
+      throw err;
+    }
+    let size: number;
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new StorageNotFoundError(path);
+      size = st.size;
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+    return {
+      size,
+      read: async (buf, length, position) => (await fh.read(buf, 0, length, position)).bytesRead,
+      close: () => fh.close(),
+    };
   }
 
   async put(path: string, source: Readable | Uint8Array): Promise<number> {

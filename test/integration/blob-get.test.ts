@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  berthOnly, call, digestOf, expectBlob, expectError, expectStatus, randomBlob, repoName,
+  berthOnly, call, digestOf, isBerth, expectBlob, expectError, expectStatus, randomBlob, repoName,
   startServer, uploadBlob, type Server,
 } from './helpers.ts';
 
@@ -57,6 +57,32 @@ describe('blob pulls', () => {
     body = await expectStatus(res, 206, 'GET bytes=-10');
     assert.equal(res.headers.get('content-range'), `bytes 9990-9999/${data.length}`);
     assert.ok(body.equals(data.subarray(9990)));
+  });
+
+  it('a large blob (sent through reused buffers) comes back whole, in ranges across buffer edges, and after a client that hung up', async () => {
+    const big = randomBlob(9 * 1024 * 1024 + 12_345);
+    const bigDigest = await uploadBlob(srv, repo, big);
+    const res = await call(srv, 'GET', `/v2/${repo}/blobs/${bigDigest}`);
+    const body = await expectStatus(res, 200, 'GET large blob');
+    assert.equal(res.headers.get('content-length'), String(big.length));
+    assert.equal(res.headers.get('docker-content-digest'), bigDigest);
+    if (isBerth) assert.ok(res.headers.get('x-request-id'), 'headers set before the body was taken over are sent');
+    assert.equal(digestOf(body), bigDigest);
+    for (const [start, end] of [[1024 * 1024 - 7, 6 * 1024 * 1024 + 3], [0, 5 * 1024 * 1024], [big.length - 4_200_000, big.length - 1]] as const) {
+      const r = await call(srv, 'GET', `/v2/${repo}/blobs/${bigDigest}`, { headers: { range: `bytes=${start}-${end}` } });
+      const part = await expectStatus(r, 206, `GET bytes=${start}-${end}`);
+      assert.equal(r.headers.get('content-range'), `bytes ${start}-${end}/${big.length}`);
+      assert.ok(part.equals(big.subarray(start, end + 1)), `bytes ${start}-${end} differ`);
+    }
+    // A client that reads a little and hangs up must not stall the server.
+    const aborter = new AbortController();
+    const partial = await fetch(`${srv.url}/v2/${repo}/blobs/${bigDigest}`, { signal: aborter.signal });
+    const reader = partial.body!.getReader();
+    await reader.read();
+    aborter.abort();
+    await reader.cancel().catch(() => undefined);
+    const again = await call(srv, 'GET', `/v2/${repo}/blobs/${bigDigest}`);
+    assert.equal(digestOf(await expectStatus(again, 200, 'GET after a hang-up')), bigDigest);
   });
 
   it('GET with an unsatisfiable Range answers 416', async () => {

@@ -1,6 +1,7 @@
 // /v2/<name>/blobs/<digest> — GET (with Range), HEAD and DELETE.
 import type { OciCall } from './context.ts';
 import type { OciRoute } from './paths.ts';
+import { sendPooled } from './pooled-send.ts';
 import { parseRangeHeader } from './ranges.ts';
 
 type BlobCall = OciCall<Extract<OciRoute, { kind: 'blob' }>>;
@@ -22,7 +23,10 @@ export async function getBlob(call: BlobCall): Promise<void> {
   const info = await deps.registry.blobs.stat(repository, route.digest);
   const rangeHeader = request.headers.range;
   const range = parseRangeHeader(rangeHeader, info.size);
-  const { stream } = await deps.registry.blobs.open(repository, info.digest, range);
+  const length = range ? range.end - range.start + 1 : info.size;
+  // Large bodies go through reused buffers when the driver can read at positions (pooled-send.ts).
+  const reader = length >= POOLED_FROM ? await deps.registry.blobs.openReader(info) : undefined;
+  const stream = reader ? undefined : (await deps.registry.blobs.open(repository, info.digest, range)).stream;
   const headers: Record<string, string> = {
     'Content-Type': 'application/octet-stream',
     'Docker-Content-Digest': info.digest,
@@ -40,8 +44,12 @@ export async function getBlob(call: BlobCall): Promise<void> {
     reply.code(200);
   }
   reply.headers(headers);
+  if (reader) return sendPooled(reply, reader, range?.start ?? 0, length);
   return void reply.send(stream);
 }
+
+/** Bodies from this size on are sent through pooled buffers. */
+const POOLED_FROM = 4 * 1024 * 1024;
 
 export async function deleteBlob(call: BlobCall): Promise<void> {
   await call.deps.registry.blobs.delete(call.ctx, call.repository, call.route.digest);

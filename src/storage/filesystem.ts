@@ -159,6 +159,8 @@ async function fsyncDir(dir: string): Promise<void> {
 
 /** Folders known to exist with a durable entry in their parent; bounded, cleared when full. */
 const MAX_KNOWN_DIRS = 4096;
+/** Folder handles kept open for fsync (see DirSyncer). */
+const MAX_DIR_HANDLES = 1024;
 
 /**
  * Group commit of folder fsyncs: a caller that renamed into `dir` needs an fsync of `dir` that
@@ -168,6 +170,13 @@ const MAX_KNOWN_DIRS = 4096;
 class DirSyncer {
   private readonly running = new Map<string, Promise<void>>();
   private readonly queued = new Map<string, Promise<void>>();
+  /**
+   * Open handles of folders synced before (blobs/<alg>/<xx>: a few hundred), so a commit's folder
+   * fsync is one call instead of open, fsync and close. An fsync through a handle opened before
+   * the rename covers it: it syncs the folder as it is now. Folders removed through the driver
+   * drop their handles (forget); past the bound, folders are opened per sync as before.
+   */
+  private readonly handles = new Map<string, Promise<FileHandle>>();
 
   sync(dir: string): Promise<void> {
     const queued = this.queued.get(dir);
@@ -182,8 +191,39 @@ class DirSyncer {
     return next;
   }
 
+  /** Closes the cached handles of `dir` and the folders under it (it is being removed). */
+  async forget(dir: string): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const [d, h] of this.handles) {
+      if (d !== dir && !d.startsWith(dir + sep)) continue;
+      this.handles.delete(d);
+      closing.push(h.then((fh) => fh.close(), () => undefined).catch(() => undefined));
+    }
+    await Promise.all(closing);
+  }
+
+  async close(): Promise<void> {
+    const rest = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(rest.map((h) => h.then((fh) => fh.close(), () => undefined).catch(() => undefined)));
+  }
+
+  private async syncOnce(dir: string): Promise<void> {
+    let h = this.handles.get(dir);
+    if (!h) {
+      if (this.handles.size >= MAX_DIR_HANDLES) return fsyncDir(dir);
+      h = open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+      this.handles.set(dir, h);
+      const opened = h;
+      opened.catch(() => {
+        if (this.handles.get(dir) === opened) this.handles.delete(dir);
+      });
+    }
+    await (await h).sync();
+  }
+
   private start(dir: string): Promise<void> {
-    const p = fsyncDir(dir).finally(() => {
+    const p = this.syncOnce(dir).finally(() => {
       if (this.running.get(dir) === p) this.running.delete(dir);
     });
     this.running.set(dir, p);
@@ -497,8 +537,13 @@ export class FilesystemDriver implements StorageDriver {
       if (isMissing(err)) return;
       throw err;
     }
-    await rm(full, { recursive: true, force: true });
     for (const d of this.knownDirs) if (d === full || d.startsWith(full + sep)) this.knownDirs.delete(d);
+    await this.dirSyncer.forget(full);
+    await rm(full, { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.dirSyncer.close();
   }
 
   /**

@@ -59,8 +59,9 @@ export function enableWebhooks(o: WebhooksOptions): Webhooks {
   });
   const unsubscribe = [
     o.bus.on('pull', (e) => void outbox.recordPull(e).then((written) => { if (written) worker.wake(); })),
-    // Committed changes wake the worker at once: a push is delivered well within a second.
-    o.bus.onAny((e) => { if (e.type !== 'pull') worker.wake(); }),
+    // Committed changes that queued deliveries wake the worker at once: a push is delivered well
+    // within a second. Deliveries queued by another instance are found by the worker's poll.
+    o.bus.onAny((e) => { if (e.type !== 'pull' && outbox.queuedDeliveriesFor(e)) worker.wake(); }),
   ];
   let started = false;
   return {

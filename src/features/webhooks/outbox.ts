@@ -14,6 +14,8 @@ const PULL_CACHE_MS = 1000;
 
 export class Outbox {
   private cached: { at: number; rows: WebhookRow[] } | undefined;
+  /** Events whose transaction wrote deliveries; the same objects are emitted after the commit. */
+  private readonly queued = new WeakSet<RegistryEvent>();
 
   constructor(private readonly db: Kysely<Database>, private readonly onError: (error: unknown) => void) {}
 
@@ -23,8 +25,21 @@ export class Outbox {
     if (!stored.length) return;
     const hooks = await enabledWebhooks(trx);
     if (!hooks.length) return;
-    await insertDeliveries(trx, rowsFor(hooks, stored), Date.now());
+    const rows = rowsFor(hooks, stored);
+    if (!rows.length) return;
+    await insertDeliveries(trx, rows, Date.now());
+    for (const e of events) this.queued.add(e);
   };
+
+  /**
+   * Whether the transaction that produced this (committed, now emitted) event wrote deliveries.
+   * The registry emits the very objects it passed to inTransaction, so the subscriber that wakes
+   * the worker asks this first: a change no webhook wants costs the worker nothing, and
+   * concurrent transactions cannot take each other's wake-up.
+   */
+  queuedDeliveriesFor(event: RegistryEvent): boolean {
+    return this.queued.has(event);
+  }
 
   /**
    * Records a pull outside any transaction (a bus subscriber); failures are logged. Resolves to
@@ -32,12 +47,15 @@ export class Outbox {
    * the hottest path and most have no webhook that wants them.
    */
   recordPull(event: RegistryEvent): Promise<number> {
+    const now = Date.now();
+    // The common case on the hottest path: a fresh cache says no webhook exists; nothing to build.
+    if (this.cached && now - this.cached.at <= PULL_CACHE_MS && this.cached.rows.length === 0) return Promise.resolve(0);
     const stored = toStored(event);
     if (!stored) return Promise.resolve(0);
     return (async () => {
-      const now = Date.now();
       if (!this.cached || now - this.cached.at > PULL_CACHE_MS) this.cached = { at: now, rows: await enabledWebhooks(this.db) };
       const rows = rowsFor(this.cached.rows, [stored]);
+      if (!rows.length) return 0;
       await insertDeliveries(this.db, rows, now);
       return rows.length;
     })().catch((error: unknown) => {

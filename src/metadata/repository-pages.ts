@@ -5,7 +5,11 @@ import { sql } from 'kysely';
 import type { Executor } from './executor.ts';
 import type { Visibility } from './schema.ts';
 
-export interface RepositoryPageRow {
+/**
+ * A repository as lists and pages show it: repositories joined with its project's visibility and
+ * trusted-content flags, plus its tag count. Search selects the same columns.
+ */
+export interface RepositorySummaryRow {
   readonly id: number;
   readonly name: string;
   readonly project: string;
@@ -16,10 +20,13 @@ export interface RepositoryPageRow {
   readonly tag_count: number;
   readonly updated_at: number;
   readonly last_pulled_at: number | null;
-  readonly last_pushed_at: number | null;
   readonly visibility: Visibility;
   readonly verified: number;
   readonly sponsored: number;
+}
+
+export interface RepositoryPageRow extends RepositorySummaryRow {
+  readonly last_pushed_at: number | null;
 }
 
 export async function findRepositoryPage(db: Executor, name: string): Promise<RepositoryPageRow | undefined> {

@@ -4,6 +4,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { PULL_ROLES, type ReadScope } from '../../auth/read-scope.ts';
 import { OFFICIAL_PROJECT } from '../../core/reference.ts';
+import type { RepositorySummaryRow } from '../../metadata/repository-pages.ts';
 import type { Database } from '../../metadata/schema.ts';
 import type { SearchDialect } from './dialects.ts';
 import { exactName, tokenize } from './query.ts';
@@ -32,21 +33,7 @@ export interface SearchParams {
 }
 
 /** A repository as search shows it (what http/api/discovery-schemas' toRepositorySummary takes). */
-export interface SearchRow {
-  readonly id: number;
-  readonly name: string;
-  readonly project: string;
-  readonly description: string;
-  readonly labels: string;
-  readonly pull_count: number;
-  readonly star_count: number;
-  readonly tag_count: number;
-  readonly updated_at: number;
-  readonly last_pulled_at: number | null;
-  readonly visibility: 'public' | 'private';
-  readonly verified: number;
-  readonly sponsored: number;
-}
+export type SearchRow = RepositorySummaryRow;
 
 export interface SearchPage {
   readonly total: number;

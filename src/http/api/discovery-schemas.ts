@@ -3,6 +3,7 @@
 // the same way, badges included.
 import { z } from 'zod';
 import { OFFICIAL_PROJECT } from '../../core/reference.ts';
+import type { RepositorySummaryRow } from '../../metadata/repository-pages.ts';
 
 export const BadgesSchema = z.object({
   official: z.boolean().describe('in the library project'),
@@ -59,21 +60,6 @@ export type RepositoryDetail = z.infer<typeof RepositoryDetailSchema>;
 export type TagView = z.infer<typeof TagViewSchema>;
 export type Platform = z.infer<typeof PlatformSchema>;
 
-/** What a query must select to build a summary (repositories joined with projects, plus a tag count). */
-export interface RepositorySummaryRow {
-  readonly name: string;
-  readonly project: string;
-  readonly description: string;
-  readonly labels: string;
-  readonly pull_count: number;
-  readonly star_count: number;
-  readonly tag_count: number;
-  readonly updated_at: number;
-  readonly last_pulled_at: number | null;
-  readonly visibility: 'public' | 'private';
-  readonly verified: number;
-  readonly sponsored: number;
-}
 
 export function iso(ms: number): string;
 export function iso(ms: number | null): string | null;
@@ -85,7 +71,7 @@ export function splitLabels(labels: string): string[] {
   return labels.split(/\s+/).filter((l) => l !== '');
 }
 
-export function toRepositorySummary(row: RepositorySummaryRow): RepositorySummary {
+export function toRepositorySummary(row: Omit<RepositorySummaryRow, 'id'>): RepositorySummary {
   return {
     name: row.name,
     project: row.project,

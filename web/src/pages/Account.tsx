@@ -11,6 +11,7 @@ import { useFetch, useTitle } from '../hooks.ts';
 import { paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { NotFound } from './NotFound.tsx';
+import { ExpirySelect, PermissionChecks } from '../components/CredentialFields.tsx';
 
 interface Token {
   id: number;
@@ -78,27 +79,8 @@ function Tokens({ user }: { user: string }) {
           <label htmlFor={`${id}-n`}>Token name</label>
           <input id={`${id}-n`} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="laptop" autoComplete="off" />
         </div>
-        <fieldset className="field">
-          <legend>Permissions</legend>
-          <div className="checks">
-            {['pull', 'push', 'delete'].map((p) => (
-              <label key={p} className="check">
-                <input type="checkbox" checked={!!perms[p]} onChange={(e) => setPerms((x) => ({ ...x, [p]: e.target.checked }))} />
-                {p}
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        <div className="field">
-          <label htmlFor={`${id}-e`}>Expires in</label>
-          <select id={`${id}-e`} value={expires} onChange={(e) => setExpires(e.target.value)}>
-            <option value="1d">1 day</option>
-            <option value="30d">30 days</option>
-            <option value="90d">90 days</option>
-            <option value="365d">1 year</option>
-            <option value="">Never</option>
-          </select>
-        </div>
+        <PermissionChecks perms={perms} setPerms={setPerms} />
+        <ExpirySelect id={`${id}-e`} value={expires} onChange={setExpires} order={['1d', '30d', '90d', '365d', '']} />
         <button type="submit" className="btn btn-primary" disabled={!Object.values(perms).some(Boolean)}>Create token</button>
       </form>
       {secret && (

@@ -16,6 +16,7 @@ import { navigate, paths, useQueryState } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import type { AuditEntry, Member, Project as ProjectT, RepositoryList, Robot, Role } from '../types.ts';
 import { NotFound } from './NotFound.tsx';
+import { ExpirySelect, PermissionChecks } from '../components/CredentialFields.tsx';
 
 const ROLES: Role[] = ['owner', 'maintainer', 'developer', 'guest'];
 export type ProjectTab = 'repositories' | 'members' | 'robots' | 'settings' | 'audit';
@@ -234,27 +235,8 @@ function Robots({ project }: { project: string }) {
           <label htmlFor={`${id}-n`}>Robot name</label>
           <input id={`${id}-n`} value={name} onChange={(e) => setName(e.target.value)} required placeholder="ci" autoComplete="off" />
         </div>
-        <fieldset className="field">
-          <legend>Permissions</legend>
-          <div className="checks">
-            {['pull', 'push', 'delete'].map((p) => (
-              <label key={p} className="check">
-                <input type="checkbox" checked={!!perms[p]} onChange={(e) => setPerms((x) => ({ ...x, [p]: e.target.checked }))} />
-                {p}
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        <div className="field">
-          <label htmlFor={`${id}-e`}>Expires in</label>
-          <select id={`${id}-e`} value={expires} onChange={(e) => setExpires(e.target.value)}>
-            <option value="">Never</option>
-            <option value="1d">1 day</option>
-            <option value="30d">30 days</option>
-            <option value="90d">90 days</option>
-            <option value="365d">1 year</option>
-          </select>
-        </div>
+        <PermissionChecks perms={perms} setPerms={setPerms} />
+        <ExpirySelect id={`${id}-e`} value={expires} onChange={setExpires} order={['', '1d', '30d', '90d', '365d']} />
         <button type="submit" className="btn btn-primary" disabled={!Object.values(perms).some(Boolean)}>Create robot</button>
       </form>
       {secret && (

@@ -1,7 +1,7 @@
 // Data hooks: a debounced value, and a GET that cancels the previous request when its path changes
 // (so a stale answer never overwrites a newer one).
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, isAbort } from './api.ts';
+import { api, isAbort, messageOf } from './api.ts';
 
 export function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
@@ -57,4 +57,22 @@ export function useTitle(title: string): void {
   useEffect(() => {
     document.title = title ? `${title} · Berth` : 'Berth';
   }, [title]);
+}
+
+/**
+ * A change made from a list page: runs it, then reloads the list; a refusal becomes `error`
+ * (shown next to the form) and leaves the list as it was.
+ */
+export function useListAction(reload: () => void): { error: string | undefined; run: (change: () => Promise<unknown>) => Promise<void> } {
+  const [error, setError] = useState<string>();
+  const run = useCallback(async (change: () => Promise<unknown>) => {
+    setError(undefined);
+    try {
+      await change();
+      reload();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  }, [reload]);
+  return { error, run };
 }

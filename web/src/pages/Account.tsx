@@ -7,7 +7,7 @@ import { ConfirmButton } from '../components/Dialog.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
 import { Tabs } from '../components/Tabs.tsx';
 import { ago, when } from '../format.ts';
-import { useFetch, useTitle } from '../hooks.ts';
+import { useFetch, useListAction, useTitle } from '../hooks.ts';
 import { paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { NotFound } from './NotFound.tsx';
@@ -53,22 +53,17 @@ function Tokens({ user }: { user: string }) {
   const [perms, setPerms] = useState<Record<string, boolean>>({ pull: true, push: false, delete: false });
   const [expires, setExpires] = useState('30d');
   const [secret, setSecret] = useState<{ name: string; secret: string }>();
-  const [error, setError] = useState<string>();
   const id = useId();
-  const create = async () => {
-    setError(undefined);
-    try {
+  const { error, run } = useListAction(list.reload);
+  const create = () =>
+    run(async () => {
       const r = await api<{ token: Token; secret: string }>(base, {
         method: 'POST',
         body: { name: name.trim(), permissions: Object.keys(perms).filter((k) => perms[k]), ...(expires ? { expiresIn: expires } : {}) },
       });
       setSecret({ name: r.token.name, secret: r.secret });
       setName('');
-      list.reload();
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
+    });
   return (
     <section aria-label="Access tokens">
       <p className="muted">
@@ -130,14 +125,7 @@ function Tokens({ user }: { user: string }) {
                       title={`Revoke ${t.name}?`}
                       message={<>Clients signed in with this token lose access at once.</>}
                       confirm="Revoke token"
-                      onConfirm={async () => {
-                        try {
-                          await api(`${base}/${t.id}`, { method: 'DELETE' });
-                          list.reload();
-                        } catch (e) {
-                          setError(messageOf(e));
-                        }
-                      }}
+                      onConfirm={() => run(() => api(`${base}/${t.id}`, { method: 'DELETE' }))}
                     />
                   </td>
                 </tr>

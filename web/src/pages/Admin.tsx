@@ -7,7 +7,7 @@ import { ConfirmButton } from '../components/Dialog.tsx';
 import { ErrorNote, Loading } from '../components/States.tsx';
 import { Tabs } from '../components/Tabs.tsx';
 import { ago, when } from '../format.ts';
-import { useFetch, useTitle } from '../hooks.ts';
+import { useFetch, useListAction, useTitle } from '../hooks.ts';
 import { Link, paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import type { Project, User } from '../types.ts';
@@ -41,17 +41,8 @@ function Users({ self }: { self: string }) {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [admin, setAdmin] = useState(false);
-  const [error, setError] = useState<string>();
   const id = useId();
-  const run = async (f: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await f();
-      list.reload();
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
+  const { error, run } = useListAction(list.reload);
   const user = (n: string) => `/users/${encodeURIComponent(n)}`;
   return (
     <section aria-label="Users">

@@ -11,7 +11,7 @@ import { RepoCard } from '../components/RepoCard.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
 import { Tabs } from '../components/Tabs.tsx';
 import { ago, when } from '../format.ts';
-import { useDebounced, useFetch, useTitle } from '../hooks.ts';
+import { useDebounced, useFetch, useListAction, useTitle } from '../hooks.ts';
 import { navigate, paths, useQueryState } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import type { AuditEntry, Member, Project as ProjectT, RepositoryList, Robot, Role } from '../types.ts';
@@ -122,17 +122,8 @@ function Members({ project, manage }: { project: string; manage: boolean }) {
   const list = useFetch<{ members: Member[] }>(`/projects/${encodeURIComponent(project)}/members`);
   const [user, setUser] = useState('');
   const [role, setRole] = useState<Role>('developer');
-  const [error, setError] = useState<string>();
   const id = useId();
-  const run = async (f: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await f();
-      list.reload();
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
+  const { error, run } = useListAction(list.reload);
   const base = `/projects/${encodeURIComponent(project)}/members`;
   return (
     <section aria-label="Members">
@@ -207,17 +198,8 @@ function Robots({ project }: { project: string }) {
   const [perms, setPerms] = useState<Record<string, boolean>>({ pull: true, push: false, delete: false });
   const [expires, setExpires] = useState('');
   const [secret, setSecret] = useState<{ name: string; secret: string }>();
-  const [error, setError] = useState<string>();
   const id = useId();
-  const run = async (f: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await f();
-      list.reload();
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
+  const { error, run } = useListAction(list.reload);
   const create = () =>
     run(async () => {
       const r = await api<{ robot: Robot; secret: string }>(`/projects/${encodeURIComponent(project)}/robots`, {

@@ -74,6 +74,8 @@ export const configSchema = z.strictObject({
         mediaTypes: z.array(z.string()).default([]),
         actions: z.array(z.enum(['push', 'pull', 'delete', 'tag'])).default([]),
       }).prefault({}),
+      /** This endpoint may reach loopback and private addresses (docs/webhooks.md, Safety). */
+      allowPrivateTargets: z.boolean().default(false),
     })).default([]),
     /** Defaults for every webhook: attempts per event, how long an event may keep retrying, backoff, timeout. */
     maxAttempts: z.number().int().min(1).max(100).default(10),
@@ -87,9 +89,18 @@ export const configSchema = z.strictObject({
     concurrency: z.number().int().min(1).max(256).default(16),
     /** Finished deliveries and their attempts are kept this long (pending ones until delivered or given up). */
     deliveryLogDays: z.number().int().min(1).max(3650).default(14),
-    /** Loopback receivers (127.0.0.0/8, ::1) are allowed unless this is false. */
-    allowLoopback: z.boolean().default(true),
-    /** CIDR ranges to allow even though the SSRF guard blocks them (link-local, cloud metadata). */
+    /**
+     * Webhooks reach public addresses only, unless an administrator grants more here or per
+     * webhook (allowPrivateTargets). Loopback receivers: 127.0.0.0/8, ::1 and their IPv6 forms.
+     */
+    allowLoopback: z.boolean().default(false),
+    /** Private ranges: 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), fc00::/7, fec0::/10. */
+    allowPrivateNetworks: z.boolean().default(false),
+    /**
+     * CIDR ranges to open although the guard refuses them. An entry opens only what lies inside
+     * one special-purpose range (10.0.0.0/8, 169.254.0.0/16, ...); a metadata address such as
+     * 169.254.169.254 needs its own /32.
+     */
     allowNetworks: z.array(z.string()).default([]),
   }).prefault({}),
   log: z.strictObject({

@@ -249,6 +249,11 @@ export interface WebhookAttemptsTable {
   at: number;
   status_code: number | null;
   latency_ms: number;
+  /** No longer written, and cleared by 005: answers' bodies are not kept. */
   response: string | null;
+  /** Bytes of the answer's body read (005); null: no answer, or logged before 005. */
+  response_bytes: number | null;
+  /** 1: reading stopped at the limit, the answer was longer than response_bytes (005). */
+  response_truncated: Generated<number>;
   error: string | null;
 }

@@ -130,14 +130,17 @@ export interface AttemptOutcome {
   readonly at: number;
   readonly statusCode: number | null;
   readonly latencyMs: number;
-  readonly response: string | null;
+  /** The size of the answer's body, never the body: the log must not let anyone read a receiver's answers. */
+  readonly responseBytes: number | null;
+  readonly responseTruncated: boolean;
   readonly error: string | null;
 }
 
 /** Logs an attempt and moves the delivery on: delivered, failed (gave up) or pending until `retryAt`. */
 export async function recordAttempt(db: Executor, d: DeliveryRow, o: AttemptOutcome, next: { status: 'delivered' | 'failed' | 'pending'; retryAt?: number }): Promise<void> {
   await db.insertInto('webhook_attempts').values({
-    delivery_id: d.id, at: o.at, status_code: o.statusCode, latency_ms: o.latencyMs, response: o.response, error: o.error,
+    delivery_id: d.id, at: o.at, status_code: o.statusCode, latency_ms: o.latencyMs,
+    response_bytes: o.responseBytes, response_truncated: o.responseTruncated ? 1 : 0, error: o.error,
   }).execute();
   await db.updateTable('webhook_deliveries').set({
     status: next.status,

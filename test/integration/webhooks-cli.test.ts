@@ -27,15 +27,20 @@ describe('berth webhook', () => {
     // Offline, before the server exists: the store and the admin's project are made by the first start.
     server = await startBerth({ auth: 'builtin', dataDir: data, env, config: { notifications: { pollIntervalMs: 100 } } });
 
-    const added = ok(await berth(['webhook', 'add', 'admin', receiver.url, '--events', 'push,delete', '--format', 'cloudevents', '--secret-stdin', '--data', data, '--json'], { stdin: 'a-secret-from-stdin-123\n' }));
-    const created = JSON.parse(added.stdout) as { webhook: { id: number; events: string[]; format: string; hasSecret: boolean }; secret?: string };
+    // Loopback receivers are refused by default; offline, the CLI acts as the system (an administrator) and grants the exception.
+    const refused = await berth(['webhook', 'add', 'admin', receiver.url, '--data', data]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /loopback address .*notifications\.allowLoopback: true.*allowPrivateTargets/);
+    const added = ok(await berth(['webhook', 'add', 'admin', receiver.url, '--events', 'push,delete', '--format', 'cloudevents', '--secret-stdin', '--allow-private-targets', '--data', data, '--json'], { stdin: 'a-secret-from-stdin-123\n' }));
+    const created = JSON.parse(added.stdout) as { webhook: { id: number; events: string[]; format: string; hasSecret: boolean; allowPrivateTargets: boolean }; secret?: string };
     assert.deepEqual(created.webhook.events, ['push', 'delete']);
     assert.equal(created.webhook.format, 'cloudevents');
     assert.equal(created.webhook.hasSecret, true);
+    assert.equal(created.webhook.allowPrivateTargets, true);
     assert.equal(created.secret, undefined, 'a given secret is not printed');
     assert.ok(!added.stdout.includes('a-secret-from-stdin-123'));
 
-    const generated = ok(await berth(['webhook', 'add', 'admin', `${receiver.url}?second`, '--filter', 'admin/nothing-*', '--data', data]));
+    const generated = ok(await berth(['webhook', 'add', 'admin', `${receiver.url}?second`, '--filter', 'admin/nothing-*', '--allow-private-targets', '--data', data]));
     assert.match(generated.stdout, /secret: [0-9a-f]{48}/);
 
     const list = ok(await berth(['webhook', 'list', 'admin', '--data', data]));
@@ -51,7 +56,8 @@ describe('berth webhook', () => {
     assert.equal(deliveries.length, 1);
     assert.equal(deliveries[0]!.status, 'delivered');
     const table = ok(await berth(['webhook', 'deliveries', String(created.webhook.id), '--data', data]));
-    assert.match(table.stdout, /delivered\s+1\s+200\s+\d+ms/);
+    assert.match(table.stdout, /delivered\s+1\s+200\s+\d+ms\s+\d+ B/);
+    assert.match(JSON.stringify(deliveries), /"responseBytes":\d+/);
 
     ok(await berth(['webhook', 'redeliver', String(deliveries[0]!.id), '--url', server.url, '--user', 'admin'], { env: remote }));
     const again = await receiver.waitFor(2, 5000);

@@ -31,7 +31,7 @@ describe('webhooks: delivery', () => {
   const deliveries = async (id: number) =>
     expectStatus(await call(server, 'GET', `/webhooks/${id}/deliveries`, { as: ADMIN }), 200).body.deliveries as {
       id: number; status: string; attempts: number; eventId: string; lastStatusCode: number | null; lastError: string | null;
-      log: { statusCode: number | null; latencyMs: number; response: string | null; error: string | null }[];
+      log: { statusCode: number | null; latencyMs: number; responseBytes: number | null; responseTruncated: boolean; error: string | null }[];
     }[];
 
   before(async () => {
@@ -41,6 +41,7 @@ describe('webhooks: delivery', () => {
       config: {
         notifications: {
           initialBackoffMs: 50, maxBackoffMs: 200, pollIntervalMs: 100, maxAttempts: 4,
+          allowLoopback: true, // the receivers run on loopback; the default refuses it (webhooks-ssrf.test.ts)
           endpoints: [{ name: 'metadata', url: 'http://169.254.169.254/latest/meta-data/', events: ['push'], filter: 'admin/ssrf', threshold: 1 }],
         },
       },
@@ -140,7 +141,9 @@ describe('webhooks: delivery', () => {
     assert.equal(d!.status, 'delivered');
     assert.equal(d!.attempts, 4);
     assert.deepEqual(d!.log.map((a) => a.statusCode), [500, 500, 500, 200]);
-    assert.match(d!.log[0]!.response ?? '', /receiver says 500/);
+    // The size of each answer, never the answer itself.
+    assert.deepEqual(d!.log.map((a) => a.responseBytes), [500, 500, 500, 200].map((s) => Buffer.byteLength(s < 300 ? 'ok' : `receiver says ${s}`)));
+    assert.ok(d!.log.every((a) => !('response' in a) && a.responseTruncated === false));
     for (const a of d!.log) assert.equal(typeof a.latencyMs, 'number');
     const ids = new Set(r.received.map((g) => g.headers['berth-event-id']));
     assert.equal(ids.size, 1, 'retries carry the same event id');

@@ -34,6 +34,7 @@ describe('webhooks: two instances on PostgreSQL', () => {
       config: {
         notifications: {
           pollIntervalMs: 50,
+          allowLoopback: true, // the receivers run on loopback; the default refuses it
           endpoints: [
             { name: 'a', url: a.url, events: ['push' as const], format: 'distribution' as const },
             { name: 'b', url: b.url, events: ['push' as const], format: 'berth' as const },

@@ -19,7 +19,8 @@ describe('webhooks: restarts', () => {
     const options = {
       auth: 'none' as const,
       // A long first backoff: the retry is certainly still pending when the process dies.
-      config: { notifications: { initialBackoffMs: 3000, maxBackoffMs: 3000, pollIntervalMs: 100, endpoints: [{ name: 'ci', url: receiver.url, events: ['push' as const], format: 'berth' as const }] } },
+      // allowLoopback: the receiver runs on loopback, which the default refuses.
+      config: { notifications: { initialBackoffMs: 3000, maxBackoffMs: 3000, pollIntervalMs: 100, allowLoopback: true, endpoints: [{ name: 'ci', url: receiver.url, events: ['push' as const], format: 'berth' as const }] } },
     };
     server = await startBerth(options);
     await new Pusher(server.url).push('library/app', '1.4');

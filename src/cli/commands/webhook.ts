@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
 import { printJson, printTable, readStdinLine, run, say, when, withCommon, type CommonFlags } from './common.ts';
 
-type Flags = CommonFlags & { events: string; format?: string; filter?: string; secretStdin?: boolean; limit: string };
+type Flags = CommonFlags & { events: string; format?: string; filter?: string; secretStdin?: boolean; allowPrivateTargets?: boolean; limit: string };
 const LOGIN_STDIN = 'with --url: read the login password or access token from stdin';
 
 function positiveId(value: string, what: string): number {
@@ -21,6 +21,7 @@ export function registerWebhookCommands(program: Command): void {
     .option('--format <format>', 'berth, cloudevents, distribution or slack', 'berth')
     .option('--filter <glob>', 'only repositories matching this glob (repo:tag globs match tags too)')
     .option('--secret-stdin', 'read the signing secret (16+ characters) from stdin')
+    .option('--allow-private-targets', 'administrators only: let this webhook reach loopback and private addresses (refused by default)')
     .option('--password-stdin', LOGIN_STDIN)
     .action(async (project: string, url: string, flags: Flags) => {
       if (flags.secretStdin && flags.passwordStdin) {
@@ -34,10 +35,11 @@ export function registerWebhookCommands(program: Command): void {
           ...(flags.format !== undefined ? { format: flags.format } : {}),
           ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
           ...(secret !== undefined ? { secret } : {}),
+          ...(flags.allowPrivateTargets ? { allowPrivateTargets: true } : {}),
         });
         if (flags.json) return printJson(created);
         const w = created.webhook;
-        say(`Added webhook ${w.id} for ${project}: ${w.events.join(',')} as ${w.format} to ${w.url}${w.filter ? ` (filter ${w.filter})` : ''}.`);
+        say(`Added webhook ${w.id} for ${project}: ${w.events.join(',')} as ${w.format} to ${w.url}${w.filter ? ` (filter ${w.filter})` : ''}${w.allowPrivateTargets ? ', private targets allowed' : ''}.`);
         if (created.secret) {
           say(`  secret: ${created.secret}`);
           process.stderr.write('Store the secret now: it is not shown again. Receivers verify the Berth-Signature header with it (docs/webhooks.md).\n');
@@ -54,12 +56,13 @@ export function registerWebhookCommands(program: Command): void {
       if (!hooks.length) return say(project ? `No webhooks in ${project}.` : 'No webhooks.');
       printTable(['ID', 'PROJECT', 'URL', 'EVENTS', 'FORMAT', 'FILTER', 'STATE'], hooks.map((w) => [
         w.id, w.project ?? `(config: ${w.name})`, w.url, w.events.join(','), w.format, w.filter,
-        !w.enabled ? 'disabled' : w.paused ? `PAUSED: ${w.pausedReason ?? ''}` : w.failing ? `failing (${w.consecutiveFailures})` : 'ok',
+        (!w.enabled ? 'disabled' : w.paused ? `PAUSED: ${w.pausedReason ?? ''}` : w.failing ? `failing (${w.consecutiveFailures})` : 'ok')
+          + (w.allowPrivateTargets ? ' (private targets allowed)' : ''),
       ]));
     }));
 
   withCommon(webhook.command('deliveries').argument('<id>', 'the webhook id (see berth webhook list)'))
-    .description("a webhook's deliveries, newest first: status, attempts, latency, last response")
+    .description("a webhook's deliveries, newest first: status, attempts, latency, size of the last answer (never its body)")
     .option('--limit <n>', 'at most this many deliveries', '50')
     .option('--password-stdin', LOGIN_STDIN)
     .action(async (id: string, flags: Flags) => run(flags, async (m) => {
@@ -68,10 +71,14 @@ export function registerWebhookCommands(program: Command): void {
       const deliveries = await m.webhookDeliveries(positiveId(id, 'the webhook id'), limit);
       if (flags.json) return printJson(deliveries);
       if (!deliveries.length) return say('No deliveries yet.');
-      printTable(['ID', 'CREATED', 'EVENT', 'REPOSITORY', 'STATUS', 'ATTEMPTS', 'CODE', 'LATENCY', 'ERROR / RESPONSE'], deliveries.map((d) => [
-        d.id, when(d.createdAt), d.eventType, d.repository, d.status, d.attempts, d.lastStatusCode,
-        d.lastLatencyMs === null ? null : `${d.lastLatencyMs}ms`, (d.lastError ?? d.log.at(-1)?.response ?? '').replace(/\s+/g, ' ').slice(0, 60),
-      ]));
+      printTable(['ID', 'CREATED', 'EVENT', 'REPOSITORY', 'STATUS', 'ATTEMPTS', 'CODE', 'LATENCY', 'ERROR / ANSWER SIZE'], deliveries.map((d) => {
+        const last = d.log.at(-1);
+        const size = last?.responseBytes == null ? '' : `${last.responseTruncated ? 'more than ' : ''}${last.responseBytes} B`;
+        return [
+          d.id, when(d.createdAt), d.eventType, d.repository, d.status, d.attempts, d.lastStatusCode,
+          d.lastLatencyMs === null ? null : `${d.lastLatencyMs}ms`, (d.lastError ?? size).replace(/\s+/g, ' ').slice(0, 60),
+        ];
+      }));
     }));
 
   withCommon(webhook.command('redeliver').argument('<delivery-id>', 'the delivery id (see berth webhook deliveries)'))

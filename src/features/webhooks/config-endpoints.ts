@@ -16,6 +16,8 @@ function options(e: Endpoint): WebhookOptions {
     ...(e.backoffMs !== undefined ? { backoffMs: e.backoffMs } : {}),
     ignoredMediaTypes: [...e.ignoredMediaTypes, ...e.ignore.mediaTypes],
     ignoredActions: e.ignore.actions,
+    // The config file is the administrator's, so its endpoints may carry the exception.
+    ...(e.allowPrivateTargets ? { allowPrivateTargets: true } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 // in the change's transaction and delivered at least once by a leased worker. The composition
 // root passes `inTransaction` to the Registry and closes the feature on shutdown.
 import type { Kysely } from 'kysely';
+import type { ChangeRecorder } from '../../auth/directory/changes.ts';
 import type { Config } from '../../core/config.ts';
 import type { RegistryEvent } from '../../core/events.ts';
 import type { Executor } from '../../metadata/executor.ts';
@@ -22,6 +23,8 @@ export interface WebhooksOptions {
   /** host[:port] that clients pull from, for pull commands and payload URLs (known after listen). */
   readonly registryHost: () => string;
   readonly onError: (error: unknown) => void;
+  /** Webhook changes, for the audit log. */
+  readonly record?: ChangeRecorder;
 }
 
 export interface Webhooks {
@@ -37,7 +40,7 @@ export interface Webhooks {
 }
 
 export function guardFor(config: Config['notifications']): SsrfGuard {
-  return new SsrfGuard({ allowLoopback: config.allowLoopback, allowNetworks: config.allowNetworks });
+  return new SsrfGuard({ allowLoopback: config.allowLoopback, allowPrivateNetworks: config.allowPrivateNetworks, allowNetworks: config.allowNetworks });
 }
 
 export function enableWebhooks(o: WebhooksOptions): Webhooks {
@@ -56,7 +59,7 @@ export function enableWebhooks(o: WebhooksOptions): Webhooks {
   const services = webhookServices(o.db, guard, () => {
     outbox.invalidate();
     worker.wake();
-  });
+  }, o.record);
   const unsubscribe = [
     o.bus.on('pull', (e) => void outbox.recordPull(e).then((written) => { if (written) worker.wake(); })),
     // Committed changes that queued deliveries wake the worker at once: a push is delivered well

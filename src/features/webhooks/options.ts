@@ -1,5 +1,5 @@
 // Per-webhook delivery settings, stored as JSON on the webhook row (config-file endpoints set
-// them; project webhooks use the registry's defaults).
+// them; project webhooks use the registry's defaults, plus an administrator's SSRF exception).
 import type { WebhookRow } from '../../metadata/webhooks.ts';
 import type { StoredEvent } from './event.ts';
 import { matchesFilter } from './glob.ts';
@@ -11,6 +11,8 @@ export interface WebhookOptions {
   readonly backoffMs?: number;
   readonly ignoredMediaTypes?: readonly string[];
   readonly ignoredActions?: readonly string[];
+  /** An administrator's exception: this webhook may reach loopback and private addresses. */
+  readonly allowPrivateTargets?: boolean;
 }
 
 export function parseOptions(row: Pick<WebhookRow, 'options'>): WebhookOptions {

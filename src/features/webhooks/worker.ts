@@ -157,8 +157,9 @@ export class DeliveryWorker {
       'berth-webhook-id': String(hook.id),
     };
     if (hook.secret) headers[SIGNATURE_HEADER.toLowerCase()] = sign(hook.secret, rendered.body, Math.floor(at / 1000));
-    const r = await send(hook.url, rendered.body, headers, options.timeoutMs ?? this.settings.timeoutMs, this.guard);
-    const outcome = { at, statusCode: r.statusCode, latencyMs: r.latencyMs, response: r.response, error: r.error };
+    const guard = this.guard.forWebhook(options.allowPrivateTargets === true);
+    const r = await send(hook.url, rendered.body, headers, options.timeoutMs ?? this.settings.timeoutMs, guard);
+    const outcome = { at, statusCode: r.statusCode, latencyMs: r.latencyMs, responseBytes: r.responseBytes, responseTruncated: r.responseTruncated, error: r.error };
     const ok = r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300;
     const attempts = d.attempts + 1;
     const maxAttempts = options.maxAttempts ?? this.settings.maxAttempts;

@@ -1,6 +1,7 @@
 // /api/v1 webhooks: per-project endpoints (owners and administrators), registry-wide ones from
 // the config file (administrators), their delivery logs and manual redelivery. Secrets are
-// write-only: a generated secret appears once, in the create answer.
+// write-only: a generated secret appears once, in the create answer. The delivery log shows the
+// size of each answer, never its body.
 import { z } from 'zod';
 import { RegistryError } from '../../core/errors.ts';
 import type { WebhookService } from '../../features/webhooks/index.ts';
@@ -22,6 +23,7 @@ export const WebhookSchema = z.object({
   format: z.string(),
   filter: z.string().describe('glob on repository names, or repository:tag'),
   hasSecret: z.boolean().describe('the secret itself is never returned'),
+  allowPrivateTargets: z.boolean().describe('an administrator let this webhook reach loopback and private addresses'),
   enabled: z.boolean(),
   paused: z.boolean().describe('an event could not be delivered; later events wait until the webhook is resumed'),
   pausedReason: z.string().nullable(),
@@ -46,7 +48,12 @@ const DeliverySchema = z.object({
   lastLatencyMs: z.number().int().nullable(),
   lastError: z.string().nullable(),
   log: z.array(z.object({
-    at: z.string(), statusCode: z.number().int().nullable(), latencyMs: z.number().int(), response: z.string().nullable().describe('trimmed'), error: z.string().nullable(),
+    at: z.string(),
+    statusCode: z.number().int().nullable(),
+    latencyMs: z.number().int(),
+    responseBytes: z.number().int().nullable().describe("the size of the answer's body in bytes (the body is never kept); null without an answer"),
+    responseTruncated: z.boolean().describe('Berth stopped reading at its limit: the answer was longer than responseBytes'),
+    error: z.string().nullable(),
   })),
 });
 
@@ -56,6 +63,7 @@ const CreateWebhook = z.strictObject({
   format: Format.optional().describe('default berth'),
   filter: z.string().max(500).optional(),
   secret: z.string().min(16).max(500).optional().describe('HMAC key for Berth-Signature; generated (and returned once) when omitted'),
+  allowPrivateTargets: z.boolean().optional().describe('system administrators only (403 otherwise): let this webhook reach loopback and private addresses'),
 });
 const UpdateWebhook = z.strictObject({
   url: z.string().min(1).optional(),
@@ -65,6 +73,8 @@ const UpdateWebhook = z.strictObject({
   secret: z.string().min(16).max(500).optional(),
   enabled: z.boolean().optional(),
   paused: z.boolean().optional().describe('false resumes a paused webhook'),
+  allowPrivateTargets: z.boolean().optional()
+    .describe('true: system administrators only (403 otherwise); a non-administrator who changes the url drops it'),
 });
 const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) });
 
@@ -117,6 +127,7 @@ function routes(w: WebhookService): ApiRoute[] {
         ...(body.format !== undefined ? { format: body.format } : {}),
         ...(body.filter !== undefined ? { filter: body.filter } : {}),
         ...(body.secret !== undefined ? { secret: body.secret } : {}),
+        ...(body.allowPrivateTargets !== undefined ? { allowPrivateTargets: body.allowPrivateTargets } : {}),
       }),
     }),
     route({
@@ -135,6 +146,7 @@ function routes(w: WebhookService): ApiRoute[] {
         ...(body.secret !== undefined ? { secret: body.secret } : {}),
         ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
         ...(body.paused !== undefined ? { paused: body.paused } : {}),
+        ...(body.allowPrivateTargets !== undefined ? { allowPrivateTargets: body.allowPrivateTargets } : {}),
       }),
     }),
     route({

@@ -4,6 +4,7 @@ import * as m001 from './001-registry.ts';
 import * as m002 from './002-identity.ts';
 import * as m003 from './003-webhooks.ts';
 import * as m004 from './004-discovery.ts';
+import * as m005 from './005-webhook-safety.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -16,6 +17,7 @@ const steps: Record<string, Step> = {
   '002-identity': m002,
   '003-webhooks': m003,
   '004-discovery': m004,
+  '005-webhook-safety': m005,
 };
 
 export class BerthMigrations implements MigrationProvider {

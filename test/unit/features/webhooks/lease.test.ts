@@ -35,14 +35,14 @@ describe('webhook delivery lease (compare-and-set)', () => {
     await releaseLeasesOf(m.db, 'c');
     assert.deepEqual(await dueWebhookIds(m.db, 100, 10), [id]);
     const head = (await headDelivery(m.db, id))!;
-    await recordAttempt(m.db, head, { at: 100, statusCode: 500, latencyMs: 1, response: 'no', error: null }, { status: 'pending', retryAt: 5000 });
+    await recordAttempt(m.db, head, { at: 100, statusCode: 500, latencyMs: 1, responseBytes: 2, responseTruncated: false, error: null }, { status: 'pending', retryAt: 5000 });
     assert.deepEqual(await dueWebhookIds(m.db, 200, 10), [], 'e2 and e3 are due, but they wait behind e1');
     assert.deepEqual(await dueWebhookIds(m.db, 5000, 10), [id]);
   });
 
   it('prunes finished deliveries, never pending ones', async () => {
     const head = (await headDelivery(m.db, id))!;
-    await recordAttempt(m.db, head, { at: 6000, statusCode: 200, latencyMs: 1, response: 'ok', error: null }, { status: 'delivered' });
+    await recordAttempt(m.db, head, { at: 6000, statusCode: 200, latencyMs: 1, responseBytes: 2, responseTruncated: false, error: null }, { status: 'delivered' });
     assert.equal(await pruneDeliveries(m.db, 7000), 1);
     assert.equal((await headDelivery(m.db, id))?.event_id, 'e2');
     assert.equal(await pruneDeliveries(m.db, 1e15), 0);

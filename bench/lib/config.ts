@@ -17,6 +17,7 @@ export const WORKLOADS = [
   'scale-tags',
   'scale-catalog',
   'search',
+  'login-flood',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -66,6 +67,10 @@ export interface BenchConfig {
   searchRepos: number;
   /** upper bound on measured queries per search endpoint */
   searchQueries: number;
+  /** failed logins sent in the login-flood workload (Berth only) */
+  loginFloodRequests: number;
+  /** concurrent clients sending them */
+  loginFloodClients: number;
   /** seconds allowed for any one seeding step before the bench gives up */
   seedTimeout: number;
   /** upper bound on requests per target per measured loop */
@@ -102,6 +107,8 @@ const FULL: Pick<BenchConfig, NumKey | 'scaleTags'> = {
   seedConcurrency: 16,
   searchRepos: 10_000,
   searchQueries: 1000,
+  loginFloodRequests: 30_000,
+  loginFloodClients: 16,
   seedTimeout: 1800,
   maxRequests: 2_000_000,
 };
@@ -120,6 +127,7 @@ const QUICK: Pick<BenchConfig, NumKey | 'scaleTags'> = {
   scalePages: 10,
   searchRepos: 1000,
   searchQueries: 200,
+  loginFloodRequests: 3000,
   seedTimeout: 120,
 };
 
@@ -145,6 +153,8 @@ const NUMERIC_FLAGS: Record<NumKey, [string, string]> = {
   seedConcurrency: ['seed-concurrency', 'concurrent requests while seeding tags and repositories'],
   searchRepos: ['search-repos', 'repositories seeded for the search workload (Berth only)'],
   searchQueries: ['search-queries', 'measured queries per search endpoint'],
+  loginFloodRequests: ['login-flood-requests', 'failed logins (8,000-character names) sent in the login-flood workload (Berth only)'],
+  loginFloodClients: ['login-flood-clients', 'concurrent clients sending them'],
   seedTimeout: ['seed-timeout', 'seconds allowed for one seeding step'],
   maxRequests: ['max-requests', 'upper bound on requests per target per measured loop'],
 };

@@ -13,6 +13,12 @@ function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   }
 }
 
+/** The process's resident set now, in MiB (NaN when it cannot be read). */
+export function rssMiB(pid: number): number {
+  const kib = statusKiB(pid, 'VmRSS');
+  return kib === undefined ? Number.NaN : kib / 1024;
+}
+
 /** Seconds of CPU (user + system) the process has used so far. */
 export function cpuSeconds(pid: number): number {
   try {
@@ -71,7 +77,7 @@ export async function measurePeakRss<T>(pid: number, fn: () => Promise<T>): Prom
     const useHwm = hwm !== undefined && hwm >= peakKiB;
     return {
       peakMiB: (useHwm ? hwm : peakKiB) / 1024,
-      method: useHwm ? 'VmHWM (reset before the push)' : `VmRSS sampled every 25 ms`,
+      method: useHwm ? 'VmHWM (reset before the measurement)' : `VmRSS sampled every 25 ms`,
       samples,
       startMiB: startKiB / 1024,
     };

@@ -14,14 +14,11 @@
 // (the DB points only at bytes that exist; the FTS triggers index each row in the same
 // transaction), in a second instead of minutes. A spot check pulls a seeded manifest over /v2
 // and asks search for a seeded name before anything is measured.
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname, join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { runLoad, type Sample } from './load.ts';
 import { makeSmallImage, MANIFEST_ACCEPT, OCI_MANIFEST, OciClient, sha256 } from './oci.ts';
-import { freePort } from './servers.ts';
+import { startBuiltinBerth, type BuiltinBerth } from './servers.ts';
 import { newRow, type Row } from './table.ts';
 import type { BenchEnv } from './workloads.ts';
 
@@ -51,59 +48,6 @@ function rng(seed: number): () => number {
   };
 }
 
-interface SearchServer {
-  origin: string;
-  pid: number;
-  dataDir: string;
-  stop(): Promise<void>;
-}
-
-/** `node dist/cli/main.js serve --auth builtin` on a free loopback port; ready when /healthz is 200. */
-async function startBuiltinBerth(workDir: string, extraArgs: string[], log: (s: string) => void): Promise<SearchServer> {
-  const entry = resolve('dist/cli/main.js');
-  if (!existsSync(entry)) throw new Error('dist/cli/main.js is missing: the search workload runs the build the main Berth target makes (use --target berth or both)');
-  const dataDir = join(workDir, 'search-berth-data');
-  mkdirSync(dataDir, { recursive: true });
-  const port = await freePort();
-  const logFile = join(workDir, 'search-berth.log');
-  const args = [entry, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--auth', 'builtin', ...extraArgs];
-  log(`  starting a second Berth for search: node ${args.join(' ')}`);
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn' },
-  });
-  const out = createWriteStream(logFile);
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
-  const origin = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-    child.kill('SIGTERM');
-    if ((await Promise.race([exited.then(() => 'exited'), sleep(5000).then(() => 'timeout')])) === 'timeout') {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the search Berth exited during start-up; see ${logFile}`);
-    try {
-      const res = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the search Berth did not answer /healthz within 30 s; see ${logFile}`);
-    }
-    await sleep(100);
-  }
-  return { origin, pid: child.pid ?? 0, dataDir, stop };
-}
-
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 async function api(origin: string, method: string, path: string, auth: string, body?: unknown): Promise<unknown> {
@@ -124,7 +68,7 @@ interface Seeded {
   shortNames: string[];
 }
 
-async function seed(server: SearchServer, count: number, log: (s: string) => void): Promise<Seeded> {
+async function seed(server: BuiltinBerth, count: number, log: (s: string) => void): Promise<Seeded> {
   const admin = basic('admin', ADMIN_PASSWORD);
   const t0 = performance.now();
   await api(server.origin, 'POST', '/users', admin, { name: 'searcher', password: 'searcher-password-1' });
@@ -251,10 +195,10 @@ export async function searchWorkload(env: BenchEnv, opts: SearchOptions): Promis
     return;
   }
   const workDir = dirname(main.server.dataDir);
-  let server: SearchServer | undefined;
+  let server: BuiltinBerth | undefined;
   let client: OciClient | undefined;
   try {
-    server = await startBuiltinBerth(workDir, env.cfg.berthArgs, env.log);
+    server = await startBuiltinBerth(workDir, 'search', ADMIN_PASSWORD, env.cfg.berthArgs, env.log);
     const seeded = await seed(server, opts.repos, env.log);
     client = new OciClient(server.origin, 2);
     const qs = queries(opts.queries, seeded.shortNames);

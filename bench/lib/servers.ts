@@ -1,5 +1,6 @@
 // Starting and stopping the two registries under test, each a child process on loopback with
-// filesystem storage in its own fresh directory and no auth.
+// filesystem storage in its own fresh directory and no auth; and the extra Berths with auth
+// builtin that the Berth-only workloads (search, login-flood) start for themselves.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -226,4 +227,73 @@ export async function startBerth(workDir: string, extraArgs: string[], log: (s: 
     version: `berth ${gitRev || '(no git)'}`,
     stop,
   };
+}
+
+/** A Berth with `--auth builtin` that a Berth-only workload starts beside the main one. */
+export interface BuiltinBerth {
+  origin: string;
+  pid: number;
+  dataDir: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `node dist/cli/main.js serve --auth builtin` on a free loopback port, with data in
+ * `<workDir>/<name>-berth-data` and its log in `<workDir>/<name>-berth.log`; ready when it has
+ * logged "berth listening" (which comes after the administrator is made: /healthz answers
+ * before that) and /healthz is 200. It runs the dist/ build the main Berth target made.
+ */
+export async function startBuiltinBerth(workDir: string, name: string, adminPassword: string, extraArgs: string[], log: (s: string) => void): Promise<BuiltinBerth> {
+  const entry = resolve('dist/cli/main.js');
+  if (!existsSync(entry)) throw new Error(`dist/cli/main.js is missing: the ${name} workload runs the build the main Berth target makes (use --target berth or both)`);
+  const dataDir = join(workDir, `${name}-berth-data`);
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  const logFile = join(workDir, `${name}-berth.log`);
+  const args = [entry, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--auth', 'builtin', ...extraArgs];
+  log(`  starting a second Berth for ${name}: node ${args.join(' ')}`);
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BERTH_ADMIN_PASSWORD: adminPassword, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn' },
+  });
+  const out = createWriteStream(logFile);
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  let listening = false;
+  let pending = '';
+  const onData = (chunk: Buffer): void => {
+    pending += chunk.toString('utf8');
+    if (pending.includes('"msg":"berth listening"')) listening = true;
+    if (listening) child.stdout?.off('data', onData);
+    else pending = pending.slice(-4096); // a line split across chunks is still found
+  };
+  child.stdout?.on('data', onData);
+  const origin = `http://127.0.0.1:${port}`;
+  const stop = stopper(child);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the ${name} Berth exited during start-up; see ${logFile}`);
+    if (!listening) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`the ${name} Berth did not log "berth listening" within ${START_TIMEOUT_MS / 1000} s; see ${logFile}`);
+      }
+      await sleep(100);
+      continue;
+    }
+    try {
+      const res = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the ${name} Berth did not answer /healthz within ${START_TIMEOUT_MS / 1000} s; see ${logFile}`);
+    }
+    await sleep(100);
+  }
+  return { origin, pid: child.pid ?? 0, dataDir, logFile, stop };
 }

@@ -11,6 +11,7 @@ import type { LoadOptions } from './load.ts';
 import { header, makeSmallImage, MANIFEST_ACCEPT, nextLink } from './oci.ts';
 import type { OciClient, SmallImage } from './oci.ts';
 import { measurePeakRss } from './proc.ts';
+import { loginFloodWorkload } from './login-flood.ts';
 import { searchWorkload } from './search.ts';
 import type { RssReport } from './proc.ts';
 import type { RunningServer } from './servers.ts';
@@ -469,6 +470,7 @@ export async function runWorkloads(env: BenchEnv): Promise<void> {
     [only.has('scale-tags'), 'scaling: manifest GET vs tags', () => scaleTags(env)],
     [only.has('scale-catalog'), 'scaling: catalog page', () => scaleCatalog(env)],
     [only.has('search'), 'search (Berth only)', () => searchWorkload(env, { repos: env.cfg.searchRepos, queries: env.cfg.searchQueries })],
+    [only.has('login-flood'), 'failed-login flood (Berth only)', () => loginFloodWorkload(env, { requests: env.cfg.loginFloodRequests, clients: env.cfg.loginFloodClients })],
   ];
   for (const [on, name, fn] of steps) {
     if (!on) continue;

@@ -39,6 +39,12 @@ export const configSchema = z.strictObject({
     loginMaxFailures: z.number().int().min(1).max(1000).default(10),
     loginWindowSeconds: z.number().int().min(1).max(86400).default(600),
     loginLockSeconds: z.number().int().min(1).max(86400).default(300),
+    /**
+     * Failed logins from one address, whatever the accounts, within loginWindowSeconds before the
+     * address is locked for loginLockSeconds (every account, the right password too): stops a
+     * spray of many user names from one address. Clients behind one NAT share the count.
+     */
+    loginMaxFailuresPerAddress: z.number().int().min(1).max(100_000).default(100),
   }).prefault({}),
   limits: z.strictObject({
     /** Largest manifest accepted, in bytes (413 above it). */

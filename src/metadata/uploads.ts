@@ -1,5 +1,6 @@
 // Upload session rows. The state lives here (not in process memory) so an upload survives a
 // restart and can continue on another instance (DESIGN.md, Scale-out).
+import { IN_LIST_MAX, slices } from './batches.ts';
 import { compiledOnce, compiledWrite } from './compiled.ts';
 import type { Executor } from './executor.ts';
 
@@ -30,6 +31,13 @@ export async function findUpload(db: Executor, id: string): Promise<UploadRow | 
 /** Moves the offset from `expected` to `size`; false when another writer moved it first. */
 export async function advanceUpload(db: Executor, id: string, expected: number, size: number, now: number): Promise<boolean> {
   return (await advanceRow(db, id, expected, size, now)) > 0;
+}
+
+/** The rows of these upload ids that exist. */
+export async function findUploads(db: Executor, ids: readonly string[]): Promise<UploadRow[]> {
+  const out: UploadRow[] = [];
+  for (const batch of slices(ids, IN_LIST_MAX)) out.push(...(await db.selectFrom('uploads').selectAll().where('id', 'in', batch).execute()));
+  return out;
 }
 
 export async function deleteUpload(db: Executor, id: string): Promise<void> {

@@ -2,14 +2,20 @@
 // Bytes go to the storage driver under uploads/<id>/ and are hashed in the same pass; the
 // session row (id, repository, offset) is in the DB, so an upload survives a restart. A blob
 // becomes visible only after storage.commit() and the rows are written.
+//
+// The recorded offset is the truth: bytes the data file holds beyond it (a chunk that was being
+// written when the process died, or whose offset update lost a race) are cut off before the next
+// append and before the commit, so a committed blob is exactly the bytes that were hashed. Every
+// request that fails leaves the session as it was.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { parseDigest, newHash, type DigestAlgorithm, type ParsedDigest } from '../core/digest.ts';
 import { RegistryError } from '../core/errors.ts';
 import { insertBlob, linkBlob } from '../metadata/blobs.ts';
-import { advanceUpload, deleteUpload, findUpload, insertUpload, type UploadRow } from '../metadata/uploads.ts';
-import { exactLength } from './exact-length.ts';
-import { blobPath, isValidUploadId, uploadDataPath, uploadPrefix } from '../storage/paths.ts';
+import { advanceUpload, deleteUpload, findUpload, findUploads, insertUpload, staleUploads, type UploadRow } from '../metadata/uploads.ts';
+import { StorageNotFoundError, type ByteSource } from '../storage/driver.ts';
+import { blobPath, isValidUploadId, uploadDataPath, uploadIdOf, uploadPrefix, UPLOADS_ROOT } from '../storage/paths.ts';
+import { exactLength } from './body-guard.ts';
 import type { RequestContext } from './context.ts';
 import type { RegistryDeps } from './deps.ts';
 import { HashStates } from './hash-states.ts';
@@ -56,12 +62,13 @@ export class UploadService {
    * length is known, cover exactly that many bytes. All or nothing: a chunk that fails midway
    * (client gone, body shorter than Content-Length) leaves the offset where it was.
    */
-  async append(repository: string, id: string, source: Readable, range?: ChunkRange, contentLength?: number): Promise<UploadStatus> {
+  async append(repository: string, id: string, source: ByteSource, range?: ChunkRange, contentLength?: number): Promise<UploadStatus> {
     return this.lock.run(id, async () => {
       const row = await this.session(repository, id);
       const body = this.chunkBody(id, repository, row, source, range, contentLength);
       const size = await this.write(id, row.size, body);
       if (!(await advanceUpload(this.deps.db, id, row.size, size, this.now()))) {
+        // The bytes just written lie beyond the recorded offset: the next writer cuts them off.
         this.hashes.drop(id);
         throw new RegistryError('BLOB_UPLOAD_INVALID', { id }, { message: 'upload was changed concurrently; check its status and resume' });
       }
@@ -70,7 +77,7 @@ export class UploadService {
   }
 
   /** Checks a chunk's range against the session (416 when it does not fit) and guards its length. */
-  private chunkBody(id: string, repository: string, row: UploadRow, source: Readable, range?: ChunkRange, contentLength?: number): Readable {
+  private chunkBody(id: string, repository: string, row: UploadRow, source: ByteSource, range?: ChunkRange, contentLength?: number): ByteSource {
     if (range) {
       if (range.start !== row.size) {
         throw new RegistryError('BLOB_UPLOAD_INVALID', { offset: row.size, start: range.start }, {
@@ -87,10 +94,12 @@ export class UploadService {
         });
       }
     }
-    return range && contentLength === undefined
+    // With a Content-Length equal to the range, the HTTP layer already enforces the length;
+    // the guard costs nothing and keeps the rule in one place.
+    return range
       ? exactLength(source, range.end - range.start + 1, (received) => new RegistryError('BLOB_UPLOAD_INVALID', { range, received }, {
         status: 416,
-        message: 'chunk length does not match Content-Range',
+        message: `chunk length does not match Content-Range: the range holds ${range.end - range.start + 1} bytes, the body ${received > range.end - range.start + 1 ? 'more' : received}`,
         headers: rangeHeaders(id, repository, row.size),
       }))
       : source;
@@ -100,30 +109,31 @@ export class UploadService {
    * Finishes an upload: appends an optional last chunk, checks the digest, commits the bytes,
    * and links the blob to the repository. A wrong digest is DIGEST_INVALID and commits nothing.
    */
-  async complete(ctx: RequestContext, repository: string, id: string, digest: string, source?: Readable, range?: ChunkRange, contentLength?: number): Promise<{ digest: string; size: number }> {
+  async complete(ctx: RequestContext, repository: string, id: string, digest: string, source?: ByteSource, range?: ChunkRange, contentLength?: number): Promise<{ digest: string; size: number }> {
     const expected = parseDigest(digest);
-    if (source) {
-      // The common case (docker's POST, then PUT with the whole blob): the session is empty, so
-      // the body is the blob. It is staged straight next to its destination and checked there,
-      // with no trip through uploads/<id>/.
-      const done = await this.lock.run(id, async () => {
-        const row = await this.session(repository, id);
-        if (row.size !== 0) return undefined;
-        const body = this.chunkBody(id, repository, row, source, range, contentLength);
-        return this.stageAndCommit(ctx, repository, expected, row.repository_id, body, id);
-      });
-      if (done) return done;
-      await this.append(repository, id, source, range, contentLength);
-    }
     return this.lock.run(id, async () => {
       const row = await this.session(repository, id);
-      const actual = await this.digestOf(id, row.size, expected.algorithm);
+      let size = row.size;
+      if (source) {
+        const body = this.chunkBody(id, repository, row, source, range, contentLength);
+        // The common case (docker's POST, then PUT with the whole blob): the session is empty, so
+        // the body is the blob. It is staged straight next to its destination and checked there,
+        // with no trip through uploads/<id>/.
+        if (row.size === 0) return this.stageAndCommit(ctx, repository, expected, row.repository_id, body, id);
+        // The last chunk is written but its offset not recorded: if the digest does not match, it
+        // is cut off again and the session is as it was before this request.
+        size = await this.write(id, row.size, body, expected.algorithm);
+      }
+      const actual = await this.digestOf(id, size, expected.algorithm);
       if (actual !== expected.digest) {
+        if (size !== row.size) {
+          this.hashes.drop(id);
+          await this.deps.storage.truncate(uploadDataPath(id), row.size);
+        }
         throw new RegistryError('DIGEST_INVALID', { expected: expected.digest, actual });
       }
-      await this.commit(ctx, repository, id, expected, row.size, row.repository_id);
-      await deleteUpload(this.deps.db, id);
-      return { digest: expected.digest, size: row.size };
+      await this.commit(ctx, repository, id, expected, size, row.repository_id);
+      return { digest: expected.digest, size };
     });
   }
 
@@ -131,7 +141,7 @@ export class UploadService {
    * A monolithic upload (POST ?digest= with the body, or an upload finished in one PUT): the
    * bytes stream straight to a private upload area, no session row is needed.
    */
-  async putMonolithic(ctx: RequestContext, repository: string, digest: string, source: Readable): Promise<{ digest: string; size: number }> {
+  async putMonolithic(ctx: RequestContext, repository: string, digest: string, source: ByteSource): Promise<{ digest: string; size: number }> {
     const expected = parseDigest(digest);
     const repo = await this.repos.ensure(repository, this.now());
     return this.stageAndCommit(ctx, repository, expected, repo.id, source);
@@ -141,21 +151,15 @@ export class UploadService {
    * Writes a whole blob to a private temp object next to its destination, hashing in the same
    * pass; on a match makes it durable and visible (fsync, rename, folder fsync), then writes the
    * rows in one transaction (ending the session `id`, if any). On a mismatch nothing becomes
-   * visible: the bytes of a session become its data, as an append would have left them.
+   * visible and nothing is kept: a session stays as it was.
    */
-  private async stageAndCommit(ctx: RequestContext, repository: string, expected: ParsedDigest, repositoryId: number, source: Readable, id?: string): Promise<{ digest: string; size: number }> {
+  private async stageAndCommit(ctx: RequestContext, repository: string, expected: ParsedDigest, repositoryId: number, source: ByteSource, id?: string): Promise<{ digest: string; size: number }> {
     const storage = this.deps.storage;
     const hash = newHash(expected.algorithm);
     const staged = await storage.stage(blobPath(expected), source, (chunk) => hash.update(chunk));
     try {
       const actual = `${expected.algorithm}:${hash.digest('hex')}`;
-      if (actual !== expected.digest) {
-        if (id !== undefined) {
-          await staged.moveTo(uploadDataPath(id));
-          if (!(await advanceUpload(this.deps.db, id, 0, staged.size, this.now()))) await storage.deletePrefix(uploadPrefix(id));
-        }
-        throw new RegistryError('DIGEST_INVALID', { expected: expected.digest, actual });
-      }
+      if (actual !== expected.digest) throw new RegistryError('DIGEST_INVALID', { expected: expected.digest, actual });
       // Bytes first (durable and visible under their digest), then the rows.
       await staged.commit();
     } finally {
@@ -177,13 +181,71 @@ export class UploadService {
     return { digest: expected.digest, size };
   }
 
+  /**
+   * Ends an upload. The bytes go first, then the row: on a full disk the delete frees the space
+   * the row's removal needs, and a row left without bytes (a crash in between) is an upload whose
+   * data is gone, which the next request on it reports and ends.
+   */
   async cancel(repository: string, id: string): Promise<void> {
     await this.lock.run(id, async () => {
       await this.session(repository, id);
-      await deleteUpload(this.deps.db, id);
       this.hashes.drop(id);
       await this.deps.storage.deletePrefix(uploadPrefix(id));
+      await deleteUpload(this.deps.db, id);
     });
+  }
+
+  /**
+   * Ends uploads untouched since `before` (abandoned by their clients): their bytes, then their
+   * rows, each under the upload's lock and re-checked there, so a client that resumes at that
+   * moment wins. Returns how many were ended.
+   */
+  async purgeAbandoned(before: number, batch = 500): Promise<number> {
+    let ended = 0;
+    for (;;) {
+      const ids = await staleUploads(this.deps.db, before, batch);
+      let progressed = false;
+      for (const id of ids) {
+        const gone = await this.lock.run(id, async () => {
+          const row = await findUpload(this.deps.db, id);
+          if (!row || row.updated_at >= before) return false;
+          this.hashes.drop(id);
+          await this.deps.storage.deletePrefix(uploadPrefix(id));
+          await deleteUpload(this.deps.db, id);
+          return true;
+        });
+        if (gone) { ended++; progressed = true; }
+      }
+      if (ids.length < batch || !progressed) return ended;
+    }
+  }
+
+  /**
+   * Removes upload folders that have no session row (a crash between removing a row and its
+   * bytes, or bytes written for a session that was never recorded) and were last written before
+   * `before`. Returns how many.
+   */
+  async purgeOrphans(before: number): Promise<number> {
+    const storage = this.deps.storage;
+    const candidates = new Set<string>();
+    for await (const path of storage.list(UPLOADS_ROOT)) {
+      const id = uploadIdOf(path);
+      if (id) candidates.add(id);
+    }
+    let removed = 0;
+    const ids = [...candidates];
+    for (let i = 0; i < ids.length; i += 500) {
+      const slice = ids.slice(i, i + 500);
+      const known = new Set((await findUploads(this.deps.db, slice)).map((r) => r.id));
+      for (const id of slice) {
+        if (known.has(id)) continue;
+        const info = await storage.stat(uploadDataPath(id));
+        if (info && info.modified.getTime() >= before) continue;
+        await this.lock.run(id, () => storage.deletePrefix(uploadPrefix(id)));
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** The session, if it exists and belongs to this repository; else BLOB_UPLOAD_UNKNOWN. */
@@ -195,10 +257,25 @@ export class UploadService {
     return row;
   }
 
-  private async write(id: string, offset: number, source: Readable, algorithm: DigestAlgorithm = 'sha256'): Promise<number> {
+  /**
+   * Appends at the recorded `offset`. Bytes the data file holds beyond it were never recorded
+   * (see the head of this file) and are cut off first; a data file shorter than the offset lost
+   * bytes that were recorded, so the upload cannot go on and is ended.
+   */
+  private async write(id: string, offset: number, source: ByteSource, algorithm: DigestAlgorithm = 'sha256'): Promise<number> {
+    const path = uploadDataPath(id);
     const hash = this.hashes.forAppend(id, offset, algorithm);
+    const onChunk = hash ? (chunk: Buffer) => hash.update(chunk) : undefined;
     try {
-      return await this.deps.storage.append(uploadDataPath(id), source, offset, hash ? (chunk) => hash.update(chunk) : undefined);
+      try {
+        return await this.deps.storage.append(path, source, offset, onChunk);
+      } catch (error) {
+        if (!isOffsetError(error)) throw error;
+        // On an offset mismatch the driver has not read the source: it can be written again.
+        if (error.actual < offset) throw await this.lost(id, offset, error.actual);
+        await this.deps.storage.truncate(path, offset);
+        return await this.deps.storage.append(path, source, offset, onChunk);
+      }
     } catch (error) {
       // The driver restored the bytes to `offset`, but the hash may have seen part of the chunk.
       this.hashes.drop(id);
@@ -208,35 +285,69 @@ export class UploadService {
     }
   }
 
-  /** The digest of the upload's bytes: from the running hash, or by re-reading the bytes. */
+  /** Ends an upload whose data file lost recorded bytes; the client must start again. */
+  private async lost(id: string, recorded: number, actual: number): Promise<RegistryError> {
+    this.hashes.drop(id);
+    await this.deps.storage.deletePrefix(uploadPrefix(id)).catch(() => {});
+    await deleteUpload(this.deps.db, id);
+    return new RegistryError('BLOB_UPLOAD_UNKNOWN', { id, recorded, stored: actual }, {
+      message: `the upload's stored data is shorter than its recorded ${recorded} bytes (lost in a crash); start the upload again`,
+    });
+  }
+
+  /** The digest of the upload's first `size` bytes: from the running hash, or by re-reading them. */
   private async digestOf(id: string, size: number, algorithm: DigestAlgorithm): Promise<string> {
     const running = this.hashes.take(id, size, algorithm);
     if (running) return `${algorithm}:${running}`;
     const hash = newHash(algorithm);
     if (size > 0) {
-      const stream = await this.deps.storage.read(uploadDataPath(id));
-      for await (const chunk of stream) hash.update(chunk as Buffer);
+      let read = 0;
+      try {
+        const stream = await this.deps.storage.read(uploadDataPath(id), { start: 0, end: size - 1 });
+        for await (const chunk of stream) {
+          hash.update(chunk as Buffer);
+          read += (chunk as Buffer).length;
+        }
+      } catch (error) {
+        if (!(error instanceof StorageNotFoundError)) throw error;
+      }
+      if (read < size) throw await this.lost(id, size, read);
     }
     return `${algorithm}:${hash.digest('hex')}`;
   }
 
+  /**
+   * Commits the upload's first `size` bytes (whose digest was checked) as the blob and ends the
+   * session: bytes first (durable and visible under their digest), then the rows in one
+   * transaction, so the DB never points at bytes that do not exist.
+   */
   private async commit(ctx: RequestContext, repository: string, id: string, digest: ParsedDigest, size: number, repositoryId: number): Promise<void> {
     const path = uploadDataPath(id);
     if (size === 0 && !(await this.deps.storage.stat(path))) {
       await this.deps.storage.append(path, Readable.from([]), 0);
     }
-    // Bytes first (durable and visible under their digest), then the rows: the DB never points
-    // at bytes that do not exist.
+    // What was hashed is what is committed: cut off any bytes beyond `size`.
+    try {
+      await this.deps.storage.truncate(path, size);
+    } catch (error) {
+      if (isOffsetError(error)) throw await this.lost(id, size, error.actual);
+      throw error;
+    }
     await this.deps.storage.commit(path, blobPath(digest));
     const now = this.now();
     await this.deps.db.transaction().execute(async (trx) => {
       await insertBlob(trx, digest.digest, size, now);
       await linkBlob(trx, repositoryId, digest.digest, now);
+      await deleteUpload(trx, id);
     });
     this.hashes.drop(id);
     await this.deps.storage.deletePrefix(uploadPrefix(id)).catch(() => {});
     this.deps.bus.emit({ type: 'blob.push', repository, digest: digest.digest, size, at: new Date(now), actor: ctx.actor, requestId: ctx.requestId });
   }
+}
+
+function isOffsetError(error: unknown): error is { code: 'EOFFSET'; actual: number } {
+  return (error as { code?: unknown } | undefined)?.code === 'EOFFSET' && typeof (error as { actual?: unknown }).actual === 'number';
 }
 
 function newUploadId(): string {

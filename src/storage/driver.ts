@@ -4,6 +4,13 @@
 // and are built only by storage/paths.ts.
 import type { Readable } from 'node:stream';
 
+/**
+ * Bytes to write: any async iterable of chunks (a Readable, a request body, a generator). Drivers
+ * only iterate it: they never attach listeners of their own, so a source that fails before the
+ * driver starts reading cannot raise an 'error' event nobody listens to.
+ */
+export type ByteSource = AsyncIterable<Uint8Array>;
+
 export interface ObjectInfo {
   /** Size in bytes. */
   readonly size: number;
@@ -44,7 +51,7 @@ export interface WriteCapable {
    * Writes a whole object atomically: readers see the old object or the whole new one, never a
    * part. The bytes are durable (fsync) before the call resolves. Returns the bytes written.
    */
-  put(path: string, source: Readable | Uint8Array): Promise<number>;
+  put(path: string, source: ByteSource | Uint8Array): Promise<number>;
 }
 
 export interface AppendCapable {
@@ -54,7 +61,14 @@ export interface AppendCapable {
    * object is restored to `offset` bytes and the error is rethrown. Returns the new size.
    * `onChunk` sees every chunk that is written, in order, in the same pass (used for hashing).
    */
-  append(path: string, source: Readable, offset: number, onChunk?: (chunk: Buffer) => void): Promise<number>;
+  append(path: string, source: ByteSource, offset: number, onChunk?: (chunk: Buffer) => void): Promise<number>;
+  /**
+   * Cuts an object under construction back to its first `size` bytes (bytes an append wrote but
+   * whose offset was never recorded, e.g. when the process was killed mid-chunk). Throws
+   * StorageOffsetError-like EOFFSET (with `actual`) when the object is shorter than `size`;
+   * a missing object counts as 0 bytes.
+   */
+  truncate(path: string, size: number): Promise<void>;
   /**
    * Makes an appended object durable and moves it to `dest` atomically. If `dest` already exists
    * (the same content pushed concurrently) the result is the same object; `src` is gone either way.
@@ -62,7 +76,7 @@ export interface AppendCapable {
   commit(src: string, dest: string): Promise<void>;
 }
 
-/** Bytes written by stage(): private until committed, moved elsewhere, or discarded. */
+/** Bytes written by stage(): private until committed or discarded. */
 export interface StagedObject {
   /** Bytes written. */
   readonly size: number;
@@ -72,9 +86,7 @@ export interface StagedObject {
    * addressing makes it the same bytes).
    */
   commit(): Promise<void>;
-  /** Moves the bytes, not synced, to `path` (an object under construction), replacing it. */
-  moveTo(path: string): Promise<void>;
-  /** Removes the bytes unless commit or moveTo took them; always safe to call, and idempotent. */
+  /** Removes the bytes unless commit took them; always safe to call, and idempotent. */
   discard(): Promise<void>;
 }
 
@@ -83,9 +95,18 @@ export interface StageCapable {
    * Writes a whole object privately, in one pass: `onChunk` sees every chunk as it is written
    * (used for hashing, so the caller can check a digest before anything is visible). Nothing is
    * visible under `dest` until commit(). A source that fails or ends early leaves nothing behind
-   * and the error is rethrown. The caller must end with commit(), moveTo() or discard().
+   * and the error is rethrown. The caller must end with commit() or discard().
    */
-  stage(dest: string, source: Readable | Uint8Array, onChunk?: (chunk: Buffer) => void): Promise<StagedObject>;
+  stage(dest: string, source: ByteSource | Uint8Array, onChunk?: (chunk: Buffer) => void): Promise<StagedObject>;
+}
+
+export interface PurgeCapable {
+  /**
+   * Removes the driver's private leftovers (temp objects of writes that never finished, e.g. after
+   * a crash) last written before `before`. Writes in progress are newer and stay. Returns how
+   * many were removed. Never touches committed objects.
+   */
+  purgeStale(before: Date): Promise<number>;
 }
 
 export interface DeleteCapable {
@@ -101,7 +122,7 @@ export interface ListCapable {
 }
 
 export interface StorageDriver
-  extends StatCapable, ReadCapable, WriteCapable, AppendCapable, StageCapable, DeleteCapable, ListCapable {
+  extends StatCapable, ReadCapable, WriteCapable, AppendCapable, StageCapable, DeleteCapable, ListCapable, PurgeCapable {
   /** A short name for logs and metrics, e.g. "filesystem". */
   readonly name: string;
   /** Optional: drivers with cheap positioned reads (a local file) offer them for large pulls. */

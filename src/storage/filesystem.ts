@@ -1,6 +1,8 @@
 // The filesystem storage driver: objects are plain files under one root folder
-// (DESIGN.md, Where truth lives). Whole objects are written to a temp file in the target folder,
-// fsynced, then renamed into place, so a reader never sees a partial object. Appends write with
+// (DESIGN.md, Where truth lives). Whole objects are written to a temp file in the staging folder
+// (on the same filesystem), fsynced, then renamed into place, so a reader never sees a partial
+// object, and leftovers of writes that never finished are found without walking the store.
+// Files are 0600 and folders 0700 whatever the umask: blobs of private projects are private. Appends write with
 // large positioned writes (writev of coalesced chunks, one write in flight while the next batch
 // fills), so memory stays flat and hashing in onChunk overlaps the disk I/O.
 import { randomBytes } from 'node:crypto';
@@ -12,6 +14,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   assertValidPath,
+  type ByteSource,
   StorageNotFoundError,
   StoragePathError,
   type ByteRange,
@@ -40,8 +43,13 @@ export class StorageOffsetError extends Error {
   }
 }
 
-/** Temp files live next to their target; list() skips them and no driver path may use the prefix. */
+/** Temp names: list() skips them and no driver path may use the prefix. */
 const TEMP_PREFIX = '.tmp-';
+/** The folder (under the root) where whole objects are written before their rename into place. */
+const STAGING = `${TEMP_PREFIX}staging`;
+/** Owner-only, whatever the umask (umask can only take bits away from these). */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
 /** Bytes gathered before one positioned writev. */
 const WRITE_BATCH = 4 * 1024 * 1024;
 /** Buffers gathered before one writev, whatever their size (IOV_MAX is 1024 on Linux). */
@@ -93,7 +101,7 @@ async function writeAllAt(fh: FileHandle, bufs: Buffer[], position: number): Pro
  */
 async function writeSource(
   fh: FileHandle,
-  source: Readable | Uint8Array,
+  source: ByteSource | Uint8Array,
   position: number,
   onChunk?: (chunk: Buffer) => void,
 ): Promise<number> {
@@ -259,8 +267,8 @@ export class FilesystemDriver implements StorageDriver {
     return full;
   }
 
-  private tempPathFor(full: string): string {
-    return join(dirname(full), `${TEMP_PREFIX}${randomBytes(12).toString('hex')}`);
+  private tempPath(): string {
+    return join(this.root, STAGING, `${TEMP_PREFIX}${randomBytes(12).toString('hex')}`);
   }
 
   /**
@@ -280,7 +288,7 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   private async createDir(dir: string): Promise<void> {
-    const first = await mkdir(dir, { recursive: true });
+    const first = await mkdir(dir, { recursive: true, mode: DIR_MODE });
     if (first !== undefined) {
       // mkdir created `first` and everything below it down to `dir`: sync each new entry's parent.
       const parents: string[] = [];
@@ -291,18 +299,22 @@ export class FilesystemDriver implements StorageDriver {
     this.knownDirs.add(dir);
   }
 
-  /** Opens a new temp file in dir; when dir vanished since it was cached, recreates it once. */
+  /**
+   * Opens a new temp file in the staging folder, and makes sure the target's folder exists (so
+   * the commit is one rename); a folder that vanished since it was cached is recreated once.
+   */
   private async openTemp(full: string): Promise<{ temp: string; fh: FileHandle }> {
     const dir = dirname(full);
-    await this.ensureDir(dir);
-    const temp = this.tempPathFor(full);
+    const staging = join(this.root, STAGING);
+    await Promise.all([this.ensureDir(dir), this.ensureDir(staging)]);
+    const temp = this.tempPath();
     try {
-      return { temp, fh: await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644) };
+      return { temp, fh: await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, FILE_MODE) };
     } catch (err) {
       if (!isMissing(err)) throw err;
-      this.knownDirs.delete(dir);
-      await this.ensureDir(dir);
-      return { temp, fh: await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644) };
+      this.knownDirs.delete(staging);
+      await this.ensureDir(staging);
+      return { temp, fh: await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, FILE_MODE) };
     }
   }
 
@@ -372,7 +384,7 @@ export class FilesystemDriver implements StorageDriver {
     };
   }
 
-  async put(path: string, source: Readable | Uint8Array): Promise<number> {
+  async put(path: string, source: ByteSource | Uint8Array): Promise<number> {
     const staged = await this.stage(path, source);
     try {
       await staged.commit();
@@ -383,10 +395,10 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   /**
-   * Writes to a temp file next to `dest` (same folder, so commit is one rename), with the file
-   * handle kept open until commit: the fsync runs on it, with no second open.
+   * Writes to a temp file in the staging folder (same filesystem, so commit is one rename), with
+   * the file handle kept open until commit: the fsync runs on it, with no second open.
    */
-  async stage(dest: string, source: Readable | Uint8Array, onChunk?: (chunk: Buffer) => void): Promise<StagedObject> {
+  async stage(dest: string, source: ByteSource | Uint8Array, onChunk?: (chunk: Buffer) => void): Promise<StagedObject> {
     const full = this.objectPath(dest);
     const dir = dirname(full);
     const { temp, fh } = await this.openTemp(full);
@@ -411,17 +423,17 @@ export class FilesystemDriver implements StorageDriver {
         if (taken) throw new Error('storage: staged object already taken');
         await fh.sync();
         await close();
-        await rename(temp, full);
+        try {
+          await rename(temp, full);
+        } catch (err) {
+          // The target's folder was removed since it was cached: recreate it and retry once.
+          if (!isMissing(err)) throw err;
+          this.knownDirs.delete(dir);
+          await this.ensureDir(dir);
+          await rename(temp, full);
+        }
         taken = true;
         await this.dirSyncer.sync(dir);
-      },
-      moveTo: async (path: string) => {
-        if (taken) throw new Error('storage: staged object already taken');
-        const to = this.objectPath(path);
-        await close();
-        await mkdir(dirname(to), { recursive: true });
-        await rename(temp, to);
-        taken = true;
       },
       discard: async () => {
         await close().catch(() => undefined);
@@ -439,15 +451,15 @@ export class FilesystemDriver implements StorageDriver {
    * onChunk saw must be discarded, since the object is back at `offset` bytes. On an offset
    * mismatch the source is left unconsumed. A failed append that created the object removes it.
    */
-  async append(path: string, source: Readable, offset: number, onChunk?: (chunk: Buffer) => void): Promise<number> {
+  async append(path: string, source: ByteSource, offset: number, onChunk?: (chunk: Buffer) => void): Promise<number> {
     const full = this.objectPath(path);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`storage: invalid offset ${offset}`);
     let fh: FileHandle;
     let created = false;
     if (offset === 0) {
-      await mkdir(dirname(full), { recursive: true });
+      await mkdir(dirname(full), { recursive: true, mode: DIR_MODE });
       try {
-        fh = await open(full, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
+        fh = await open(full, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, FILE_MODE);
         created = true;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -476,6 +488,74 @@ export class FilesystemDriver implements StorageDriver {
     } finally {
       await fh.close();
     }
+  }
+
+  async truncate(path: string, size: number): Promise<void> {
+    const full = this.objectPath(path);
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`storage: invalid size ${size}`);
+    let fh: FileHandle;
+    try {
+      fh = await open(full, fsc.O_WRONLY);
+    } catch (err) {
+      if (isMissing(err)) {
+        if (size === 0) return;
+        throw new StorageOffsetError(path, size, 0);
+      }
+      throw err;
+    }
+    try {
+      const actual = (await fh.stat()).size;
+      if (actual < size) throw new StorageOffsetError(path, size, actual);
+      if (actual > size) await fh.truncate(size);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
+   * Removes temp files of whole-object writes older than `before`: those in the staging folder,
+   * and, on the first call of this process, those an older layout left next to their targets
+   * (that one walk is the only time the store is walked).
+   */
+  async purgeStale(before: Date): Promise<number> {
+    let removed = await this.purgeTempIn(join(this.root, STAGING), before, false);
+    if (!this.legacySwept) {
+      this.legacySwept = true;
+      removed += await this.purgeTempIn(this.root, before, true);
+    }
+    return removed;
+  }
+
+  private legacySwept = false;
+
+  private async purgeTempIn(dir: string, before: Date, recurse: boolean): Promise<number> {
+    let handle;
+    try {
+      handle = await opendir(dir, { bufferSize: 128 });
+    } catch (err) {
+      if (isMissing(err)) return 0;
+      throw err;
+    }
+    let removed = 0;
+    const subdirs: string[] = [];
+    for await (const entry of handle) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (recurse && entry.name !== STAGING) subdirs.push(full);
+        continue;
+      }
+      if (!entry.isFile() || !entry.name.startsWith(TEMP_PREFIX)) continue;
+      try {
+        if ((await lstat(full)).mtime < before) {
+          await unlink(full);
+          removed++;
+        }
+      } catch (err) {
+        if (!isMissing(err)) throw err; // committed or discarded meanwhile
+      }
+    }
+    for (const d of subdirs) removed += await this.purgeTempIn(d, before, true);
+    return removed;
   }
 
   async commit(src: string, dest: string): Promise<void> {

@@ -9,6 +9,9 @@ export function blobPath(digest: ParsedDigest): string {
   return `blobs/${digest.algorithm}/${digest.hex.slice(0, 2)}/${digest.hex}`;
 }
 
+/** The folder that holds every upload in progress. */
+export const UPLOADS_ROOT = 'uploads/';
+
 export function uploadPrefix(uploadId: string): string {
   if (!UPLOAD_ID.test(uploadId)) throw new Error(`invalid upload id ${JSON.stringify(uploadId)}`);
   return `uploads/${uploadId}/`;
@@ -20,4 +23,10 @@ export function uploadDataPath(uploadId: string): string {
 
 export function isValidUploadId(uploadId: string): boolean {
   return UPLOAD_ID.test(uploadId);
+}
+
+/** The upload id of a path under uploads/ (e.g. from list()), or undefined for anything else. */
+export function uploadIdOf(path: string): string | undefined {
+  const m = /^uploads\/([^/]+)\//.exec(path);
+  return m && UPLOAD_ID.test(m[1]!) ? m[1] : undefined;
 }

@@ -1,8 +1,9 @@
 // Filesystem-only details of the FilesystemDriver that the shared contract cannot see:
-// where files land, that temp files never survive, and the root is never escaped or removed.
+// where files land, that temp files never survive (and stale ones are purged), file modes, and
+// that the root is never escaped or removed.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -60,7 +61,7 @@ describe('FilesystemDriver', () => {
     await new Promise((r) => setTimeout(r, 30));
     const raw = await rawFiles(root);
     assert.equal(raw.length, 1);
-    assert.match(raw[0]!, /^d\/\.tmp-[0-9a-f]+$/, 'the temp file sits next to its target');
+    assert.match(raw[0]!, /^\.tmp-staging\/\.tmp-[0-9a-f]+$/, 'the temp file sits in the staging folder');
     const listed: string[] = [];
     for await (const p of driver.list('')) listed.push(p);
     assert.deepEqual(listed, []);
@@ -68,6 +69,51 @@ describe('FilesystemDriver', () => {
     release();
     assert.equal(await pending, 4);
     assert.deepEqual(await rawFiles(root), ['d/obj']);
+  });
+
+  it('files are 0600 and folders 0700, whatever the umask', async () => {
+    const old = process.umask(0o000);
+    try {
+      await driver.put('blobs/sha256/ab/abcd', Buffer.from('data'));
+      await driver.append('uploads/u1/data', Readable.from([Buffer.from('x')]), 0);
+      const staged = await driver.stage('blobs/sha256/cd/cdef', Buffer.from('y'));
+      await staged.commit();
+    } finally {
+      process.umask(old);
+    }
+    const entries = await readdir(root, { recursive: true, withFileTypes: true });
+    assert.ok(entries.length >= 8);
+    for (const e of entries) {
+      const full = join(e.parentPath ?? e.path, e.name);
+      const mode = (await stat(full)).mode & 0o777;
+      assert.equal(mode, e.isDirectory() ? 0o700 : 0o600, `${full.slice(root.length)} has mode ${mode.toString(8)}`);
+    }
+  });
+
+  it('truncate cuts bytes beyond a size, refuses to grow, and treats a missing object as empty', async () => {
+    await driver.append('uploads/u/data', Readable.from([Buffer.from('0123456789')]), 0);
+    await driver.truncate('uploads/u/data', 4);
+    assert.equal((await stat(join(root, 'uploads/u/data'))).size, 4);
+    await driver.truncate('uploads/u/data', 4);
+    await assert.rejects(driver.truncate('uploads/u/data', 5), (e: unknown) => e instanceof StorageOffsetError && e.actual === 4);
+    await driver.truncate('uploads/none/data', 0);
+    await assert.rejects(driver.truncate('uploads/none/data', 1), (e: unknown) => e instanceof StorageOffsetError && e.actual === 0);
+  });
+
+  it('purgeStale removes old temp files (staging and the old next-to-target layout) and keeps new ones and objects', async () => {
+    await driver.put('blobs/sha256/ab/abcd', Buffer.from('keep'));
+    await mkdir(join(root, '.tmp-staging'), { recursive: true });
+    await writeFile(join(root, '.tmp-staging', '.tmp-old'), 'x');
+    await writeFile(join(root, '.tmp-staging', '.tmp-new'), 'x');
+    await writeFile(join(root, 'blobs/sha256/ab', '.tmp-legacy'), 'x'.repeat(1000));
+    const old = new Date(Date.now() - 48 * 3600_000);
+    await utimes(join(root, '.tmp-staging', '.tmp-old'), old, old);
+    await utimes(join(root, 'blobs/sha256/ab', '.tmp-legacy'), old, old);
+    await utimes(join(root, 'blobs/sha256/ab/abcd'), old, old);
+    assert.equal(await driver.purgeStale(new Date(Date.now() - 24 * 3600_000)), 2);
+    assert.deepEqual(await rawFiles(root), ['.tmp-staging/.tmp-new', 'blobs/sha256/ab/abcd']);
+    // A second purge finds nothing more; the new temp file is still there.
+    assert.equal(await driver.purgeStale(new Date(Date.now() - 24 * 3600_000)), 0);
   });
 
   it('a failed first append removes the file it created', async () => {

@@ -28,6 +28,8 @@ export const ERRORS = {
   RANGE_INVALID: { status: 416, message: 'requested range not satisfiable' },
   MANIFEST_TOO_LARGE: { status: 413, message: 'manifest exceeds the size limit' },
   BODY_INCOMPLETE: { status: 400, message: 'request body ended before its Content-Length' },
+  BODY_TIMEOUT: { status: 408, message: 'the request body did not arrive in time' },
+  BODY_TOO_LARGE: { status: 413, message: 'request body exceeds the size limit' },
   QUOTA_EXCEEDED: { status: 403, message: 'storage quota exceeded' },
   TAG_IMMUTABLE: { status: 409, message: 'tag is immutable' },
   NOT_FOUND: { status: 404, message: 'not found' },

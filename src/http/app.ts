@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthProvider } from '../auth/provider.ts';
 import { RegistryError } from '../core/errors.ts';
 import type { Registry } from '../registry/registry.ts';
+import { hasBody, setBodyDeadline } from './body.ts';
 import { sendError } from './errors.ts';
 import { HttpMetrics } from './metrics.ts';
 import { registerOciRoutes } from './oci/router.ts';
@@ -17,6 +18,10 @@ export interface AppOptions {
   readonly logLevel: string;
   /** Extra checks for /healthz (e.g. the database answers). */
   readonly healthCheck: () => Promise<void>;
+  /** Small bodies must arrive within this long of their headers (server.bodyTimeoutSeconds). */
+  readonly bodyTimeoutMs: number;
+  /** A connection that moves no bytes this long is closed (server.idleTimeoutSeconds). */
+  readonly idleTimeoutMs: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -35,10 +40,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Fastify's two lines per request are replaced by one access-log line (below).
     logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
-    // Uploads stream for as long as the client sends; only idle connections time out.
+    // Uploads stream for as long as the client sends, so there is no total request time;
+    // a connection that moves no bytes for idleTimeoutMs is closed (a stalled upload rolls its
+    // chunk back), and small bodies have their own deadline (setBodyDeadline below).
     requestTimeout: 0,
-    connectionTimeout: 0,
-    keepAliveTimeout: 75_000,
+    connectionTimeout: options.idleTimeoutMs,
+    keepAliveTimeout: Math.min(75_000, options.idleTimeoutMs),
+    // Headers that trickle in are cut off like small bodies are; Node checks every second.
+    http: { headersTimeout: options.bodyTimeoutMs, connectionsCheckingInterval: 1000 },
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 4096 },
   });
@@ -49,6 +58,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+    setBodyDeadline(request.raw, Date.now() + options.bodyTimeoutMs);
+  });
+  // A body the handler answered without reading is not drained at the client's pace: the
+  // connection closes after the answer. Blob uploads are exempt: a client sending a large chunk
+  // must be able to read the refusal after it (docker and podman do not read before sending).
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (hasBody(request.raw) && !request.raw.complete && !isBlobUpload(request.raw)) reply.header('Connection', 'close');
+    return payload;
   });
   // One access-log line per request (method, path, status, time), never headers or bodies.
   app.addHook('onResponse', async (request, reply) => {
@@ -81,4 +98,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   registerOciRoutes(app, { registry: options.registry, auth: options.auth, publicUrl: options.publicUrl });
   return app;
+}
+
+/** /v2 upload requests, whose bodies stream to storage (POST, PATCH and PUT under /blobs/uploads/). */
+function isBlobUpload(req: { method?: string; url?: string }): boolean {
+  return req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'DELETE' && (req.url ?? '').startsWith('/v2/') && (req.url ?? '').includes('/blobs/uploads/');
 }

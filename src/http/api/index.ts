@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { RegistryError } from '../../core/errors.ts';
+import { readLimited } from '../body.ts';
 import { sendError } from '../errors.ts';
 import { auditRoutes } from './audit.ts';
 import { LOGIN_REQUIRED, browserHooks, resolveCaller, unauthorized } from './auth.ts';
@@ -55,13 +56,14 @@ export function openApiDocument(deps: ApiDeps): Record<string, unknown> {
 
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   app.register(async (api) => {
-    api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
-      const text = String(body);
-      if (text.trim() === '') return done(null, undefined);
+    // Read with the same limits as every small body: a size cap and the body deadline.
+    api.addContentTypeParser('application/json', async (request: FastifyRequest) => {
+      const text = (await readLimited(request.raw, BODY_LIMIT, 'BODY_TOO_LARGE')).toString('utf8');
+      if (text.trim() === '') return undefined;
       try {
-        done(null, JSON.parse(text));
+        return JSON.parse(text) as unknown;
       } catch (error) {
-        done(new RegistryError('INVALID_REQUEST', undefined, { message: `the body is not valid JSON: ${(error as Error).message}` }), undefined);
+        throw new RegistryError('INVALID_REQUEST', undefined, { message: `the body is not valid JSON: ${(error as Error).message}` });
       }
     });
     // Label the request before its body is parsed, so refused bodies are counted under their route too.
@@ -83,7 +85,9 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
 
 async function handle(r: ApiRoute, request: FastifyRequest, reply: FastifyReply, deps: ApiDeps): Promise<FastifyReply> {
   request.routeKind = `api_${r.resource}`;
-  const actor = await resolveCaller(request, deps.accounts, deps.access?.onFailedLogin, deps.sessions);
+  const caller = await resolveCaller(request, deps.accounts, deps.access?.onFailedLogin, deps.sessions);
+  // The address travels with the caller into the services, for the audit log.
+  const actor = caller ? { ...caller, address: request.ip } : undefined;
   if (r.auth === 'required' && !actor) throw unauthorized(LOGIN_REQUIRED);
   const body = r.body ? validate(r.body, request.body, 'body', !request.headers['content-type']?.toLowerCase().startsWith('application/json')) : undefined;
   const query = r.query ? validate(r.query, request.query ?? {}, 'query', false) : undefined;

@@ -1,4 +1,5 @@
 // Blob rows and per-repository blob links.
+import { IN_LIST_MAX, slices } from './batches.ts';
 import { compiledOnce, compiledWrite } from './compiled.ts';
 import type { Executor } from './executor.ts';
 
@@ -48,8 +49,11 @@ export async function unlinkBlob(db: Executor, repositoryId: number, digest: str
 
 /** Which of these digests this repository links. */
 export async function linkedDigests(db: Executor, repositoryId: number, digests: readonly string[]): Promise<Set<string>> {
-  if (digests.length === 0) return new Set();
-  const rows = await db.selectFrom('repository_blobs').select('digest')
-    .where('repository_id', '=', repositoryId).where('digest', 'in', [...new Set(digests)]).execute();
-  return new Set(rows.map((r) => r.digest));
+  const found = new Set<string>();
+  for (const batch of slices([...new Set(digests)], IN_LIST_MAX)) {
+    const rows = await db.selectFrom('repository_blobs').select('digest')
+      .where('repository_id', '=', repositoryId).where('digest', 'in', batch).execute();
+    for (const r of rows) found.add(r.digest);
+  }
+  return found;
 }

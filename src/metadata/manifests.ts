@@ -1,4 +1,5 @@
 // Manifest rows, their references, and per-repository manifest links (and referrers).
+import { IN_LIST_MAX, rowsPerInsert, slices } from './batches.ts';
 import { compiledOnce } from './compiled.ts';
 import type { Executor } from './executor.ts';
 
@@ -72,17 +73,16 @@ export async function insertManifest(db: Executor, m: ManifestRecord, now: numbe
     .onConflict((oc) => oc.column('digest').doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0 || m.refs.length === 0) return;
-  await db.insertInto('manifest_refs')
-    .values(m.refs.map((r, position) => ({
-      manifest_digest: m.digest,
-      position,
-      kind: r.kind,
-      child_digest: r.digest,
-      media_type: r.mediaType,
-      size: r.size,
-      platform: r.platform === undefined ? null : JSON.stringify(r.platform),
-    })))
-    .execute();
+  const rows = m.refs.map((r, position) => ({
+    manifest_digest: m.digest,
+    position,
+    kind: r.kind,
+    child_digest: r.digest,
+    media_type: r.mediaType,
+    size: r.size,
+    platform: r.platform === undefined ? null : JSON.stringify(r.platform),
+  }));
+  for (const batch of slices(rows, rowsPerInsert(7))) await db.insertInto('manifest_refs').values(batch).execute();
 }
 
 export async function linkManifest(db: Executor, repositoryId: number, digest: string, subjectDigest: string | undefined, now: number): Promise<void> {
@@ -99,10 +99,13 @@ export async function unlinkManifest(db: Executor, repositoryId: number, digest:
 
 /** Which of these digests this repository links as manifests. */
 export async function linkedManifestDigests(db: Executor, repositoryId: number, digests: readonly string[]): Promise<Set<string>> {
-  if (digests.length === 0) return new Set();
-  const rows = await db.selectFrom('repository_manifests').select('digest')
-    .where('repository_id', '=', repositoryId).where('digest', 'in', [...new Set(digests)]).execute();
-  return new Set(rows.map((r) => r.digest));
+  const found = new Set<string>();
+  for (const batch of slices([...new Set(digests)], IN_LIST_MAX)) {
+    const rows = await db.selectFrom('repository_manifests').select('digest')
+      .where('repository_id', '=', repositoryId).where('digest', 'in', batch).execute();
+    for (const r of rows) found.add(r.digest);
+  }
+  return found;
 }
 
 /** Manifests in this repository whose subject is `subjectDigest`, oldest first. */

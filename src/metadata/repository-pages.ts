@@ -2,6 +2,7 @@
 // flags and counts, its description and labels, stars, and one sorted, filtered page of tags with
 // the references needed to show each tag's platforms and sizes (only for that page).
 import { sql } from 'kysely';
+import { IN_LIST_MAX, slices } from './batches.ts';
 import type { Executor } from './executor.ts';
 import type { Visibility } from './schema.ts';
 
@@ -159,11 +160,15 @@ export interface RefRow {
 
 /** The references of these manifests, in order. */
 export async function manifestRefs(db: Executor, digests: readonly string[]): Promise<RefRow[]> {
-  if (digests.length === 0) return [];
-  const rows = await db.selectFrom('manifest_refs')
-    .select(['manifest_digest', 'position', 'kind', 'child_digest', 'media_type', 'size', 'platform'])
-    .where('manifest_digest', 'in', [...new Set(digests)])
-    .orderBy('manifest_digest').orderBy('position')
-    .execute();
-  return rows.map((r) => ({ ...r, size: Number(r.size), position: Number(r.position) }));
+  const out: RefRow[] = [];
+  // Each manifest's rows stay in position order (callers group them by manifest).
+  for (const batch of slices([...new Set(digests)].sort(), IN_LIST_MAX)) {
+    const rows = await db.selectFrom('manifest_refs')
+      .select(['manifest_digest', 'position', 'kind', 'child_digest', 'media_type', 'size', 'platform'])
+      .where('manifest_digest', 'in', batch)
+      .orderBy('manifest_digest').orderBy('position')
+      .execute();
+    for (const r of rows) out.push({ ...r, size: Number(r.size), position: Number(r.position) });
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 // Audit log rows: who did what, to which repository, from where, and when.
+import { rowsPerInsert, slices } from '../batches.ts';
 import type { Executor } from '../executor.ts';
 
 export interface AuditEntry {
@@ -18,11 +19,11 @@ export interface AuditRow extends AuditEntry {
 }
 
 export async function insertAudit(db: Executor, entries: readonly AuditEntry[]): Promise<void> {
-  if (!entries.length) return;
-  await db.insertInto('audit_log').values(entries.map((e) => ({
+  const rows = entries.map((e) => ({
     at: e.at, actor: e.actor, action: e.action, project: e.project ?? null, repository: e.repository ?? null,
     reference: e.reference ?? null, address: e.address ?? null, outcome: e.outcome, detail: e.detail ?? null,
-  }))).execute();
+  }));
+  for (const batch of slices(rows, rowsPerInsert(9))) await db.insertInto('audit_log').values(batch).execute();
 }
 
 export interface AuditQuery {

@@ -1,28 +1,37 @@
 // Checks credentials (built-in auth mode): a user's password, a user's personal access token
 // (usable as the password in `docker login`), or a robot's secret. Failed logins are rate-limited
 // per account and address; good password checks are remembered briefly, keyed by a hash.
+// A login names the credential it used (credential.ts); tokens minted from it carry that name and
+// are re-checked against it here, so they stop when it is revoked, rotated or changed.
 import { createHash } from 'node:crypto';
 import type { Executor } from '../metadata/executor.ts';
-import { findRobot, robotPermissions } from '../metadata/identity/robots.ts';
-import { findAccessToken, touchAccessToken } from '../metadata/identity/tokens.ts';
-import { findUserById, findUserByName } from '../metadata/identity/users.ts';
+import { findRobot, findRobotById, robotPermissions, type RobotRow } from '../metadata/identity/robots.ts';
+import { findAccessToken, touchAccessToken, type AccessTokenRow } from '../metadata/identity/tokens.ts';
+import { findUserById, findUserByName, type UserRow } from '../metadata/identity/users.ts';
+import { secretVersion, type CredentialRef } from './credential.ts';
 import type { LoginLimiter } from './login-limiter.ts';
 import { verifyPassword, verifySecret } from './passwords.ts';
 import { parseActions, type Principal } from './principal.ts';
-import type { Action } from './provider.ts';
 
 export const ROBOT_PREFIX = 'robot$';
 /** Personal access tokens look like bpat_<id>_<secret>. */
 const PAT = /^bpat_(\d{1,15})_([A-Za-z0-9_-]{20,200})$/;
 
 export type LoginResult =
-  | { ok: true; principal: Principal; via: 'password' | 'token' | 'robot' }
+  | { ok: true; principal: Principal; via: 'password' | 'token' | 'robot'; credential: CredentialRef }
   | { ok: false; reason: string; retryAfterMs?: number };
 
 const REMEMBER_MS = 60_000;
+/**
+ * How long a credential found alive is trusted for bearer tokens before it is read again: the
+ * longest a token outlives its credential, on this instance or any other.
+ */
+const LIVE_CHECK_MS = 2_000;
+const MAX_LIVE_ENTRIES = 10_000;
 
 export class Accounts {
   private readonly remembered = new Map<string, number>();
+  private readonly live = new Map<string, { principal: Principal | undefined; until: number }>();
 
   constructor(private readonly db: Executor, private readonly limiter: LoginLimiter, private readonly now: () => number = Date.now) {}
 
@@ -35,16 +44,50 @@ export class Accounts {
     return result;
   }
 
-  /** Re-reads an account by name (for refresh tokens and bearer tokens): undefined if gone or disabled. */
-  async principalByName(name: string): Promise<Principal | undefined> {
-    if (name.startsWith(ROBOT_PREFIX)) {
-      const robot = await findRobot(this.db, name);
-      if (!robot || robot.disabled || (robot.expires_at !== null && robot.expires_at <= this.now())) return undefined;
-      return { kind: 'robot', id: robot.id, name: robot.name, permissions: await this.robotPermissionMap(robot.id) };
+  /**
+   * Who a credential acts as now, with exactly the rights it carries (an access token's limits,
+   * a robot's permissions), or undefined when it is no longer valid: revoked, rotated, expired,
+   * disabled, a password changed since, or the account disabled or gone.
+   */
+  async principalOf(ref: CredentialRef): Promise<Principal | undefined> {
+    switch (ref.kind) {
+      case 'password': {
+        const user = await findUserById(this.db, ref.userId);
+        if (!user || user.disabled || secretVersion(user.password_hash) !== ref.version) return undefined;
+        return userPrincipal(user);
+      }
+      case 'token': {
+        const token = await findAccessToken(this.db, ref.tokenId);
+        if (!token || token.user_id !== ref.userId || (token.expires_at !== null && token.expires_at <= this.now())) return undefined;
+        const user = await findUserById(this.db, token.user_id);
+        return user && !user.disabled ? tokenPrincipal(user, token) : undefined;
+      }
+      case 'robot': {
+        const robot = await findRobotById(this.db, ref.robotId);
+        if (!robot || !this.robotUsable(robot) || secretVersion(robot.secret_hash) !== ref.version) return undefined;
+        return this.robotPrincipal(robot);
+      }
     }
-    const user = await findUserByName(this.db, name);
-    if (!user || user.disabled) return undefined;
-    return { kind: 'user', id: user.id, name: user.name, admin: user.is_admin === 1 };
+  }
+
+  /**
+   * principalOf for bearer tokens on every request: the answer is reused for a moment
+   * (LIVE_CHECK_MS), so a token costs a DB read at most every two seconds, and stops at most
+   * that long after its credential did, whichever instance revoked it.
+   */
+  async livePrincipal(ref: CredentialRef, key: string): Promise<Principal | undefined> {
+    const now = this.now();
+    const hit = this.live.get(key);
+    if (hit && hit.until > now) return hit.principal;
+    const principal = await this.principalOf(ref);
+    if (this.live.size >= MAX_LIVE_ENTRIES) this.live.clear();
+    this.live.set(key, { principal, until: now + LIVE_CHECK_MS });
+    return principal;
+  }
+
+  /** Forgets what livePrincipal remembered (a credential changed on this instance). */
+  forgetLive(): void {
+    this.live.clear();
   }
 
   private async user(username: string, secret: string): Promise<LoginResult> {
@@ -64,7 +107,7 @@ export class Accounts {
       if (this.remembered.size > 10_000) this.remembered.clear();
       this.remembered.set(key, this.now() + REMEMBER_MS);
     }
-    return { ok: true, via: 'password', principal: { kind: 'user', id: user.id, name: user.name, admin: user.is_admin === 1 } };
+    return { ok: true, via: 'password', principal: userPrincipal(user), credential: { kind: 'password', userId: user.id, version: secretVersion(user.password_hash) } };
   }
 
   private async accessToken(username: string, id: number, secret: string): Promise<LoginResult> {
@@ -75,12 +118,7 @@ export class Accounts {
     const user = await findUserById(this.db, token.user_id);
     if (!user || user.disabled || user.name !== username) return denied;
     await touchAccessToken(this.db, id, this.now());
-    const projects = token.projects ? new Set(token.projects.split(',').filter(Boolean)) : undefined;
-    return {
-      ok: true,
-      via: 'token',
-      principal: { kind: 'user', id: user.id, name: user.name, admin: user.is_admin === 1, limit: { actions: parseActions(token.actions), projects } },
-    };
+    return { ok: true, via: 'token', principal: tokenPrincipal(user, token), credential: { kind: 'token', tokenId: token.id, userId: user.id } };
   }
 
   private async robot(name: string, secret: string): Promise<LoginResult> {
@@ -88,12 +126,27 @@ export class Accounts {
     if (!robot || !verifySecret(secret, robot.secret_hash)) return { ok: false, reason: 'invalid robot name or secret' };
     if (robot.disabled) return { ok: false, reason: 'robot account is disabled' };
     if (robot.expires_at !== null && robot.expires_at <= this.now()) return { ok: false, reason: 'robot account has expired' };
-    return { ok: true, via: 'robot', principal: { kind: 'robot', id: robot.id, name: robot.name, permissions: await this.robotPermissionMap(robot.id) } };
+    return { ok: true, via: 'robot', principal: await this.robotPrincipal(robot), credential: { kind: 'robot', robotId: robot.id, version: secretVersion(robot.secret_hash) } };
   }
 
-  private async robotPermissionMap(robotId: number): Promise<Map<string, Set<Action>>> {
-    return new Map((await robotPermissions(this.db, robotId)).map((p) => [p.project, parseActions(p.actions)]));
+  private robotUsable(robot: RobotRow): boolean {
+    return !robot.disabled && (robot.expires_at === null || robot.expires_at > this.now());
   }
+
+  private async robotPrincipal(robot: RobotRow): Promise<Principal> {
+    const permissions = new Map((await robotPermissions(this.db, robot.id)).map((p) => [p.project, parseActions(p.actions)]));
+    return { kind: 'robot', id: robot.id, name: robot.name, permissions };
+  }
+}
+
+function userPrincipal(user: UserRow): Principal {
+  return { kind: 'user', id: user.id, name: user.name, admin: user.is_admin === 1 };
+}
+
+/** A user acting through an access token: the token's actions, and its projects when it names any. */
+function tokenPrincipal(user: UserRow, token: AccessTokenRow): Principal {
+  const projects = token.projects ? new Set(token.projects.split(',').filter(Boolean)) : undefined;
+  return { kind: 'user', id: user.id, name: user.name, admin: user.is_admin === 1, limit: { actions: parseActions(token.actions), projects } };
 }
 
 // scrypt of a random string: verifying against it costs what a real check costs.

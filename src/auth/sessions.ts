@@ -1,7 +1,8 @@
 // Browser sessions for the web UI (docs/discovery.md, Cookie sessions and CSRF): a random 32-byte
 // secret goes into the cookie, only its SHA-256 into the DB. Sessions last 12 h from the last
 // use (sliding; the row is refreshed at most once a minute) and end at sign-out, when the user
-// is deleted, or (as anonymous) while the user is disabled. Expired rows are removed when met.
+// is deleted or disabled, and when their password changes (all but the session that changed it).
+// Expired rows are removed when met.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Executor } from '../metadata/executor.ts';
 import { deleteExpiredSessions, deleteSession, findSession, insertSession, touchSession } from '../metadata/identity/sessions.ts';
@@ -68,6 +69,11 @@ export class SessionService {
   async purgeExpired(): Promise<number> {
     return deleteExpiredSessions(this.db, this.now());
   }
+}
+
+/** The id a session is stored under (the SHA-256 of its cookie secret). */
+export function sessionIdHash(secret: string): string {
+  return hashOf(secret);
 }
 
 function hashOf(secret: string): string {

@@ -1,10 +1,13 @@
 // Issues and verifies registry bearer tokens (Docker token spec): ES256 JWTs with a short life,
-// signed by a key generated on first start and kept in the DB, so every instance shares it.
+// signed by a key the operator supplies (signing-key.ts), or else by one generated on first
+// start and kept in the DB, so every instance shares it.
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type CryptoKey } from 'jose';
 import type { Executor } from '../metadata/executor.ts';
 import { currentSigningKey, insertSigningKey } from '../metadata/identity/signing-keys.ts';
+import { decodeCredential, encodeCredential, type CredentialRef } from './credential.ts';
 import type { Grant } from './provider.ts';
+import type { SuppliedKey } from './signing-key.ts';
 
 export interface TokenOptions {
   /** iss and the realm's service name (aud). */
@@ -18,6 +21,15 @@ export interface VerifiedToken {
   readonly subject: string;
   readonly grants: Grant[];
   readonly expiresAt: number;
+  /** The credential the token was minted from (the "cred" claim); absent for anonymous tokens. */
+  readonly credential?: CredentialRef;
+  /** The claim as signed, a stable key for caches. */
+  readonly credentialKey?: string;
+}
+
+export interface VerifiedRefresh {
+  readonly subject: string;
+  readonly credential: CredentialRef;
 }
 
 const ALG = 'ES256';
@@ -27,8 +39,15 @@ export class TokenService {
 
   constructor(private readonly db: Executor, readonly options: TokenOptions) {}
 
-  /** Loads the signing key, creating it on first start. */
-  async init(): Promise<void> {
+  /**
+   * Loads the signing key: the supplied one, or the DB's, creating that on first start. With a
+   * supplied key the DB's is neither made nor trusted.
+   */
+  async init(supplied?: SuppliedKey): Promise<void> {
+    if (supplied) {
+      await this.use(supplied.kid, supplied.jwk);
+      return;
+    }
     let row = await currentSigningKey(this.db);
     if (!row) {
       const { privateKey } = await generateKeyPair(ALG, { extractable: true });
@@ -37,18 +56,25 @@ export class TokenService {
       await insertSigningKey(this.db, kid, ALG, JSON.stringify(jwk), Date.now());
       row = await currentSigningKey(this.db);
     }
-    const jwk = JSON.parse(row!.private_jwk) as JWK;
+    await this.use(row!.kid, JSON.parse(row!.private_jwk) as JWK);
+  }
+
+  private async use(kid: string, jwk: JWK): Promise<void> {
     const privateKey = (await importJWK(jwk, ALG)) as CryptoKey;
     const { d: _d, ...publicJwk } = jwk;
     const publicKey = (await importJWK(publicJwk, ALG)) as CryptoKey;
-    this.key = { kid: row!.kid, privateKey, publicKey };
+    this.key = { kid, privateKey, publicKey };
   }
 
-  /** A registry access token for `subject` ('' for anonymous) holding exactly `grants`. */
-  async issue(subject: string, grants: readonly Grant[]): Promise<{ token: string; expiresIn: number; issuedAt: Date }> {
+  /**
+   * A registry access token for `subject` ('' for anonymous) holding exactly `grants`, bound to
+   * the credential it was minted from (required for every subject but anonymous).
+   */
+  async issue(subject: string, grants: readonly Grant[], credential?: CredentialRef): Promise<{ token: string; expiresIn: number; issuedAt: Date }> {
     const key = this.requireKey();
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ access: grants })
+    if (subject !== '' && !credential) throw new Error('TokenService.issue: a named subject needs its credential');
+    const token = await new SignJWT({ access: grants, ...(credential ? { cred: encodeCredential(credential) } : {}) })
       .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
       .setIssuer(this.options.issuer)
       .setAudience(this.options.service)
@@ -61,11 +87,14 @@ export class TokenService {
     return { token, expiresIn: this.options.ttlSeconds, issuedAt: new Date(now * 1000) };
   }
 
-  /** A refresh token (OAuth2 offline access): only names the account; rights are re-read on use. */
-  async issueRefresh(subject: string): Promise<string> {
+  /**
+   * A refresh token (OAuth2 offline access): names the account and the credential it came from;
+   * on use, that credential is checked again and its rights (not the account's) are re-read.
+   */
+  async issueRefresh(subject: string, credential: CredentialRef): Promise<string> {
     const key = this.requireKey();
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ use: 'refresh' })
+    return new SignJWT({ use: 'refresh', cred: encodeCredential(credential) })
       .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
       .setIssuer(this.options.issuer)
       .setAudience(`${this.options.service}#refresh`)
@@ -95,14 +124,22 @@ export class TokenService {
           grants.push({ type: g.type, name: g.name, actions: g.actions });
         }
       }
-      return { subject: payload.sub ?? '', grants, expiresAt: (payload.exp ?? 0) * 1000 };
+      const subject = payload.sub ?? '';
+      const credential = decodeCredential(payload.cred);
+      // A named subject without a valid credential claim was not minted by this version of
+      // Berth from a login: refuse it rather than trust the name alone.
+      if (subject !== '' && !credential) return undefined;
+      return {
+        subject, grants, expiresAt: (payload.exp ?? 0) * 1000,
+        ...(credential ? { credential, credentialKey: String(payload.cred) } : {}),
+      };
     } catch {
       return undefined;
     }
   }
 
-  /** Verifies a refresh token; returns its account name. */
-  async verifyRefresh(token: string): Promise<string | undefined> {
+  /** Verifies a refresh token; returns its account name and credential. */
+  async verifyRefresh(token: string): Promise<VerifiedRefresh | undefined> {
     const key = this.requireKey();
     try {
       const { payload } = await jwtVerify(token, key.publicKey, {
@@ -111,7 +148,8 @@ export class TokenService {
         audience: `${this.options.service}#refresh`,
         requiredClaims: ['exp', 'sub'],
       });
-      return payload.use === 'refresh' && payload.sub ? payload.sub : undefined;
+      const credential = decodeCredential(payload.cred);
+      return payload.use === 'refresh' && payload.sub && credential ? { subject: payload.sub, credential } : undefined;
     } catch {
       return undefined;
     }

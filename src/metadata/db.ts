@@ -2,6 +2,7 @@
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { ensurePrivateFile } from '../storage/private-files.ts';
 import { BerthMigrations } from './migrations/index.ts';
 import { withStatementCache } from './statement-cache.ts';
 import type { Database } from './schema.ts';
@@ -23,6 +24,9 @@ export interface MetadataDb {
 export async function openMetadata(options: OpenOptions): Promise<MetadataDb> {
   let db: Kysely<Database>;
   if (options.dialect === 'sqlite') {
+    // The file holds the token signing key and password hashes: 0600 before SQLite opens it
+    // (SQLite gives its -wal and -shm files the database file's mode).
+    if (options.location !== ':memory:') ensurePrivateFile(options.location, [`${options.location}-wal`, `${options.location}-shm`]);
     const sqlite = new Sqlite(options.location);
     // WAL lets readers run while a push commits; NORMAL is durable across process crashes in WAL mode.
     sqlite.pragma('journal_mode = WAL');

@@ -19,7 +19,9 @@ import { directoryServices } from '../../src/auth/builtin.ts';
 import { SYSTEM } from '../../src/auth/directory/actor.ts';
 import { digestOf } from '../../src/core/digest.ts';
 import { openMetadata, type MetadataDb } from '../../src/metadata/db.ts';
+import { encodeCredential, secretVersion } from '../../src/auth/credential.ts';
 import { currentSigningKey } from '../../src/metadata/identity/signing-keys.ts';
+import { findUserByName } from '../../src/metadata/identity/users.ts';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
 
 const ADMIN_PASSWORD = 'attack-Admin-pa55';
@@ -44,6 +46,8 @@ describe('auth.mode builtin under attack', { timeout: 600_000 }, () => {
   let meta: MetadataDb;
   let dir: ReturnType<typeof directoryServices>;
   let serverKey: { kid: string; privateKey: CryptoKey; publicJwk: JWK };
+  /** The "cred" claim a token minted from the admin's password carries (credential.ts). */
+  let adminCredential: string;
   /** Every response the server gave: none may contain a password or secret. */
   const answers: string[] = [];
   /** Every password and secret the test used: none may appear in responses or logs. */
@@ -115,7 +119,7 @@ describe('auth.mode builtin under attack', { timeout: 600_000 }, () => {
   /** A token signed with the server's own key, with the claims a real one has, then `changes`. */
   async function serverSigned(changes: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    const claims: JWTPayload = { iss: 'berth', aud: 'berth', sub: 'admin', iat: now, nbf: now - 1, exp: now + 300, jti: `t-${now}-${Math.random()}`, access: [{ type: 'repository', name: 'atteam/app', actions: ['pull'] }], ...changes };
+    const claims: JWTPayload = { iss: 'berth', aud: 'berth', sub: 'admin', iat: now, nbf: now - 1, exp: now + 300, jti: `t-${now}-${Math.random()}`, access: [{ type: 'repository', name: 'atteam/app', actions: ['pull'] }], cred: adminCredential, ...changes };
     return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: serverKey.kid, typ: 'JWT', ...header }).sign(serverKey.privateKey);
   }
 
@@ -157,6 +161,9 @@ describe('auth.mode builtin under attack', { timeout: 600_000 }, () => {
     const jwk = JSON.parse(row.private_jwk) as JWK;
     const { d: _d, ...publicJwk } = jwk;
     serverKey = { kid: row.kid, privateKey: (await importJWK(jwk, 'ES256')) as CryptoKey, publicJwk };
+    const admin = await findUserByName(meta.db, 'admin');
+    assert.ok(admin);
+    adminCredential = encodeCredential({ kind: 'password', userId: admin.id, version: secretVersion(admin.password_hash) });
   });
 
   after(async () => {
@@ -246,6 +253,10 @@ describe('auth.mode builtin under attack', { timeout: 600_000 }, () => {
       'no audience, server key': await serverSigned({ access: everything, aud: undefined }),
       'wrong issuer, server key': await serverSigned({ access: everything, iss: 'someone-else' }),
       'no expiry, server key': await serverSigned({ access: everything, exp: undefined }),
+      'no credential claim, server key': await serverSigned({ access: everything, cred: undefined }),
+      'a stale password credential, server key': await serverSigned({ access: everything, cred: adminCredential.replace(/\.[^.]+$/, '.AAAAAAAAAAAAAAAA') }),
+      "another user's credential, server key": await serverSigned({ access: everything, cred: adminCredential.replace(/^p\.\d+\./, 'p.999999.') }),
+      'a malformed credential, server key': await serverSigned({ access: everything, cred: 'x.1.y' }),
     };
     const refresh = JSON.parse((await postToken({ grant_type: 'password', username: 'at-dev', password: PASSWORD, service: 'berth', client_id: 'test', access_type: 'offline' })).text) as { refresh_token: string };
     credentials.add(refresh.refresh_token);

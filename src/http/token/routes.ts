@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Accounts } from '../../auth/accounts.ts';
 import type { Authorizer } from '../../auth/authorizer.ts';
 import { parseBasic } from '../../auth/basic-credentials.ts';
+import type { CredentialRef } from '../../auth/credential.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { Grant } from '../../auth/provider.ts';
 import type { TokenService } from '../../auth/token-service.ts';
@@ -35,17 +36,17 @@ async function handle(request: FastifyRequest, reply: FastifyReply, deps: TokenD
     if (service !== null && service !== deps.tokens.options.service) {
       throw new RegistryError('INVALID_REQUEST', { service }, { message: `this registry's service is ${deps.tokens.options.service}` });
     }
-    const { principal, refreshable } = await whoIsAsking(request, params, deps, kind);
+    const { principal, credential } = await whoIsAsking(request, params, deps, kind);
     const grants = await grantsFor(deps.authorizer, principal, params.getAll('scope'));
-    const issued = await deps.tokens.issue(principal?.name ?? '', grants);
+    const issued = await deps.tokens.issue(principal?.name ?? '', grants, credential);
     const body: Record<string, unknown> = {
       token: issued.token,
       access_token: issued.token,
       expires_in: issued.expiresIn,
       issued_at: issued.issuedAt.toISOString(),
     };
-    if (principal && refreshable && params.get('access_type') === 'offline') {
-      body.refresh_token = await deps.tokens.issueRefresh(principal.name);
+    if (principal && credential && params.get('access_type') === 'offline') {
+      body.refresh_token = await deps.tokens.issueRefresh(principal.name, credential);
     }
     return reply.code(200).header('Cache-Control', 'no-store').send(body);
   } catch (error) {
@@ -58,7 +59,12 @@ async function formBody(request: FastifyRequest): Promise<URLSearchParams> {
   return new URLSearchParams(body.toString('utf8'));
 }
 
-async function whoIsAsking(request: FastifyRequest, params: URLSearchParams, deps: TokenDeps, kind: 'get' | 'post'): Promise<{ principal?: Principal; refreshable: boolean }> {
+/**
+ * The caller and the credential they presented (none for anonymous). A refresh token stands for
+ * the credential it was issued for: it is honoured only while that credential is, and with its
+ * rights, never the whole account's.
+ */
+async function whoIsAsking(request: FastifyRequest, params: URLSearchParams, deps: TokenDeps, kind: 'get' | 'post'): Promise<{ principal?: Principal; credential?: CredentialRef }> {
   const address = request.ip;
   const unauthorized = (reason: string, retryAfterMs?: number) => retryAfterMs
     ? new RegistryError('TOOMANYREQUESTS', undefined, { message: reason, headers: { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) } })
@@ -69,10 +75,12 @@ async function whoIsAsking(request: FastifyRequest, params: URLSearchParams, dep
   if (kind === 'post') {
     const grant = params.get('grant_type');
     if (grant === 'refresh_token') {
-      const name = await deps.tokens.verifyRefresh(params.get('refresh_token') ?? '');
-      const principal = name ? await deps.accounts.principalByName(name) : undefined;
-      if (!principal) throw unauthorized('invalid or expired refresh token');
-      return { principal, refreshable: true };
+      const refresh = await deps.tokens.verifyRefresh(params.get('refresh_token') ?? '');
+      const principal = refresh ? await deps.accounts.principalOf(refresh.credential) : undefined;
+      if (!refresh || !principal || principal.name !== refresh.subject) {
+        throw unauthorized('invalid or expired refresh token, or the credential it was issued for was revoked or changed; log in again');
+      }
+      return { principal, credential: refresh.credential };
     }
     if (grant !== 'password') throw new RegistryError('INVALID_REQUEST', { grant_type: grant }, { message: 'grant_type must be password or refresh_token' });
     username = params.get('username') ?? undefined;
@@ -84,11 +92,11 @@ async function whoIsAsking(request: FastifyRequest, params: URLSearchParams, dep
     username = creds.username;
     password = creds.password;
   }
-  if (username === undefined || password === undefined) return { refreshable: false };
+  if (username === undefined || password === undefined) return {};
   const login = await deps.accounts.login(username, password, address);
   deps.onLogin?.({ account: username, address, ok: login.ok, via: login.ok ? login.via : 'password' });
   if (!login.ok) throw unauthorized(login.reason, login.retryAfterMs);
-  return { principal: login.principal, refreshable: true };
+  return { principal: login.principal, credential: login.credential };
 }
 
 /** The intersection of what was asked for and what the account may do. */

@@ -18,6 +18,10 @@ export async function findRobot(db: Executor, name: string): Promise<RobotRow | 
   return db.selectFrom('robots').select(COLUMNS).where('name', '=', name).executeTakeFirst();
 }
 
+export async function findRobotById(db: Executor, id: number): Promise<RobotRow | undefined> {
+  return db.selectFrom('robots').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
 export async function insertRobot(db: Executor, r: { name: string; secretHash: string; description: string; expiresAt: number | null; createdBy: string }, now: number): Promise<number> {
   await db.insertInto('robots').values({
     name: r.name, secret_hash: r.secretHash, description: r.description, expires_at: r.expiresAt, disabled: 0, created_by: r.createdBy, created_at: now,

@@ -33,6 +33,13 @@ export async function deleteSession(db: Executor, idHash: string): Promise<boole
   return Number(r.numDeletedRows) > 0;
 }
 
+/** Ends every session of a user, but `exceptHash` (the session making the change) if given. */
+export async function deleteSessionsOfUser(db: Executor, userId: number, exceptHash?: string): Promise<number> {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (exceptHash !== undefined) q = q.where('id_hash', '!=', exceptHash);
+  return Number((await q.executeTakeFirst()).numDeletedRows);
+}
+
 /** Removes expired sessions; returns how many. */
 export async function deleteExpiredSessions(db: Executor, now: number): Promise<number> {
   const r = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();

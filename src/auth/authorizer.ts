@@ -34,6 +34,34 @@ export class Authorizer {
     return role !== undefined && ROLE_ACTIONS[role].has(action);
   }
 
+  /**
+   * Why `principal` may not do `action` on `repository`, in words for the client's error detail.
+   * A project the caller may not know of reads exactly like a missing one.
+   */
+  async explain(principal: Principal | undefined, repository: string, action: Action): Promise<string> {
+    const projectName = projectOf(repository);
+    const unknown = `project ${projectName} does not exist, or you are not a member of it`;
+    const project = await findProject(this.db, projectName);
+    if (!project) return unknown;
+    const visible = project.visibility === 'public';
+    if (!principal) return 'sign in first';
+    if (principal.kind === 'robot') {
+      const granted = principal.permissions.get(projectName);
+      if (!granted) return visible ? `robot ${principal.name} has no permissions on ${projectName}` : unknown;
+      return `robot ${principal.name} may not ${action} in ${projectName} (it may ${[...granted].join(', ')})`;
+    }
+    if (principal.limit) {
+      if (principal.limit.projects && !principal.limit.projects.has(projectName)) {
+        return visible ? `this access token is limited to the projects ${[...principal.limit.projects].join(', ')}` : unknown;
+      }
+      if (!principal.limit.actions.has(action)) return `this access token does not allow ${action} (it allows ${[...principal.limit.actions].join(', ')})`;
+    }
+    if (projectName === OFFICIAL_PROJECT && action !== 'pull' && !principal.admin) return `only administrators may ${action} in ${OFFICIAL_PROJECT} (official images)`;
+    const role = await memberRole(this.db, project.id, principal.id);
+    if (!role) return visible ? `you are not a member of ${projectName}, so you may only pull from it` : unknown;
+    return `your role in ${projectName} is ${role}, which may not ${action}`;
+  }
+
   /** The subset of `actions` allowed. */
   async allowed(principal: Principal | undefined, repository: string, actions: readonly Action[]): Promise<Action[]> {
     const out: Action[] = [];

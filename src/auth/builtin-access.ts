@@ -1,6 +1,7 @@
 // auth.mode builtin: Berth's own accounts, projects and roles, with Docker token auth.
-// /v2 accepts a bearer token from /auth/token (authorized by its grants alone, no DB) or Basic
-// credentials (authorized against the DB on every request).
+// /v2 accepts a bearer token from /auth/token (authorized by its grants, and honoured only while
+// the credential it was minted from is: Accounts.livePrincipal) or Basic credentials (authorized
+// against the DB on every request).
 import { projectOf } from '../core/reference.ts';
 import type { Accounts } from './accounts.ts';
 import type { Authorizer } from './authorizer.ts';
@@ -23,7 +24,15 @@ export class BuiltinAccess implements AuthProvider {
     if (bearer) {
       const verified = await this.tokens.verify(bearer[1]!);
       if (!verified) return { ok: false, reason: 'invalid or expired token' };
-      return { ok: true, identity: { name: verified.subject, kind: verified.subject.startsWith('robot$') ? 'robot' : 'user', grants: verified.grants } };
+      let principal: Principal | undefined;
+      if (verified.credential) {
+        principal = await this.accounts.livePrincipal(verified.credential, verified.credentialKey!);
+        if (!principal || principal.name !== verified.subject) return { ok: false, reason: 'the credential this token was issued for was revoked or changed; log in again' };
+      }
+      return {
+        ok: true,
+        identity: { name: verified.subject, kind: verified.subject.startsWith('robot$') ? 'robot' : 'user', grants: verified.grants, ...(principal ? { principal } : {}) },
+      };
     }
     const creds = parseBasic(authorization);
     if (!creds) return { ok: false, reason: 'unsupported or malformed Authorization header' };
@@ -42,18 +51,22 @@ export class BuiltinAccess implements AuthProvider {
     return this.authorizer.allows(identity?.principal as Principal | undefined, repository, action);
   }
 
+  /** Whether the credential behind a bearer token could get this grant with a new token. */
   async couldObtain(identity: Identity, repository: string | undefined, action: Action): Promise<boolean> {
-    if (!identity.name) return false;
-    const principal = await this.accounts.principalByName(identity.name);
-    if (!principal) return false;
+    const principal = identity.principal as Principal | undefined;
+    if (!identity.name || !principal) return false;
     if (action === 'catalog') return true;
     return repository !== undefined && this.authorizer.allows(principal, repository, action);
   }
 
+  async explainDenial(identity: Identity, repository: string, action: Action): Promise<string | undefined> {
+    return this.authorizer.explain(identity.principal as Principal | undefined, repository, action);
+  }
+
   async visibleRepositories(identity: Identity | undefined, names: readonly string[]): Promise<string[]> {
-    // A bearer token names its account; visibility is decided by the account's current rights.
-    let principal = identity?.principal as Principal | undefined;
-    if (identity && !principal && identity.name) principal = await this.accounts.principalByName(identity.name);
+    // Decided by the rights of the credential the caller presented (for a bearer token, the one
+    // it was minted from, with an access token's project limit), never by the account's alone.
+    const principal = identity?.principal as Principal | undefined;
     const byProject = new Map<string, boolean>();
     const out: string[] = [];
     for (const name of names) {

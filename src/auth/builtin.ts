@@ -7,10 +7,12 @@ import { Accounts } from './accounts.ts';
 import { Authorizer } from './authorizer.ts';
 import { BuiltinAccess } from './builtin-access.ts';
 import { AccessTokenService } from './directory/access-tokens.ts';
+import type { ChangeRecorder, DirectoryChange } from './directory/changes.ts';
 import { ProjectService } from './directory/projects.ts';
 import { RobotService } from './directory/robots.ts';
 import { UserService } from './directory/users.ts';
 import { LoginLimiter } from './login-limiter.ts';
+import { loadSuppliedKey } from './signing-key.ts';
 import { TokenService } from './token-service.ts';
 
 export interface BuiltinAuth {
@@ -24,20 +26,38 @@ export interface BuiltinAuth {
   readonly accessTokens: AccessTokenService;
 }
 
-export function directoryServices(db: Kysely<Database>) {
+/**
+ * What the directory services report upward. Read at each call, so the composition root can
+ * fill it in once the audit log and the registry exist.
+ */
+export interface DirectoryHooks {
+  record?: ChangeRecorder;
+  /** Repositories a project removal deleted (the registry drops what it cached of them). */
+  repositoriesRemoved?: (names: string[]) => void;
+  /** Something the operator should fix (e.g. a key file others can read). */
+  warn?: (message: string) => void;
+}
+
+export function directoryServices(db: Kysely<Database>, hooks: DirectoryHooks = {}) {
+  const record: ChangeRecorder = (change) => hooks.record?.(change);
+  const projects = new ProjectService(db, Date.now, record, (names) => hooks.repositoriesRemoved?.(names));
   return {
-    users: new UserService(db),
-    projects: new ProjectService(db),
-    robots: new RobotService(db),
-    accessTokens: new AccessTokenService(db),
+    users: new UserService(db, projects, Date.now, record),
+    projects,
+    robots: new RobotService(db, Date.now, record),
+    accessTokens: new AccessTokenService(db, Date.now, record),
   };
 }
 
-export async function createBuiltinAuth(db: Kysely<Database>, config: Config): Promise<BuiltinAuth> {
+/** Changes after which tokens minted from some credential must stop at once on this instance. */
+const CREDENTIAL_CHANGES = new Set(['user.password', 'user.update', 'user.delete', 'robot.rotate', 'robot.disable', 'robot.delete', 'token.revoke', 'project.delete']);
+
+export async function createBuiltinAuth(db: Kysely<Database>, config: Config, hooks: DirectoryHooks = {}): Promise<BuiltinAuth> {
   const limiter = new LoginLimiter({
     maxFailures: config.auth.loginMaxFailures,
     windowMs: config.auth.loginWindowSeconds * 1000,
     lockMs: config.auth.loginLockSeconds * 1000,
+    maxFailuresPerAddress: config.auth.loginMaxFailuresPerAddress,
   });
   const accounts = new Accounts(db, limiter);
   const authorizer = new Authorizer(db);
@@ -47,6 +67,16 @@ export async function createBuiltinAuth(db: Kysely<Database>, config: Config): P
     ttlSeconds: config.auth.tokenTtlSeconds,
     refreshTtlSeconds: config.auth.refreshTtlSeconds,
   });
-  await tokens.init();
-  return { access: new BuiltinAccess(accounts, authorizer, tokens), accounts, authorizer, tokens, ...directoryServices(db) };
+  const supplied = loadSuppliedKey({ file: config.auth.signingKeyFile, value: config.auth.signingKey });
+  if (supplied?.warning) hooks.warn?.(supplied.warning);
+  await tokens.init(supplied);
+  // Other instances notice within Accounts' live-check interval; this one at once.
+  const services = directoryServices(db, {
+    record: (change: DirectoryChange) => {
+      if (CREDENTIAL_CHANGES.has(change.action)) accounts.forgetLive();
+      return hooks.record?.(change);
+    },
+    repositoriesRemoved: (names) => hooks.repositoriesRemoved?.(names),
+  });
+  return { access: new BuiltinAccess(accounts, authorizer, tokens), accounts, authorizer, tokens, ...services };
 }

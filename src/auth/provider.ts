@@ -42,6 +42,8 @@ export interface AuthProvider {
    * answer is 401 (fetch a new token); otherwise 403 DENIED.
    */
   couldObtain?(identity: Identity, repository: string | undefined, action: Action): Promise<boolean>;
+  /** Why a signed-in caller is refused (for the DENIED error's detail); never reveals hidden projects. */
+  explainDenial?(identity: Identity, repository: string, action: Action): Promise<string | undefined>;
   /** Which repositories of a catalog page this caller may see. */
   visibleRepositories?(identity: Identity | undefined, names: readonly string[]): Promise<string[]>;
   /** Whether anonymous callers must log in even for GET /v2/ (clients probe it to log in). */

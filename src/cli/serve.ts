@@ -1,16 +1,15 @@
 // `berth serve`: start the registry and stop it gracefully on SIGTERM/SIGINT.
+import type { AdminBootstrap } from '../auth/directory/users.ts';
 import { startServer } from '../http/server.ts';
 import { loadConfig, type ServeFlags } from './config-loader.ts';
 
 export async function serve(flags: ServeFlags): Promise<void> {
   const config = loadConfig(flags);
   const server = await startServer(config);
+  // Before the listening line, so whoever waits for that line has seen this too.
+  tellAboutAdmin(server.adminBootstrap, config.storage.dataDir, Boolean(flags.config));
   // Printed whatever the log level: scripts and tests wait for this line.
   process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: 'berth listening', address: server.address, auth: config.auth.mode, dataDir: config.storage.dataDir })}\n`);
-  if (server.generatedAdminPassword) {
-    // Printed once, on the first start only; it is stored hashed and cannot be shown again.
-    process.stdout.write(`\nFirst start: created the administrator account.\n  user:     admin\n  password: ${server.generatedAdminPassword}\nStore it now; it is not shown again. Change it with: berth user passwd admin --password-stdin\n\n`);
-  }
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -32,4 +31,29 @@ export async function serve(flags: ServeFlags): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * What the start did about the administrator, said where the operator looks. A generated
+ * password is printed once (it is stored hashed); how to reset it is always said with it.
+ */
+function tellAboutAdmin(bootstrap: AdminBootstrap | undefined, dataDir: string, viaConfig: boolean): void {
+  if (!bootstrap) return;
+  const target = viaConfig ? '--config FILE' : `--data ${dataDir}`;
+  const reset = `printf '%s\\n' "$NEW_PASSWORD" | berth user passwd admin --password-stdin ${target}`;
+  if (bootstrap.created) {
+    if (bootstrap.password) {
+      process.stdout.write(`\nCreated the administrator account (no administrator existed).\n  user:     ${bootstrap.name}\n  password: ${bootstrap.password}\nStore it now; it is not shown again. Lost it? Reset it on this machine with:\n  ${reset}\n\n`);
+    } else {
+      process.stdout.write(`\nCreated the administrator account ${bootstrap.name} with the password from BERTH_ADMIN_PASSWORD. Reset it with:\n  ${reset}\n\n`);
+    }
+    return;
+  }
+  if (bootstrap.reason === 'name-taken') {
+    process.stderr.write(`\nberth: WARNING: no administrator exists, and the name admin is already taken by a user or project, so none was made${bootstrap.ignoredPassword ? ' (BERTH_ADMIN_PASSWORD was not used)' : ''}.\n  Make one on this machine: printf '%s\\n' "$PASSWORD" | berth user add NAME --admin --password-stdin ${target}\n  or promote a user: berth user update NAME --admin ${target}\n\n`);
+    return;
+  }
+  if (bootstrap.ignoredPassword) {
+    process.stderr.write(`berth: note: BERTH_ADMIN_PASSWORD is set, but an administrator exists already, so it was ignored. To reset a password: ${reset.replace(' admin ', ' NAME ')}\n`);
+  }
 }

@@ -12,11 +12,27 @@ export const configSchema = z.strictObject({
     publicUrl: z.string().default(''),
     /** Seconds to wait for in-flight requests on SIGTERM before exiting. */
     shutdownTimeoutSeconds: z.number().int().min(0).max(3600).default(30),
+    /**
+     * Small bodies (token requests, API calls, manifests) must arrive within this many seconds of
+     * their headers; a slower one is answered 408 and its connection closed.
+     */
+    bodyTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
+    /**
+     * A connection that moves no bytes for this many seconds is closed: a stalled upload ends
+     * (and its chunk is rolled back) instead of holding the connection forever. Uploads have no
+     * total time limit.
+     */
+    idleTimeoutSeconds: z.number().int().min(5).max(86400).default(120),
   }).prefault({}),
   storage: z.strictObject({
     driver: z.enum(['filesystem']).default('filesystem'),
     /** The data directory: blobs under <dataDir>/storage, the SQLite file at <dataDir>/berth.db. */
     dataDir: z.string().min(1).default('./data'),
+    /**
+     * Upload sessions untouched for this many hours, and leftovers of writes that never finished
+     * (a crash mid-push), are removed at start and then every hour.
+     */
+    purgeUploadsAfterHours: z.number().min(0.01).max(24 * 365).default(24),
   }).prefault({}),
   database: z.strictObject({
     dialect: z.enum(['sqlite', 'postgres']).default('sqlite'),
@@ -35,6 +51,13 @@ export const configSchema = z.strictObject({
     tokenTtlSeconds: z.number().int().min(30).max(3600).default(300),
     /** Lifetime of OAuth2 refresh tokens (docker and podman keep them instead of passwords). */
     refreshTtlSeconds: z.number().int().min(300).max(90 * 86400).default(30 * 86400),
+    /**
+     * The token signing key (ECDSA P-256, PEM or JWK) from a file (0600) instead of the database,
+     * so that reading the database is not enough to mint tokens. Every instance needs the same.
+     */
+    signingKeyFile: z.string().default(''),
+    /** The same key as text, normally from the environment (BERTH_AUTH_SIGNING_KEY). */
+    signingKey: z.string().default(''),
     /** Failed logins for one account from one address within loginWindowSeconds before a lock. */
     loginMaxFailures: z.number().int().min(1).max(1000).default(10),
     loginWindowSeconds: z.number().int().min(1).max(86400).default(600),

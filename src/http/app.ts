@@ -8,6 +8,7 @@ import type { Registry } from '../registry/registry.ts';
 import { hasBody, setBodyDeadline } from './body.ts';
 import { sendError } from './errors.ts';
 import { HttpMetrics } from './metrics.ts';
+import type { DeniedListener } from './oci/access.ts';
 import { registerOciRoutes } from './oci/router.ts';
 import { createWebUi } from './web.ts';
 
@@ -22,6 +23,8 @@ export interface AppOptions {
   readonly bodyTimeoutMs: number;
   /** A connection that moves no bytes this long is closed (server.idleTimeoutSeconds). */
   readonly idleTimeoutMs: number;
+  /** Told about 403 refusals on /v2, for the audit log. */
+  readonly onDenied?: DeniedListener;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -96,7 +99,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return metrics.registry.metrics();
   });
 
-  registerOciRoutes(app, { registry: options.registry, auth: options.auth, publicUrl: options.publicUrl });
+  registerOciRoutes(app, { registry: options.registry, auth: options.auth, publicUrl: options.publicUrl, ...(options.onDenied ? { onDenied: options.onDenied } : {}) });
   return app;
 }
 

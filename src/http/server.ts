@@ -1,25 +1,29 @@
 // The composition root: turns a Config into a running server (storage, metadata, registry,
 // auth, HTTP) and shuts it down gracefully.
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { createBuiltinAuth, type BuiltinAuth } from '../auth/builtin.ts';
+import { createBuiltinAuth, type BuiltinAuth, type DirectoryHooks } from '../auth/builtin.ts';
+import { auditEntryOf } from '../auth/directory/audit-entry.ts';
+import type { AdminBootstrap } from '../auth/directory/users.ts';
 import { SessionService } from '../auth/sessions.ts';
 import { HtpasswdAccess } from '../auth/htpasswd.ts';
 import { OpenAccess } from '../auth/open-access.ts';
 import type { AuthProvider } from '../auth/provider.ts';
 import { splitListen, type Config } from '../core/config.ts';
+import { projectOf } from '../core/reference.ts';
 import { openMetadata, type MetadataDb } from '../metadata/db.ts';
 import { enableAudit } from '../features/audit/index.ts';
 import { enableSearch } from '../features/search/index.ts';
 import { enablePullCounts } from '../features/pulls/index.ts';
 import { enableWebhooks } from '../features/webhooks/index.ts';
 import { EventBus } from '../registry/event-bus.ts';
+import { UploadJanitor } from '../registry/janitor.ts';
 import { Registry } from '../registry/registry.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { FilesystemDriver } from '../storage/filesystem.ts';
+import { ensurePrivateDir } from '../storage/private-files.ts';
 import { registerApi } from './api/index.ts';
 import { buildApp } from './app.ts';
 import { registerDockerSearch } from './docker-search.ts';
@@ -32,14 +36,14 @@ export interface RunningServer {
   readonly address: string;
   /** The built-in auth services (auth.mode builtin). */
   readonly identity?: BuiltinAuth;
-  /** Set on first start: the generated admin password, to be printed once. */
-  readonly generatedAdminPassword?: string;
+  /** What the start did about the administrator account (auth.mode builtin), for serve to tell. */
+  readonly adminBootstrap?: AdminBootstrap;
   close(): Promise<void>;
 }
 
 export async function openMetadataFor(config: Config): Promise<MetadataDb> {
   const dataDir = resolve(config.storage.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   if (config.database.dialect === 'postgres') {
     if (!config.database.url) throw new Error('database.dialect postgres needs database.url (BERTH_DATABASE_URL)');
     return openMetadata({ dialect: 'postgres', location: config.database.url });
@@ -50,17 +54,17 @@ export async function openMetadataFor(config: Config): Promise<MetadataDb> {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const dataDir = resolve(config.storage.dataDir);
+  ensurePrivateDir(join(dataDir, 'storage'));
   const storage: StorageDriver = new FilesystemDriver(join(dataDir, 'storage'));
   const metadata = await openMetadataFor(config);
 
   let auth: AuthProvider;
   let identity: BuiltinAuth | undefined;
-  let generatedAdminPassword: string | undefined;
+  // Filled in below, once the audit log and the registry exist.
+  const directoryHooks: DirectoryHooks = { warn: (message) => process.stderr.write(`berth: warning: ${message}\n`) };
   if (config.auth.mode === 'builtin') {
-    identity = await createBuiltinAuth(metadata.db, config);
+    identity = await createBuiltinAuth(metadata.db, config, directoryHooks);
     await identity.projects.ensureLibrary();
-    const admin = await identity.users.bootstrapAdmin(process.env.BERTH_ADMIN_PASSWORD);
-    generatedAdminPassword = admin.password;
     auth = identity.access;
   } else if (config.auth.mode === 'htpasswd') {
     auth = new HtpasswdAccess(config.auth.htpasswdFile, config.auth.realm);
@@ -79,6 +83,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     config: config.notifications,
     registryHost: () => where.host,
     onError: (error) => logs.to?.error({ err: error }, 'webhook delivery failed'),
+    record: (change) => directoryHooks.record?.(change),
   });
   const registry = new Registry({
     db: metadata.db,
@@ -92,6 +97,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     auth,
     publicUrl: config.server.publicUrl,
     logLevel: config.log.level,
+    bodyTimeoutMs: config.server.bodyTimeoutSeconds * 1000,
+    idleTimeoutMs: config.server.idleTimeoutSeconds * 1000,
+    onDenied: (d) => audit.recordDenied({
+      actor: d.identity.name, address: d.address, via: 'v2', what: `${d.action} ${d.repository ?? 'catalog'}`,
+      ...(d.repository ? { project: projectOf(d.repository) } : {}),
+    }),
     healthCheck: async () => {
       await sql`select 1`.execute(metadata.db);
     },
@@ -102,19 +113,25 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Search reads what the caller may pull; without identity services everything is visible.
   const search = enableSearch({ db: metadata.db, dialect: metadata.dialect, open: !identity });
   registerDockerSearch(app, { search, auth, ...(identity ? { accounts: identity.accounts, onFailedLogin: (a: string, ip: string) => identity.access.onFailedLogin?.(a, ip) } : {}) });
+  directoryHooks.record = (change) => audit.record(auditEntryOf(change));
+  directoryHooks.repositoriesRemoved = (names) => { for (const n of names) registry.repositories.forget(n); };
   if (identity) {
-    identity.access.onFailedLogin = (account, address) =>
-      audit.record({ at: Date.now(), actor: account, action: 'login_failed', address, outcome: 'failure', detail: JSON.stringify({ via: 'basic' }) });
+    identity.access.onFailedLogin = (account, address) => audit.recordFailedLogin({ account, address, via: 'basic' });
     registerTokenRoutes(app, {
       accounts: identity.accounts,
       authorizer: identity.authorizer,
       tokens: identity.tokens,
-      onLogin: (e) => audit.record({ at: Date.now(), actor: e.account, action: e.ok ? 'login' : 'login_failed', address: e.address, outcome: e.ok ? 'success' : 'failure', detail: JSON.stringify({ via: e.via }) }),
+      onLogin: (e) => e.ok
+        ? audit.record({ at: Date.now(), actor: e.account, action: 'login', address: e.address, outcome: 'success', detail: JSON.stringify({ via: e.via }) })
+        : audit.recordFailedLogin({ account: e.account, address: e.address, via: e.via }),
     });
     registerApi(app, {
       ...identity, db: metadata.db, webhooks: webhooks.services, search,
       registry, publicUrl: config.server.publicUrl, sessions: new SessionService(metadata.db),
-      onLogin: (e) => audit.record({ at: Date.now(), actor: e.account, action: e.ok ? 'login' : 'login_failed', address: e.address, outcome: e.ok ? 'success' : 'failure', detail: JSON.stringify({ via: e.via }) }),
+      onDenied: (d) => audit.recordDenied({ ...d, via: 'api' }),
+      onLogin: (e) => e.ok
+        ? audit.record({ at: Date.now(), actor: e.account, action: 'login', address: e.address, outcome: 'success', detail: JSON.stringify({ via: e.via }) })
+        : audit.recordFailedLogin({ account: e.account, address: e.address, via: e.via }),
     });
   }
 
@@ -130,13 +147,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
     host = '0.0.0.0';
     await app.listen({ host, port });
   }
+  // Only once the server listens: a start that fails (a busy port) must not make an
+  // administrator whose password nobody saw. Then at every start, whenever none exists.
+  const adminBootstrap = identity ? await identity.users.bootstrapAdmin(process.env.BERTH_ADMIN_PASSWORD) : undefined;
   const bound = app.server.address();
   const boundPort = typeof bound === 'object' && bound ? bound.port : port;
   const shownHost = host === '::' || host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const address = `http://${shownHost}:${boundPort}`;
   if (!config.server.publicUrl) where.host = `${shownHost}:${boundPort}`;
-  // In the background: starting Berth never waits on the delivery worker.
+  // In the background: starting Berth never waits on the delivery worker or the janitor.
   webhooks.start(`${hostname()}:${boundPort}`);
+  const janitor = new UploadJanitor(registry.deps, registry.uploads, {
+    maxAgeMs: config.storage.purgeUploadsAfterHours * 3_600_000,
+    intervalMs: Math.min(3_600_000, config.storage.purgeUploadsAfterHours * 3_600_000),
+    onSwept: (r) => app.log.info(r, 'removed leftovers of interrupted uploads'),
+    onError: (error) => app.log.error({ err: error }, 'upload janitor failed'),
+  });
+  janitor.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -144,10 +171,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     registry,
     address,
     identity,
-    generatedAdminPassword,
+    ...(adminBootstrap ? { adminBootstrap } : {}),
     close: () => {
       closing ??= (async () => {
         await app.close();
+        await janitor.close();
         // Attempts in flight get a bounded wait; anything unfinished stays in the outbox for the next start.
         await webhooks.close(Math.min(10_000, config.server.shutdownTimeoutSeconds * 500));
         await audit.close();

@@ -48,3 +48,18 @@ export async function listRepositoryNames(db: Executor, limit: number, last?: st
   if (last !== undefined) q = q.where('name', '>', last);
   return (await q.execute()).map((r) => r.name);
 }
+
+/** The names of a project's repositories. */
+export async function repositoryNamesOfProject(db: Executor, project: string): Promise<string[]> {
+  return (await db.selectFrom('repositories').select('name').where('project', '=', project).orderBy('name').execute()).map((r) => r.name);
+}
+
+/**
+ * Deletes a project's repositories; their tags, blob and manifest links, uploads and stars go with
+ * them (foreign keys cascade), so nothing of them is reachable by the name again. The bytes stay
+ * for garbage collection. Returns how many were deleted.
+ */
+export async function deleteRepositoriesOfProject(db: Executor, project: string): Promise<number> {
+  const r = await db.deleteFrom('repositories').where('project', '=', project).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

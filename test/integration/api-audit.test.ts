@@ -91,11 +91,12 @@ describe('api: audit log', () => {
     assert.equal(second.next, undefined);
   });
 
-  it('project owners read their project; other members, other projects and the whole log are 403', async () => {
+  it('project owners read their project; other members and the whole log are 403, private projects of others 404', async () => {
     const own = expectStatus(await call(server, 'GET', '/audit?project=team', { as: alice }), 200).body.entries;
     assert.ok(own.length >= 2);
     expectStatus(await call(server, 'GET', '/audit?project=team', { as: bob }), 403, 'DENIED');
-    expectStatus(await call(server, 'GET', '/audit?project=bob', { as: alice }), 403, 'DENIED');
+    // bob's personal project is private: to alice it does not exist.
+    expectStatus(await call(server, 'GET', '/audit?project=bob', { as: alice }), 404, 'NOT_FOUND');
     expectStatus(await call(server, 'GET', '/audit', { as: alice }), 403, 'DENIED');
     expectStatus(await call(server, 'GET', '/audit?project=bob', { as: bob }), 200);
     expectStatus(await call(server, 'GET', '/audit?project=nothing', { as: bob }), 404, 'NOT_FOUND');

@@ -77,9 +77,13 @@ describe('api: projects and members', () => {
     expectStatus(await call(server, 'DELETE', '/projects/team/members/bob', { as: alice }), 404, 'NOT_FOUND');
   });
 
-  it('DELETE /projects/{name}: owners remove organisation projects; personal projects and library stay', async () => {
+  it('DELETE /projects/{name}: owners remove organisation projects (members 403, outsiders 404); personal projects and library stay', async () => {
     expectStatus(await call(server, 'POST', '/projects', { as: alice, body: { name: 'scratch' } }), 201);
+    // scratch is private: to an outsider it does not exist.
+    expectStatus(await call(server, 'DELETE', '/projects/scratch', { as: bob }), 404, 'NOT_FOUND');
+    expectStatus(await call(server, 'PUT', '/projects/scratch/members/bob', { as: alice, body: { role: 'guest' } }), 200);
     expectStatus(await call(server, 'DELETE', '/projects/scratch', { as: bob }), 403, 'DENIED');
+    expectStatus(await call(server, 'DELETE', '/projects/scratch/members/bob', { as: alice }), 204);
     expectStatus(await call(server, 'DELETE', '/projects/scratch'), 401, 'UNAUTHORIZED');
     expectStatus(await call(server, 'DELETE', '/projects/scratch', { as: alice }), 204);
     expectStatus(await call(server, 'DELETE', '/projects/scratch', { as: alice }), 404, 'NOT_FOUND');

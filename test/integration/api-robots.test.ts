@@ -41,9 +41,11 @@ describe('api: robots', () => {
     assert.equal(await v2Status(['robot$team+ci', 'not-the-secret']), 401);
   });
 
-  it('refuses duplicates (409), outsiders (403), anonymous callers (401), unknown projects (404) and bad bodies (400)', async () => {
+  it('refuses duplicates (409), outsiders (404, as for a missing project), anonymous callers (401), unknown projects (404) and bad bodies (400)', async () => {
     expectStatus(await call(server, 'POST', '/projects/team/robots', { as: alice, body: { name: 'ci', permissions: ['pull'] } }), 409, 'CONFLICT');
-    expectStatus(await call(server, 'POST', '/projects/team/robots', { as: bob, body: { name: 'evil', permissions: ['pull'] } }), 403, 'DENIED');
+    expectStatus(await call(server, 'POST', '/projects/team/robots', { as: bob, body: { name: 'evil', permissions: ['pull'] } }), 404, 'NOT_FOUND');
+    const typo = expectStatus(await call(server, 'POST', '/projects/team/robots', { as: alice, body: { name: 'x', permissions: 'pull,pushh' } }), 400, 'INVALID_REQUEST');
+    assert.match(typo.body.errors[0].message, /unknown permission "pushh".*pull, push, delete/);
     expectStatus(await call(server, 'POST', '/projects/team/robots', { body: { name: 'evil', permissions: ['pull'] } }), 401, 'UNAUTHORIZED');
     expectStatus(await call(server, 'POST', '/projects/nothing/robots', { as: ADMIN, body: { name: 'x', permissions: ['pull'] } }), 404, 'NOT_FOUND');
     expectStatus(await call(server, 'POST', '/projects/team/robots', { as: alice, body: { name: 'x', permissions: ['fly'] } }), 400, 'INVALID_REQUEST');
@@ -77,13 +79,13 @@ describe('api: robots', () => {
     }
     expectStatus(await call(server, 'GET', '/robots', { as: alice }), 403, 'DENIED');
     expectStatus(await call(server, 'GET', '/robots'), 401, 'UNAUTHORIZED');
-    expectStatus(await call(server, 'GET', '/projects/team/robots', { as: bob }), 403, 'DENIED');
+    expectStatus(await call(server, 'GET', '/projects/team/robots', { as: bob }), 404, 'NOT_FOUND');
     expectStatus(await call(server, 'GET', '/projects/nothing/robots', { as: ADMIN }), 404, 'NOT_FOUND');
   });
 
   it('POST /robots/{name}/rotate (URL-encoded name) returns a new secret; the old one stops working', async () => {
     const path = `/robots/${enc('robot$team+ci')}/rotate`;
-    expectStatus(await call(server, 'POST', path, { as: bob }), 403, 'DENIED');
+    expectStatus(await call(server, 'POST', path, { as: bob }), 404, 'NOT_FOUND');
     expectStatus(await call(server, 'POST', path), 401, 'UNAUTHORIZED');
     const res = expectStatus(await call(server, 'POST', path, { as: alice }), 200).body;
     assert.notEqual(res.secret, secrets[0]);
@@ -103,13 +105,13 @@ describe('api: robots', () => {
     expectStatus(await call(server, 'PATCH', path, { as: alice, body: { disabled: false } }), 200);
     assert.equal(await v2Status(['robot$team+ci', secrets[0]!]), 404);
     expectStatus(await call(server, 'PATCH', path, { as: alice, body: { disabled: 'no' } }), 400, 'INVALID_REQUEST');
-    expectStatus(await call(server, 'PATCH', path, { as: bob, body: { disabled: true } }), 403, 'DENIED');
+    expectStatus(await call(server, 'PATCH', path, { as: bob, body: { disabled: true } }), 404, 'NOT_FOUND');
     expectStatus(await call(server, 'PATCH', `/robots/${enc('robot$ghost')}`, { as: ADMIN, body: { disabled: true } }), 404, 'NOT_FOUND');
   });
 
   it('DELETE /robots/{name} removes it; again is 404', async () => {
     const path = `/robots/${enc('robot$team+deploy')}`;
-    expectStatus(await call(server, 'DELETE', path, { as: bob }), 403, 'DENIED');
+    expectStatus(await call(server, 'DELETE', path, { as: bob }), 404, 'NOT_FOUND');
     expectStatus(await call(server, 'DELETE', path, { as: alice }), 204);
     expectStatus(await call(server, 'DELETE', path, { as: alice }), 404, 'NOT_FOUND');
   });

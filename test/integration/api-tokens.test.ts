@@ -36,6 +36,16 @@ describe('api: access tokens', () => {
     secrets.push(scoped.secret);
   });
 
+  it('refuses unknown permission names, naming the valid ones, and makes nothing', async () => {
+    const before = expectStatus(await call(server, 'GET', '/users/alice/tokens', { as: alice }), 200).body.tokens.length;
+    for (const permissions of ['pull,pushh', 'pull,', 'read', 'PULL', ' pull , push , x']) {
+      const res = expectStatus(await call(server, 'POST', '/users/alice/tokens', { as: alice, body: { name: 'typo', permissions } }), 400, 'INVALID_REQUEST');
+      assert.match(res.body.errors[0].message, /unknown permission .*: permissions are a comma-separated list of pull, push, delete/, permissions);
+    }
+    expectStatus(await call(server, 'POST', '/users/alice/tokens', { as: alice, body: { name: 'typo', permissions: ['pull', 'pushh'] } }), 400, 'INVALID_REQUEST');
+    assert.equal(expectStatus(await call(server, 'GET', '/users/alice/tokens', { as: alice }), 200).body.tokens.length, before);
+  });
+
   it('refuses other users (403), anonymous callers (401), unknown users (404) and bad bodies (400)', async () => {
     expectStatus(await call(server, 'POST', '/users/alice/tokens', { as: bob, body: { name: 'steal', permissions: 'pull' } }), 403, 'DENIED');
     expectStatus(await call(server, 'GET', '/users/alice/tokens', { as: bob }), 403, 'DENIED');

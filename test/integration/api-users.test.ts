@@ -91,9 +91,11 @@ describe('api: users', () => {
     expectStatus(await call(server, 'PUT', '/users/nobody/password', { as: ADMIN, body: { password: 'whatever-pw' } }), 404, 'NOT_FOUND');
   });
 
-  it('DELETE /users/{name} removes the account; again is 404; admins cannot remove themselves', async () => {
+  it('DELETE /users/{name} removes the account and its empty personal project; again is 404; admins cannot remove themselves', async () => {
     const gina = await addUser(server, 'gina');
-    expectStatus(await call(server, 'DELETE', '/users/gina', { as: ADMIN }), 204);
+    const removed = expectStatus(await call(server, 'DELETE', '/users/gina', { as: ADMIN }), 200).body;
+    assert.deepEqual(removed, { user: 'gina', personalProject: 'removed', repositories: [] });
+    expectStatus(await call(server, 'GET', '/projects/gina', { as: ADMIN }), 404, 'NOT_FOUND');
     expectStatus(await call(server, 'GET', '/me', { as: gina }), 401, 'UNAUTHORIZED');
     expectStatus(await call(server, 'DELETE', '/users/gina', { as: ADMIN }), 404, 'NOT_FOUND');
     expectStatus(await call(server, 'DELETE', '/users/admin', { as: ADMIN }), 400, 'INVALID_REQUEST');

@@ -103,11 +103,15 @@ describe('berth identity commands', () => {
       assert.match(list, /robot\$team\+ci\s+team:pull,push/);
       assert.ok(!list.includes(robotSecret));
       fails(await berth(['robot', 'create', 'team', 'ci', '--permissions', 'pull', '--data', data]), /already exists/);
-      fails(await berth(['robot', 'create', 'team', 'x', '--permissions', 'fly', '--data', data]), /pull,push,delete/);
+      fails(await berth(['robot', 'create', 'team', 'x', '--permissions', 'fly', '--data', data]), /unknown permission "fly".*pull, push, delete/);
+      // A typo is refused, not dropped: it must not make a pull-only robot.
+      fails(await berth(['robot', 'create', 'team', 'typo', '--permissions', 'pull,pushh', '--data', data]), /unknown permission "pushh"/);
+      assert.doesNotMatch(ok(await berth(['robot', 'list', 'team', '--data', data])).stdout, /robot\$team\+typo/);
     });
 
     it('token create needs --user offline and prints the token once', async () => {
       fails(await berth(['token', 'create', 'laptop', '--permissions', 'pull', '--data', data]), /--user/);
+      fails(await berth(['token', 'create', 'laptop', '--user', 'alice', '--permissions', 'pull,pushh', '--data', data]), /unknown permission "pushh".*pull, push, delete/);
       const r = ok(await berth(['token', 'create', 'laptop', '--user', 'alice', '--permissions', 'pull,push', '--expires-in', '7d', '--data', data]));
       const m = /token:\s+(bpat_\S+)/.exec(r.stdout);
       assert.ok(m, r.stdout);

@@ -234,6 +234,11 @@ describe('webhooks: delivery', () => {
   it('lets only owners and administrators manage a project\'s webhooks', async () => {
     expectStatus(await call(server, 'POST', '/users', { as: ADMIN, body: { name: 'mallory', password: 'mallory-password', admin: false } }), 201);
     const mallory = ['mallory', 'mallory-password'] as const;
+    // admin's personal project is private: to mallory it does not exist.
+    expectStatus(await call(server, 'GET', '/projects/admin/webhooks', { as: mallory }), 404, 'NOT_FOUND');
+    expectStatus(await call(server, 'POST', '/projects/admin/webhooks', { as: mallory, body: { url: 'http://127.0.0.1:1/', events: 'push' } }), 404, 'NOT_FOUND');
+    // A member who is not an owner is refused outright.
+    expectStatus(await call(server, 'PUT', '/projects/admin/members/mallory', { as: ADMIN, body: { role: 'developer' } }), 200);
     expectStatus(await call(server, 'GET', '/projects/admin/webhooks', { as: mallory }), 403, 'DENIED');
     expectStatus(await call(server, 'POST', '/projects/admin/webhooks', { as: mallory, body: { url: 'http://127.0.0.1:1/', events: 'push' } }), 403, 'DENIED');
     expectStatus(await call(server, 'GET', '/webhooks', { as: mallory }), 403, 'DENIED');

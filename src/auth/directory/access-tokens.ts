@@ -7,8 +7,9 @@ import type { Database } from '../../metadata/schema.ts';
 import { deleteAccessToken, insertAccessToken, listAccessTokens, type AccessTokenRow } from '../../metadata/identity/tokens.ts';
 import { findUserByName } from '../../metadata/identity/users.ts';
 import { hashSecret, newSecret } from '../passwords.ts';
-import { parseActions } from '../principal.ts';
+import { parsePermissions } from '../principal.ts';
 import type { Actor } from './actor.ts';
+import { IGNORE_CHANGES, type ChangeRecorder } from './changes.ts';
 
 export interface AccessTokenView {
   readonly id: number;
@@ -21,14 +22,19 @@ export interface AccessTokenView {
 }
 
 export class AccessTokenService {
-  constructor(private readonly db: Kysely<Database>, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => number = Date.now,
+    private readonly record: ChangeRecorder = IGNORE_CHANGES,
+  ) {}
 
   /** Creates a token for `user` (the actor themself, or anyone when the actor is the local system). */
   async create(actor: Actor, user: string, req: { name: string; actions: string; projects?: string[]; expiresIn?: string }): Promise<{ token: AccessTokenView; secret: string }> {
     const owner = await this.owner(actor, user);
     if (!req.name || req.name.length > 100) throw new RegistryError('INVALID_REQUEST', undefined, { message: 'a token needs a name of at most 100 characters' });
-    const actions = [...parseActions(req.actions)];
-    if (!actions.length) throw new RegistryError('INVALID_REQUEST', { actions: req.actions }, { message: 'permissions must be a comma-separated subset of pull,push,delete' });
+    const parsed = parsePermissions(req.actions);
+    if ('problem' in parsed) throw new RegistryError('INVALID_REQUEST', { actions: req.actions.slice(0, 200) }, { message: parsed.problem });
+    const actions = [...parsed.actions];
     let expiresAt: number | null = null;
     if (req.expiresIn !== undefined) {
       const ms = parseDuration(req.expiresIn);
@@ -44,17 +50,21 @@ export class AccessTokenService {
       return newId;
     });
     const row = (await listAccessTokens(this.db, owner)).find((t) => t.id === id)!;
-    return { token: toView(row), secret: `bpat_${id}_${body}` };
+    const token = toView(row);
+    await this.record({ action: 'token.create', actor, target: `${user}/${req.name}`, detail: { id, actions: token.actions, projects: token.projects, expiresAt: token.expiresAt } });
+    return { token, secret: `bpat_${id}_${body}` };
   }
 
   async list(actor: Actor, user: string): Promise<AccessTokenView[]> {
     return (await listAccessTokens(this.db, await this.owner(actor, user))).map(toView);
   }
 
+  /** Revoking ends at once every token minted from it (refresh and access tokens alike). */
   async revoke(actor: Actor, user: string, id: number): Promise<void> {
     if (!(await deleteAccessToken(this.db, await this.owner(actor, user), id))) {
       throw new RegistryError('NOT_FOUND', { id }, { message: `no token ${id}` });
     }
+    await this.record({ action: 'token.revoke', actor, target: user, detail: { id } });
   }
 
   private async owner(actor: Actor, user: string): Promise<number> {

@@ -1,13 +1,20 @@
 // Projects: create, list (what the caller may see), settings, and members with roles.
+// Users and projects share one namespace, as on Docker Hub: a name is either an organisation
+// project or a user's personal project, never both. A private project is invisible to strangers:
+// every refusal they get is the one a missing project gives.
 import { RegistryError } from '../../core/errors.ts';
 import { projectNameProblem } from '../../core/account-names.ts';
 import { OFFICIAL_PROJECT } from '../../core/reference.ts';
 import type { Kysely } from 'kysely';
+import type { Executor } from '../../metadata/executor.ts';
 import type { Database, Visibility } from '../../metadata/schema.ts';
 import { deleteProject, findProject, insertProject, listMembers, listProjects, memberRole, removeMember, setMember, updateProject, type ProjectRow } from '../../metadata/identity/projects.ts';
+import { deleteRobot, robotsOfProject } from '../../metadata/identity/robots.ts';
 import { findUserByName } from '../../metadata/identity/users.ts';
+import { deleteRepositoriesOfProject, repositoryNamesOfProject } from '../../metadata/repositories.ts';
 import { isRole, type Role } from '../roles.ts';
-import { isAdmin, requireProject, requireProjectOwner, type Actor } from './actor.ts';
+import { canSeeProject, isAdmin, requireOwnedProject, requireVisibleProject, type Actor } from './actor.ts';
+import { IGNORE_CHANGES, type ChangeRecorder } from './changes.ts';
 
 export interface ProjectView {
   readonly name: string;
@@ -21,8 +28,20 @@ export interface ProjectView {
   readonly role?: Role;
 }
 
+export interface ProjectRemoval {
+  readonly project: string;
+  /** The repositories removed with it (their tags, links and uploads). */
+  readonly repositories: string[];
+}
+
 export class ProjectService {
-  constructor(private readonly db: Kysely<Database>, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => number = Date.now,
+    private readonly record: ChangeRecorder = IGNORE_CHANGES,
+    /** Told the repository names a removal deleted, so caches of them can be dropped. */
+    private readonly onRepositoriesRemoved: (names: string[]) => void = () => {},
+  ) {}
 
   /** `library` (official images, public) exists from the first start. */
   async ensureLibrary(): Promise<void> {
@@ -38,14 +57,23 @@ export class ProjectService {
     if (actor.kind === 'robot' || (actor.kind === 'user' && actor.limit)) throw new RegistryError('DENIED', undefined, { message: 'robots and access tokens cannot create projects' });
     const problem = projectNameProblem(name);
     if (problem) throw new RegistryError('INVALID_REQUEST', { name }, { message: `project name ${problem}` });
+    const taken = () => new RegistryError('CONFLICT', { name }, { message: `the name ${name} is taken: users and projects share one namespace, so pick another name` });
+    if (await findUserByName(this.db, name)) throw taken();
     if (await findProject(this.db, name)) throw new RegistryError('CONFLICT', { name }, { message: `project ${name} already exists` });
-    if (await findUserByName(this.db, name)) throw new RegistryError('CONFLICT', { name }, { message: `${name} is a user's personal project name` });
     const now = this.now();
-    const project = await this.db.transaction().execute(async (trx) => {
-      const p = await insertProject(trx, { name, visibility, description }, now);
-      if (actor.kind === 'user') await setMember(trx, p.id, actor.id, 'owner', now);
-      return p;
-    });
+    let project: ProjectRow;
+    try {
+      project = await this.db.transaction().execute(async (trx) => {
+        const p = await insertProject(trx, { name, visibility, description }, now);
+        if (actor.kind === 'user') await setMember(trx, p.id, actor.id, 'owner', now);
+        return p;
+      });
+    } catch (error) {
+      // The unique project name is the namespace's guard against a concurrent user or project.
+      if (await findProject(this.db, name)) throw taken();
+      throw error;
+    }
+    await this.record({ action: 'project.create', actor, project: name, detail: { visibility } });
     return this.toView(project, actor);
   }
 
@@ -53,42 +81,81 @@ export class ProjectService {
   async list(actor: Actor | undefined): Promise<ProjectView[]> {
     const out: ProjectView[] = [];
     for (const p of await listProjects(this.db)) {
-      const view = await this.toView(p, actor);
-      if (p.visibility === 'public' || view.role || (actor && isAdmin(actor)) || (actor?.kind === 'robot' && actor.permissions.has(p.name))) out.push(view);
+      if (await canSeeProject(this.db, actor, p)) out.push(await this.toView(p, actor));
     }
     return out;
   }
 
   async get(actor: Actor | undefined, name: string): Promise<ProjectView> {
-    const project = await requireProject(this.db, name);
-    const view = await this.toView(project, actor);
-    const visible = project.visibility === 'public' || view.role || (actor && isAdmin(actor)) || (actor?.kind === 'robot' && actor.permissions.has(name));
-    if (!visible) throw new RegistryError('NOT_FOUND', { project: name }, { message: `no project named ${name}` });
-    return view;
+    return this.toView(await requireVisibleProject(this.db, actor, name), actor);
   }
 
   async update(actor: Actor, name: string, changes: { visibility?: Visibility; description?: string; verified?: boolean; sponsored?: boolean }): Promise<ProjectView> {
-    const project = await requireProject(this.db, name);
-    await requireProjectOwner(this.db, actor, project);
+    const project = await requireOwnedProject(this.db, actor, name);
     const { verified, sponsored, ...settings } = changes;
-    if ((verified !== undefined || sponsored !== undefined) && !isAdmin(actor)) {
+    const badges = verified !== undefined || sponsored !== undefined;
+    if (badges && !isAdmin(actor)) {
       throw new RegistryError('DENIED', { project: name }, { message: 'only administrators mark a project verified or sponsored' });
     }
     if (name === OFFICIAL_PROJECT && changes.visibility === 'private') throw new RegistryError('INVALID_REQUEST', undefined, { message: 'library holds official images and stays public' });
     const flags = { ...(verified !== undefined ? { verified: verified ? 1 : 0 } : {}), ...(sponsored !== undefined ? { sponsored: sponsored ? 1 : 0 } : {}) };
     await updateProject(this.db, project.id, { ...settings, ...flags }, this.now());
+    if (settings.visibility !== undefined || settings.description !== undefined) {
+      await this.record({
+        action: 'project.update', actor, project: name,
+        detail: { ...(settings.visibility !== undefined ? { visibility: settings.visibility } : {}), ...(settings.description !== undefined ? { description: 'changed' } : {}) },
+      });
+    }
+    if (badges) {
+      await this.record({ action: 'project.badge', actor, project: name, detail: { ...(verified !== undefined ? { verified } : {}), ...(sponsored !== undefined ? { sponsored } : {}) } });
+    }
     return this.toView((await findProject(this.db, name))!, actor);
   }
 
-  async remove(actor: Actor, name: string): Promise<void> {
-    const project = await requireProject(this.db, name);
-    await requireProjectOwner(this.db, actor, project);
-    if (name === OFFICIAL_PROJECT || project.owner_user_id !== null) throw new RegistryError('INVALID_REQUEST', undefined, { message: 'library and personal projects cannot be removed' });
-    await deleteProject(this.db, project.id);
+  /**
+   * Removes an organisation project. While it holds repositories this is refused, unless
+   * `withRepositories`: then they go in the same transaction (tags, links, uploads), with the
+   * project's members, robots and webhooks, so that a project made later under the same name
+   * starts empty. Its audit entries stay for administrators; the new project's owners do not see
+   * them (they read entries from the new project's creation on).
+   */
+  async remove(actor: Actor, name: string, options: { withRepositories?: boolean } = {}): Promise<ProjectRemoval> {
+    const project = await requireOwnedProject(this.db, actor, name);
+    if (name === OFFICIAL_PROJECT || project.owner_user_id !== null) {
+      throw new RegistryError('INVALID_REQUEST', undefined, { message: 'library and personal projects cannot be removed (a personal project goes with its user)' });
+    }
+    const repositories = await this.dropProject(project, options.withRepositories ?? false);
+    await this.record({ action: 'project.delete', actor, project: name, detail: { repositories: repositories.length } });
+    return { project: name, repositories };
+  }
+
+  /**
+   * Deletes the project row with everything that hangs on its name (for remove, and for a
+   * user's removal, which takes their personal project along). Refuses while repositories remain
+   * unless `withRepositories`.
+   */
+  async dropProject(project: ProjectRow, withRepositories: boolean, alsoInTransaction?: (trx: Executor) => Promise<void>): Promise<string[]> {
+    const repositories = await this.db.transaction().execute(async (trx) => {
+      const names = await repositoryNamesOfProject(trx, project.name);
+      if (names.length && !withRepositories) {
+        throw new RegistryError('CONFLICT', { project: project.name, repositories: names.length }, {
+          message: `project ${project.name} still holds ${names.length} ${names.length === 1 ? 'repository' : 'repositories'}; delete ${names.length === 1 ? 'it' : 'them'} first, or remove the project with its repositories (API: ?repositories=delete; CLI: --with-repositories)`,
+        });
+      }
+      await deleteRepositoriesOfProject(trx, project.name);
+      // Robots made for this project carry its name: they go with it (their permissions on
+      // other projects, which only administrators hand out, go too).
+      for (const r of await robotsOfProject(trx, project.id)) if (r.name.startsWith(`robot$${project.name}+`)) await deleteRobot(trx, r.id);
+      await deleteProject(trx, project.id);
+      await alsoInTransaction?.(trx);
+      return names;
+    });
+    if (repositories.length) this.onRepositoriesRemoved(repositories);
+    return repositories;
   }
 
   async members(actor: Actor, name: string): Promise<{ user: string; role: Role; since: string }[]> {
-    const project = await requireProject(this.db, name);
+    const project = await requireVisibleProject(this.db, actor, name);
     const role = actor.kind === 'user' ? await memberRole(this.db, project.id, actor.id) : undefined;
     if (!isAdmin(actor) && !role) throw new RegistryError('DENIED', { project: name }, { message: `only members of ${name} may list its members` });
     return (await listMembers(this.db, project.id)).map((m) => ({ user: m.name, role: m.role, since: new Date(m.created_at).toISOString() }));
@@ -96,18 +163,25 @@ export class ProjectService {
 
   async setMember(actor: Actor, name: string, user: string, role: string): Promise<void> {
     if (!isRole(role)) throw new RegistryError('INVALID_REQUEST', { role }, { message: 'role must be owner, maintainer, developer or guest' });
-    const project = await requireProject(this.db, name);
-    await requireProjectOwner(this.db, actor, project);
+    const project = await requireOwnedProject(this.db, actor, name);
     const u = await findUserByName(this.db, user);
     if (!u) throw new RegistryError('NOT_FOUND', { user }, { message: `no user named ${user}` });
+    if (project.owner_user_id !== null && u.id === project.owner_user_id && role !== 'owner') {
+      throw new RegistryError('INVALID_REQUEST', { user }, { message: `${user} owns the personal project ${name} and stays its owner` });
+    }
     await setMember(this.db, project.id, u.id, role, this.now());
+    await this.record({ action: 'member.set', actor, project: name, target: user, detail: { role } });
   }
 
   async removeMember(actor: Actor, name: string, user: string): Promise<void> {
-    const project = await requireProject(this.db, name);
-    await requireProjectOwner(this.db, actor, project);
+    const project = await requireOwnedProject(this.db, actor, name);
     const u = await findUserByName(this.db, user);
+    // A personal project belongs to its user: nobody else can take it away from them.
+    if (u && project.owner_user_id === u.id) {
+      throw new RegistryError('INVALID_REQUEST', { user }, { message: `${user} owns the personal project ${name} and cannot be removed from it` });
+    }
     if (!u || !(await removeMember(this.db, project.id, u.id))) throw new RegistryError('NOT_FOUND', { user }, { message: `${user} is not a member of ${name}` });
+    await this.record({ action: 'member.remove', actor, project: name, target: user });
   }
 
   private async toView(p: ProjectRow, actor: Actor | undefined): Promise<ProjectView> {

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { CliError } from '../cli-error.ts';
 import { printJson, printTable, run, say, when, withCommon, type CommonFlags } from './common.ts';
 
-type Flags = CommonFlags & { public?: boolean; role?: string };
+type Flags = CommonFlags & { public?: boolean; role?: string; withRepositories?: boolean };
 type UpdateFlags = CommonFlags & { public?: boolean; private?: boolean; description?: string; verified?: boolean; sponsored?: boolean };
 const LOGIN_STDIN = 'with --url: read the login password or access token from stdin';
 
@@ -58,12 +58,14 @@ export function registerProjectCommands(program: Command): void {
     }));
 
   withCommon(project.command('remove').argument('<name>', 'project name'))
-    .description('remove an organisation project')
+    .description('remove an organisation project (refused while it holds repositories, unless --with-repositories)')
+    .option('--with-repositories', 'also delete its repositories (tags, manifests and blob links) in the same step')
     .option('--password-stdin', LOGIN_STDIN)
     .action(async (name: string, flags: Flags) => run(flags, async (m) => {
-      await m.removeProject(name);
-      if (flags.json) return printJson({ project: name, removed: true });
-      say(`Removed project ${name}.`);
+      const removed = await m.removeProject(name, flags.withRepositories ?? false);
+      if (flags.json) return printJson({ ...removed, removed: true });
+      const n = removed.repositories.length;
+      say(`Removed project ${name}${n ? ` with ${n} ${n === 1 ? 'repository' : 'repositories'}` : ''}.`);
     }));
 
   const member = project.command('member').description("manage a project's members");

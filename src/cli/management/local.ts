@@ -10,7 +10,9 @@ import { guardFor } from '../../features/webhooks/index.ts';
 import { webhookServices } from '../../features/webhooks/service.ts';
 import { sinceToEpoch } from '../../http/api/audit.ts';
 import { openMetadataFor } from '../../http/server.ts';
-import { queryAudit } from '../../metadata/identity/audit.ts';
+import { auditEntryOf } from '../../auth/directory/audit-entry.ts';
+import type { DirectoryChange } from '../../auth/directory/changes.ts';
+import { insertAudit, queryAudit } from '../../metadata/identity/audit.ts';
 import { CliError } from '../cli-error.ts';
 import { loadConfig } from '../config-loader.ts';
 import type { AuditEntryView, AuditFilter, Management, NewRobot, NewToken } from './types.ts';
@@ -31,22 +33,25 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
     process.stderr.write(`berth: note: no Berth data in ${dataDir} yet; starting a new store there (use --data DIR for another)\n`);
   }
   const metadata = await openMetadataFor(config);
-  const s = directoryServices(metadata.db);
+  // Changes made offline are audited too, as the local system (awaited: the process may exit next).
+  const record = (change: DirectoryChange) => insertAudit(metadata.db, [auditEntryOf(change)]);
+  const s = directoryServices(metadata.db, { record });
   await s.projects.ensureLibrary();
   const db = metadata.db;
   // A running server's worker picks up what is queued here (redeliveries) at its next poll.
-  const webhooks = webhookServices(db, guardFor(config.notifications));
+  const webhooks = webhookServices(db, guardFor(config.notifications), () => {}, record);
   const target = config.database.dialect === 'postgres' ? 'the PostgreSQL database' : `the data directory ${dataDir}`;
   return {
     target,
     addUser: (name, password, admin) => s.users.create(SYSTEM, name, password, admin),
     listUsers: () => s.users.list(SYSTEM),
     setPassword: (name, password) => s.users.setPassword(SYSTEM, name, password),
-    removeUser: (name) => s.users.remove(SYSTEM, name),
+    updateUser: (name, changes) => s.users.update(SYSTEM, name, changes),
+    removeUser: (name, personalProject) => s.users.remove(SYSTEM, name, personalProject ? { personalProject } : {}),
     createProject: (name, visibility) => s.projects.create(SYSTEM, name, visibility),
     listProjects: () => s.projects.list(SYSTEM),
     updateProject: (name, changes) => s.projects.update(SYSTEM, name, changes),
-    removeProject: (name) => s.projects.remove(SYSTEM, name),
+    removeProject: (name, withRepositories) => s.projects.remove(SYSTEM, name, { withRepositories: withRepositories ?? false }),
     listMembers: (project) => s.projects.members(SYSTEM, project),
     setMember: (project, user, role) => s.projects.setMember(SYSTEM, project, user, role),
     removeMember: (project, user) => s.projects.removeMember(SYSTEM, project, user),

@@ -1,7 +1,7 @@
 // Management against a running server: the same operations through /api/v1, signed in with
 // Basic credentials (--user and the password or access token from BERTH_PASSWORD or stdin).
 import { CliError, hintFor } from '../cli-error.ts';
-import type { AccessTokenView, AuditEntryView, AuditFilter, DeliveryView, Management, MemberView, NewRobot, NewToken, ProjectView, RobotView, UserView, WebhookView } from './types.ts';
+import type { AccessTokenView, AuditEntryView, AuditFilter, DeliveryView, Management, MemberView, NewRobot, NewToken, ProjectRemoval, ProjectView, RobotView, UserRemoval, UserView, WebhookView } from './types.ts';
 
 export interface RemoteOptions {
   readonly url: string;
@@ -66,10 +66,11 @@ export function openRemote(options: RemoteOptions): Management {
     addUser: (name, password, admin) => call<UserView>('POST', '/users', { name, password, admin }),
     listUsers: async () => (await call<{ users: UserView[] }>('GET', '/users')).users,
     setPassword: (name, password) => call<void>('PUT', `/users/${enc(name)}/password`, { password }),
-    removeUser: (name) => call<void>('DELETE', `/users/${enc(name)}`),
+    updateUser: (name, changes) => call<UserView>('PATCH', `/users/${enc(name)}`, changes),
+    removeUser: (name, personalProject) => call<UserRemoval>('DELETE', `/users/${enc(name)}${personalProject ? `?personalProject=${personalProject}` : ''}`),
     createProject: (name, visibility) => call<ProjectView>('POST', '/projects', { name, visibility }),
     listProjects: async () => (await call<{ projects: ProjectView[] }>('GET', '/projects')).projects,
-    removeProject: (name) => call<void>('DELETE', `/projects/${enc(name)}`),
+    removeProject: (name, withRepositories) => call<ProjectRemoval>('DELETE', `/projects/${enc(name)}${withRepositories ? '?repositories=delete' : ''}`),
     updateProject: (name, changes) => call<ProjectView>('PATCH', `/projects/${enc(name)}`, changes),
     listMembers: async (project) => (await call<{ members: MemberView[] }>('GET', `/projects/${enc(project)}/members`)).members,
     setMember: async (project, user, role) => {

@@ -1,12 +1,12 @@
 // What the identity commands need from Berth, whether they run offline against the data
 // directory (local.ts) or against a running server's /api/v1 (remote.ts).
 import type { AccessTokenView } from '../../auth/directory/access-tokens.ts';
-import type { ProjectView } from '../../auth/directory/projects.ts';
+import type { ProjectRemoval, ProjectView } from '../../auth/directory/projects.ts';
 import type { RobotView } from '../../auth/directory/robots.ts';
-import type { UserView } from '../../auth/directory/users.ts';
+import type { PersonalProjectFate, UserRemoval, UserView } from '../../auth/directory/users.ts';
 import type { DeliveryView, NewWebhookInput, WebhookView } from '../../features/webhooks/index.ts';
 
-export type { AccessTokenView, DeliveryView, NewWebhookInput, ProjectView, RobotView, UserView, WebhookView };
+export type { AccessTokenView, DeliveryView, NewWebhookInput, PersonalProjectFate, ProjectRemoval, ProjectView, RobotView, UserRemoval, UserView, WebhookView };
 
 export interface MemberView {
   readonly user: string;
@@ -68,11 +68,14 @@ export interface Management {
   addUser(name: string, password: string, admin: boolean): Promise<UserView>;
   listUsers(): Promise<UserView[]>;
   setPassword(name: string, password: string): Promise<void>;
-  removeUser(name: string): Promise<void>;
+  updateUser(name: string, changes: { admin?: boolean; disabled?: boolean }): Promise<UserView>;
+  /** `personalProject` must be given when the user's personal project holds repositories. */
+  removeUser(name: string, personalProject?: PersonalProjectFate): Promise<UserRemoval>;
   createProject(name: string, visibility: 'public' | 'private'): Promise<ProjectView>;
   listProjects(): Promise<ProjectView[]>;
   updateProject(name: string, changes: ProjectChanges): Promise<ProjectView>;
-  removeProject(name: string): Promise<void>;
+  /** Refused while the project holds repositories, unless `withRepositories`. */
+  removeProject(name: string, withRepositories?: boolean): Promise<ProjectRemoval>;
   listMembers(project: string): Promise<MemberView[]>;
   setMember(project: string, user: string, role: string): Promise<void>;
   removeMember(project: string, user: string): Promise<void>;

@@ -1,5 +1,6 @@
-// Failed logins for the audit log, bounded in memory and in rows whatever a flood sends. Pure: the
-// caller passes the time and takes the rows.
+// Failed logins (and other refusals that a client can repeat at will: 403 denials) for the audit
+// log, bounded in memory and in rows whatever a flood sends. Pure: the caller passes the time and
+// takes the rows.
 //
 // The rule: failures of one (account, address, via) are a run that lasts `windowMs` from its first
 // failure. The first `individual` failures of a run get a row each ({"via"}), so a few mistyped
@@ -23,6 +24,11 @@ export interface FailedLogin {
   readonly address: string;
   /** How the login came: basic, password, session, ... (from Berth's code, never the request). */
   readonly via: string;
+  /** The row's action: login_failed unless given (denied, for 403 refusals). */
+  readonly action?: string;
+  /** For a denial: the project and what was refused (e.g. "push team/app"), kept on the row. */
+  readonly project?: string;
+  readonly what?: string;
 }
 
 export interface FailedLoginOptions {
@@ -44,12 +50,16 @@ export const FAILED_LOGIN_DEFAULTS: FailedLoginOptions = {
 /** Addresses come from sockets; this only guards against a caller passing something else. */
 const ADDRESS_MAX_CHARS = 64;
 const VIA_MAX_CHARS = 32;
+const WHAT_MAX_CHARS = 300;
 export const MANY = '*';
 
 interface Run {
   readonly actor: string;
   readonly address: string | null;
   readonly via: string;
+  readonly action: string;
+  readonly project: string | null;
+  readonly what: string | null;
   readonly start: number;
   /** Which kind of run: one account, many accounts from one address, or many addresses. */
   readonly fold: 'none' | 'accounts' | 'addresses';
@@ -100,23 +110,31 @@ export class FailedLoginAggregator {
     const address = login.address.slice(0, ADDRESS_MAX_CHARS);
     const via = login.via.slice(0, VIA_MAX_CHARS);
     const actor = truncateActor(login.account, actorMaxChars);
+    const kind: Kind = {
+      action: login.action ?? 'login_failed',
+      project: login.project === undefined ? null : truncateActor(login.project, WHAT_MAX_CHARS),
+      what: login.what === undefined ? null : truncateActor(login.what, WHAT_MAX_CHARS),
+    };
     // 'k' and 'o' keep one-account keys and per-address keys apart whatever the names hold.
-    const key = `k${address}\0${via}\0${actor}`;
+    const sort = `${kind.action}\0${kind.project ?? ''}\0${kind.what ?? ''}`;
+    const key = `k${address}\0${via}\0${sort}\0${actor}`;
     let run = this.runs.get(key);
     if (!run) {
       const held = this.perAddress.get(address) ?? 0;
       if (held < accountsPerAddress && this.runs.size < maxRuns) {
-        run = this.start(key, actor, address, via, at, 'none');
+        run = this.start(key, actor, address, via, kind, at, 'none');
         this.perAddress.set(address, held + 1);
       } else {
-        const folded = `o${address}\0${via}`;
+        const folded = `o${address}\0${via}\0${kind.action}`;
+        const many: Kind = { action: kind.action, project: null, what: null };
         run = this.runs.get(folded);
-        if (!run && this.runs.size < maxRuns) run = this.start(folded, MANY, address, via, at, 'accounts');
+        if (!run && this.runs.size < maxRuns) run = this.start(folded, MANY, address, via, many, at, 'accounts');
         if (!run) {
-          run = this.overflow.get(via);
+          const overflowKey = `${via}\0${kind.action}`;
+          run = this.overflow.get(overflowKey);
           if (!run) {
-            run = newRun(MANY, null, via, at, 'addresses');
-            this.overflow.set(via, run);
+            run = newRun(MANY, null, via, many, at, 'addresses');
+            this.overflow.set(overflowKey, run);
           }
         }
       }
@@ -125,7 +143,7 @@ export class FailedLoginAggregator {
       run.written++;
       const detail: Record<string, unknown> = { via };
       if (actor !== login.account) detail.length = login.account.length; // the name was cut: how long it was
-      this.pending.push({ at, actor, action: 'login_failed', address, outcome: 'failure', detail: JSON.stringify(detail) });
+      this.pending.push({ at, actor, action: kind.action, project: kind.project, reference: kind.what, address, outcome: 'failure', detail: JSON.stringify(detail) });
       return;
     }
     if (run.summed === 0) run.from = at;
@@ -153,8 +171,8 @@ export class FailedLoginAggregator {
     return out;
   }
 
-  private start(key: string, actor: string, address: string, via: string, at: number, fold: Run['fold']): Run {
-    const run = newRun(actor, address, via, at, fold);
+  private start(key: string, actor: string, address: string, via: string, kind: Kind, at: number, fold: Run['fold']): Run {
+    const run = newRun(actor, address, via, kind, at, fold);
     this.runs.set(key, run);
     return run;
   }
@@ -166,10 +184,10 @@ export class FailedLoginAggregator {
       if (now - run.start < windowMs) break;
       this.end(key, run);
     }
-    for (const [via, run] of this.overflow) {
+    for (const [key, run] of this.overflow) {
       if (now - run.start < windowMs) continue;
       this.summarise(run);
-      this.overflow.delete(via);
+      this.overflow.delete(key);
     }
   }
 
@@ -188,10 +206,17 @@ export class FailedLoginAggregator {
     const detail: Record<string, unknown> = { via: run.via, count: run.summed, until: run.until };
     if (run.fold !== 'none') detail.accounts = 'many';
     if (run.fold === 'addresses') detail.addresses = 'many';
-    this.pending.push({ at: run.from, actor: run.actor, action: 'login_failed', address: run.address, outcome: 'failure', detail: JSON.stringify(detail) });
+    this.pending.push({ at: run.from, actor: run.actor, action: run.action, project: run.project, reference: run.what, address: run.address, outcome: 'failure', detail: JSON.stringify(detail) });
   }
 }
 
-function newRun(actor: string, address: string | null, via: string, start: number, fold: Run['fold']): Run {
-  return { actor, address, via, start, fold, written: 0, summed: 0, from: 0, until: 0 };
+/** What a run counts: its row's action, and for a denial what was refused. */
+interface Kind {
+  readonly action: string;
+  readonly project: string | null;
+  readonly what: string | null;
+}
+
+function newRun(actor: string, address: string | null, via: string, kind: Kind, start: number, fold: Run['fold']): Run {
+  return { actor, address, via, ...kind, start, fold, written: 0, summed: 0, from: 0, until: 0 };
 }

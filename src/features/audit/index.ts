@@ -16,6 +16,8 @@ export interface AuditLog {
   record(entry: AuditEntry): void;
   /** A failed login or a refusal while locked: summed with its repeats (failed-logins.ts). */
   recordFailedLogin(login: FailedLogin): void;
+  /** A 403 refusal: summed with its repeats like failed logins, as action "denied". */
+  recordDenied(denial: { actor: string; address: string; via: string; project?: string; what: string }): void;
   /** Writes what is queued, and the failed-login runs that have ended (tests and shutdown call this). */
   flush(): Promise<void>;
   /** Stops listening, ends every failed-login run and writes what is left. */
@@ -72,6 +74,9 @@ export function enableAudit(db: Kysely<Database>, bus: EventBus, onError: (error
     record,
     recordFailedLogin(login) {
       if (!closed) failed.record(login, now());
+    },
+    recordDenied(denial) {
+      if (!closed) failed.record({ account: denial.actor, address: denial.address, via: denial.via, action: 'denied', what: denial.what, ...(denial.project !== undefined ? { project: denial.project } : {}) }, now());
     },
     flush,
     async close() {

@@ -1,7 +1,8 @@
 // /api/v1/audit: who did what, newest first. Administrators read everything; project owners
-// read their project's entries (they must name the project).
+// read their project's entries (they must name the project) from the project's creation on, so
+// the owners of a project made under a deleted project's name never read the old one's.
 import { z } from 'zod';
-import { isAdmin, requireProject, requireProjectOwner } from '../../auth/directory/actor.ts';
+import { isAdmin, requireOwnedProject } from '../../auth/directory/actor.ts';
 import { parseDuration } from '../../core/account-names.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { queryAudit } from '../../metadata/identity/audit.ts';
@@ -46,16 +47,17 @@ export function auditRoutes(deps: ApiDeps): ApiRoute[] {
       response: z.object({ entries: z.array(AuditEntrySchema), next: z.number().int().optional().describe('pass as before= for the next page') }),
       errors: [403, 404],
       handler: async ({ actor, query }) => {
-        if (!isAdmin(actor)) {
-          if (query.project === undefined) {
-            throw new RegistryError('DENIED', undefined, { message: 'only administrators read the whole audit log; project owners ask with project=NAME' });
-          }
-          await requireProjectOwner(deps.db, actor, await requireProject(deps.db, query.project));
-        }
         let since: number | undefined;
         if (query.since !== undefined) {
           since = sinceToEpoch(query.since);
           if (since === undefined) throw new RegistryError('INVALID_REQUEST', { since: query.since }, { message: 'since must be a duration like 1h or 7d, or an ISO 8601 time' });
+        }
+        if (!isAdmin(actor)) {
+          if (query.project === undefined) {
+            throw new RegistryError('DENIED', undefined, { message: 'only administrators read the whole audit log; project owners ask with project=NAME' });
+          }
+          const project = await requireOwnedProject(deps.db, actor, query.project);
+          since = Math.max(since ?? 0, project.created_at);
         }
         const rows = await queryAudit(deps.db, {
           limit: query.limit,

@@ -91,7 +91,17 @@ async function handle(r: ApiRoute, request: FastifyRequest, reply: FastifyReply,
   if (r.auth === 'required' && !actor) throw unauthorized(LOGIN_REQUIRED);
   const body = r.body ? validate(r.body, request.body, 'body', !request.headers['content-type']?.toLowerCase().startsWith('application/json')) : undefined;
   const query = r.query ? validate(r.query, request.query ?? {}, 'query', false) : undefined;
-  const result = await r.handler({ actor, params: request.params as Record<string, string>, body, query, request });
+  let result: unknown;
+  try {
+    result = await r.handler({ actor, params: request.params as Record<string, string>, body, query, request });
+  } catch (error) {
+    if (actor && error instanceof RegistryError && error.code === 'DENIED') {
+      const params = request.params as Record<string, string>;
+      const project = params.project ?? (r.path.startsWith('/projects/{name}') ? params.name : undefined);
+      deps.onDenied?.({ actor: actor.name, address: request.ip, what: `${r.method} ${request.url.split('?')[0]}`, ...(project ? { project } : {}) });
+    }
+    throw error;
+  }
   reply.header('Cache-Control', 'no-store');
   if (r.status === 204) return reply.code(204).send();
   return reply.code(r.status).send(result);

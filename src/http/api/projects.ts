@@ -21,6 +21,9 @@ const CreateProject = z.strictObject({
   public: z.boolean().optional().describe('shorthand for visibility public'),
   description: z.string().max(1024).optional(),
 });
+const RemoveProjectQuery = z.object({
+  repositories: z.enum(['delete']).optional().describe('delete the project\'s repositories (tags, manifests, blob links) with it'),
+});
 const UpdateProject = z.strictObject({
   visibility: Visibility.optional(),
   description: z.string().max(1024).optional(),
@@ -53,9 +56,12 @@ export function projectRoutes(deps: ApiDeps): ApiRoute[] {
       handler: async ({ actor, params, body }) => deps.projects.update(actor, params.name!, body),
     }),
     route({
-      method: 'DELETE', path: '/projects/{name}', resource, auth: 'required', summary: 'Remove an organisation project (owners, administrators)',
-      status: 204, errors: [403, 404],
-      handler: async ({ actor, params }) => deps.projects.remove(actor, params.name!),
+      method: 'DELETE', path: '/projects/{name}', resource, auth: 'required',
+      summary: 'Remove an organisation project (owners, administrators); refused while it holds repositories, unless repositories=delete',
+      query: RemoveProjectQuery, status: 204, errors: [403, 404, 409],
+      handler: async ({ actor, params, query }) => {
+        await deps.projects.remove(actor, params.name!, { withRepositories: query.repositories === 'delete' });
+      },
     }),
   ];
 }

@@ -98,6 +98,8 @@ export interface ApiDeps {
   readonly sessions?: SessionService;
   /** server.publicUrl: its host goes into pull commands; https makes cookies Secure. */
   readonly publicUrl?: string;
+  /** 403 refusals, for the audit log (summed with their repeats there). */
+  readonly onDenied?: (d: { actor: string; address: string; what: string; project?: string }) => void;
   /** Sign-ins through POST /session, good and bad, for the audit log. */
   readonly onLogin?: (e: { account: string; address: string; ok: boolean; via: string }) => void;
 }

@@ -1,7 +1,9 @@
 // /api/v1/users: accounts (admins manage them; everyone may read themself and change their own password).
 import { z } from 'zod';
 import { isAdmin } from '../../auth/directory/actor.ts';
+import { sessionIdHash } from '../../auth/sessions.ts';
 import { RegistryError } from '../../core/errors.ts';
+import { sessionSecret } from './auth.ts';
 import { route, type ApiDeps, type ApiRoute } from './route.ts';
 
 export const UserSchema = z.object({
@@ -18,7 +20,16 @@ const CreateUser = z.strictObject({
   password: z.string().min(1),
   admin: z.boolean().optional(),
 });
-const UpdateUser = z.strictObject({ admin: z.boolean().optional(), disabled: z.boolean().optional() });
+const UpdateUser = z.strictObject({ admin: z.boolean().optional(), disabled: z.boolean().optional().describe('true also ends their sessions and tokens') });
+const RemoveUserQuery = z.object({
+  personalProject: z.enum(['delete', 'keep']).optional()
+    .describe("when the user's personal project holds repositories: delete it with them, or keep it as an organisation project owned by you"),
+});
+const UserRemovalSchema = z.object({
+  user: z.string(),
+  personalProject: z.enum(['removed', 'kept', 'none']),
+  repositories: z.array(z.string()).describe('the personal project\'s repositories, removed or kept'),
+});
 const SetPassword = z.strictObject({
   password: z.string().min(1),
   currentPassword: z.string().min(1).optional().describe('needed when a browser session changes its own password'),
@@ -53,9 +64,10 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
       handler: async ({ actor, params, body }) => deps.users.update(actor, params.name!, body),
     }),
     route({
-      method: 'DELETE', path: '/users/{name}', resource, auth: 'required', summary: 'Remove a user (administrators)',
-      status: 204, errors: [403, 404],
-      handler: async ({ actor, params }) => deps.users.remove(actor, params.name!),
+      method: 'DELETE', path: '/users/{name}', resource, auth: 'required',
+      summary: 'Remove a user (administrators): their sessions and tokens end; an empty personal project goes with them, one with repositories needs personalProject',
+      query: RemoveUserQuery, status: 200, response: UserRemovalSchema, errors: [403, 404, 409],
+      handler: async ({ actor, params, query }) => deps.users.remove(actor, params.name!, query.personalProject ? { personalProject: query.personalProject } : {}),
     }),
     route({
       method: 'PUT', path: '/users/{name}/password', resource, auth: 'required', summary: 'Set a password (themself or administrators)',
@@ -63,10 +75,12 @@ export function userRoutes(deps: ApiDeps): ApiRoute[] {
       handler: async ({ actor, params, body, request }) => {
         // A session cookie alone (a browser left signed in) must not be enough to take over the
         // account: changing one's own password then needs the current one, as on Docker Hub.
-        if (!request.headers.authorization && actor.kind === 'user' && actor.name === params.name) {
+        const secret = request.headers.authorization ? undefined : sessionSecret(request);
+        if (secret !== undefined && actor.kind === 'user' && actor.name === params.name) {
           await confirmCurrentPassword(deps, actor.name, body.currentPassword, request.ip);
         }
-        return deps.users.setPassword(actor, params.name!, body.password);
+        // Every other session of the user ends; the browser session making the change goes on.
+        return deps.users.setPassword(actor, params.name!, body.password, secret !== undefined && actor.name === params.name ? { keepSession: sessionIdHash(secret) } : {});
       },
     }),
   ];

@@ -34,7 +34,10 @@ function scopeOf(repository: string | undefined, action: Action): string {
   return repository ? `repository:${repository}:${action}` : 'registry:catalog:*';
 }
 
-export async function requireAccess(auth: AuthProvider, request: FastifyRequest, publicUrl: string, identity: Identity | undefined, repository: string | undefined, action: Action): Promise<void> {
+/** Told about each 403 refusal (for the audit log). */
+export type DeniedListener = (denial: { identity: Identity; repository: string | undefined; action: Action; address: string }) => void;
+
+export async function requireAccess(auth: AuthProvider, request: FastifyRequest, publicUrl: string, identity: Identity | undefined, repository: string | undefined, action: Action, onDenied?: DeniedListener): Promise<void> {
   if (await auth.authorize(identity, repository, action)) return;
   const detail = repository ? [{ Type: 'repository', Name: repository, Action: action }] : undefined;
   const scope = scopeOf(repository, action);
@@ -46,7 +49,11 @@ export async function requireAccess(auth: AuthProvider, request: FastifyRequest,
       headers: { 'WWW-Authenticate': auth.challenge({ baseUrl, scope, ...(anonymous ? {} : { error: 'insufficient_scope' as const }) }) },
     });
   }
-  throw new RegistryError('DENIED', detail);
+  onDenied?.({ identity, repository, action, address: request.ip });
+  // The reason goes in the detail: clients print "denied: requested access to the resource is
+  // denied", and the detail says why (a missing project, a role, a token's limits).
+  const reason = repository && auth.explainDenial ? await auth.explainDenial(identity, repository, action) : undefined;
+  throw new RegistryError('DENIED', detail && reason ? detail.map((d) => ({ ...d, Reason: reason })) : detail);
 }
 
 /** Whether the caller may do `action` on `repository`, without throwing. */

@@ -74,7 +74,18 @@ async function dispatch(request: FastifyRequest, reply: FastifyReply, deps: OciD
         throw new RegistryError('UNAUTHORIZED', undefined, { headers: { 'WWW-Authenticate': deps.auth.challenge({ baseUrl: baseUrlOf(request, deps.publicUrl) }) } });
       }
     } else {
-      await requireAccess(deps.auth, request, deps.publicUrl, identity, repository || undefined, endpoint.action);
+      try {
+        await requireAccess(deps.auth, request, deps.publicUrl, identity, repository || undefined, endpoint.action, deps.onDenied);
+      } catch (error) {
+        // A push checks whether each blob exists with HEAD first. To a signed-in caller who may
+        // not read the repository, the blob is simply not there (as Distribution and Docker Hub
+        // answer), so the client goes on to the upload and reports that refusal, with its reason,
+        // instead of stopping at "403 trying to reuse blob".
+        if (route.kind === 'blob' && request.method === 'HEAD' && error instanceof RegistryError && error.code === 'DENIED') {
+          throw new RegistryError('BLOB_UNKNOWN', { digest: route.digest });
+        }
+        throw error;
+      }
     }
     const call: OciCall = {
       request,

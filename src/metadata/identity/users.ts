@@ -42,3 +42,9 @@ export async function countUsers(db: Executor): Promise<number> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
   return Number(row?.n ?? 0);
 }
+
+/** Administrators who can sign in (not disabled). */
+export async function countAdmins(db: Executor): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('is_admin', '=', 1).where('disabled', '=', 0).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

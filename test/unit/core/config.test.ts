@@ -29,8 +29,8 @@ describe('parseConfig defaults', () => {
   it('fills every section from an empty document', () => {
     const c = parseConfig({});
     assert.deepEqual(c, {
-      server: { listen: ':5000', publicUrl: '', shutdownTimeoutSeconds: 30 },
-      storage: { driver: 'filesystem', dataDir: './data' },
+      server: { listen: ':5000', publicUrl: '', shutdownTimeoutSeconds: 30, bodyTimeoutSeconds: 30, idleTimeoutSeconds: 120 },
+      storage: { driver: 'filesystem', dataDir: './data', purgeUploadsAfterHours: 24 },
       database: { dialect: 'sqlite', url: '' },
       auth: {
         mode: 'builtin',
@@ -39,14 +39,17 @@ describe('parseConfig defaults', () => {
         service: 'berth',
         tokenTtlSeconds: 300,
         refreshTtlSeconds: 30 * 86400,
+        signingKeyFile: '',
+        signingKey: '',
         loginMaxFailures: 10,
         loginWindowSeconds: 600,
         loginLockSeconds: 300,
+        loginMaxFailuresPerAddress: 100,
       },
       limits: { manifestMaxBytes: 4 * 1024 * 1024, pageMaxEntries: 10_000 },
       notifications: {
         endpoints: [], maxAttempts: 10, maxAgeSeconds: 86400, initialBackoffMs: 1000, maxBackoffMs: 300_000, timeoutMs: 5000,
-        pollIntervalMs: 500, concurrency: 16, deliveryLogDays: 14, allowLoopback: true, allowNetworks: [],
+        pollIntervalMs: 500, concurrency: 16, deliveryLogDays: 14, allowLoopback: false, allowPrivateNetworks: false, allowNetworks: [],
       },
       log: { level: 'info' },
     });

@@ -121,7 +121,7 @@ function Users({ self }: { self: string }) {
                           label="Remove"
                           ariaLabel={`Remove ${u.name}`}
                           title={`Remove ${u.name}?`}
-                          message={<>The account <strong>{u.name}</strong>, its memberships and access tokens are removed. Its images stay.</>}
+                          message={<>The account <strong>{u.name}</strong>, its memberships, sessions and access tokens are removed, with its personal project if that is empty. A personal project that holds images must be dealt with first (berth user remove --delete-project or --keep-project).</>}
                           confirm="Remove user"
                           onConfirm={() => run(() => api(user(u.name), { method: 'DELETE' }))}
                         />

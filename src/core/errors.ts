@@ -31,6 +31,7 @@ export const ERRORS = {
   BODY_TIMEOUT: { status: 408, message: 'the request body did not arrive in time' },
   BODY_TOO_LARGE: { status: 413, message: 'request body exceeds the size limit' },
   QUOTA_EXCEEDED: { status: 403, message: 'storage quota exceeded' },
+  STORAGE_FULL: { status: 507, message: "the registry's storage is full: nothing was stored; try again once an administrator has freed space" },
   TAG_IMMUTABLE: { status: 409, message: 'tag is immutable' },
   NOT_FOUND: { status: 404, message: 'not found' },
   INVALID_REQUEST: { status: 400, message: 'invalid request' },

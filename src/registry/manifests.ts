@@ -12,6 +12,7 @@ import { touchRepository } from '../metadata/repositories.ts';
 import { deleteTag, deleteTagsOf, setTag } from '../metadata/tags.ts';
 import { blobPath } from '../storage/paths.ts';
 import type { RequestContext } from './context.ts';
+import type { PullGate, PullRequestInfo } from './pull-gate.ts';
 import type { RegistryDeps } from './deps.ts';
 import type { Repositories } from './repositories.ts';
 
@@ -36,6 +37,7 @@ function isForeign(d: Descriptor): boolean {
 export class ManifestService {
   private readonly cache = new ByteLru<Buffer>(64 * 1024 * 1024);
   private readonly now: () => number;
+  private readonly gates: PullGate[] = [];
 
   constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories) {
     this.now = deps.now ?? Date.now;
@@ -104,6 +106,24 @@ export class ManifestService {
     const body = Buffer.concat(chunks);
     this.cache.set(digest, body);
     return body;
+  }
+
+  /** A feature's say over manifest GETs (scan and trust policies). */
+  addPullGate(gate: PullGate): void {
+    this.gates.push(gate);
+  }
+
+  /** Whether any gate is installed (the hot path skips the check otherwise). */
+  get gated(): boolean {
+    return this.gates.length > 0;
+  }
+
+  /** Throws the first gate's refusal, if one refuses this GET (never called for HEAD). */
+  async checkPull(pull: PullRequestInfo): Promise<void> {
+    for (const gate of this.gates) {
+      const refusal = await gate.check(pull);
+      if (refusal) throw refusal;
+    }
   }
 
   /** Reports a pull (a manifest GET, as Docker Hub counts them; HEAD is not a pull). */

@@ -45,7 +45,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Json
         : { description: STATUS_TEXT[r.status] },
     };
     const errors = new Set<number>(r.errors);
-    if (r.body || r.query) errors.add(400);
+    if (r.body || r.query || r.rawBody) errors.add(400);
     if (r.auth === 'required') errors.add(401);
     errors.add(429); // any credentials sent are checked, and failures are rate-limited
     for (const status of [...errors].sort()) {
@@ -58,6 +58,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], version: string): Json
       security: r.auth === 'required' ? [{ basic: [] }] : [{}, { basic: [] }],
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
+      ...(r.rawBody ? { requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } } } : {}),
       responses,
     };
     (paths[r.path] ??= {})[r.method.toLowerCase()] = operation;

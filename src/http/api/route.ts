@@ -1,6 +1,6 @@
 // One declarative shape for every /api/v1 route: the same object registers the fastify route and
 // describes it in the OpenAPI document, so the two cannot drift apart.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Accounts } from '../../auth/accounts.ts';
@@ -12,6 +12,8 @@ import type { Authorizer } from '../../auth/authorizer.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { SessionService } from '../../auth/sessions.ts';
 import type { Registry } from '../../registry/registry.ts';
+import type { Feature } from '../../features/feature.ts';
+import type { JobRunner } from '../../jobs/runner.ts';
 import type { SearchService } from '../../features/search/index.ts';
 import type { WebhookService } from '../../features/webhooks/index.ts';
 import type { Database } from '../../metadata/schema.ts';
@@ -26,6 +28,13 @@ export interface RouteContext<B, Q, A> {
   readonly body: B;
   readonly query: Q;
   readonly request: FastifyRequest;
+  /** For the few routes that set their own headers (a streamed answer's content type). */
+  readonly reply: FastifyReply;
+  /**
+   * Reports progress of long work (routes with `progress: true`): with Accept:
+   * application/x-ndjson the caller reads it as {"progress": "..."} lines; otherwise it is dropped.
+   */
+  readonly progress: (text: string) => void;
 }
 
 export interface RouteDef<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, Auth extends 'required' | 'optional'> {
@@ -44,6 +53,17 @@ export interface RouteDef<B extends z.ZodType | undefined, Q extends z.ZodType |
   readonly response?: z.ZodType;
   /** Refusals this route documents besides 401 (400 whenever there is a body or query). */
   readonly errors: readonly number[];
+  /**
+   * The handler streams the request body itself from `request.raw` (a file upload of any content
+   * type); the body is not parsed. Described in the OpenAPI document as application/octet-stream.
+   */
+  readonly rawBody?: boolean;
+  /**
+   * Long work: a caller that sends Accept: application/x-ndjson gets a stream of
+   * {"progress": "..."} lines ending in {"result": <the response>} or {"error": {code, status,
+   * message}}; any other caller gets the plain answer when the work is done.
+   */
+  readonly progress?: boolean;
   handler(ctx: RouteContext<
     B extends z.ZodType ? z.output<B> : undefined,
     Q extends z.ZodType ? z.output<Q> : undefined,
@@ -63,6 +83,8 @@ export interface ApiRoute {
   readonly status: 200 | 201 | 204;
   readonly response?: z.ZodType;
   readonly errors: readonly number[];
+  readonly rawBody?: boolean;
+  readonly progress?: boolean;
   handler(ctx: RouteContext<unknown, unknown, Principal | undefined>): Promise<unknown>;
 }
 
@@ -98,6 +120,10 @@ export interface ApiDeps {
   readonly sessions?: SessionService;
   /** server.publicUrl: its host goes into pull commands; https makes cookies Secure. */
   readonly publicUrl?: string;
+  /** Background jobs (GET /jobs/{id}); the route answers 404 without it. */
+  readonly jobs?: JobRunner;
+  /** Enabled features: their routes join the API's, their capabilities are listed for the UI. */
+  readonly features?: readonly Feature[];
   /** 403 refusals, for the audit log (summed with their repeats there). */
   readonly onDenied?: (d: { actor: string; address: string; what: string; project?: string }) => void;
   /** Sign-ins through POST /session, good and bad, for the audit log. */

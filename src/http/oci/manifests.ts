@@ -23,6 +23,8 @@ export async function getManifest(call: ManifestCall, head: boolean): Promise<vo
   const { request, reply, deps, repository, route } = call;
   const manifests = deps.registry.manifests;
   const info = await manifests.resolve(repository, route.reference);
+  // Policies (a vulnerability policy, a trust policy) may refuse a GET; a HEAD is never refused.
+  if (!head && manifests.gated) await manifests.checkPull({ repository, digest: info.digest, mediaType: info.mediaType, ...(call.identity?.name ? { account: call.identity.name } : {}) });
   reply.code(200).headers({
     'Content-Type': info.mediaType,
     'Content-Length': String(info.size),

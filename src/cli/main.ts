@@ -6,6 +6,7 @@ import { CliError } from './cli-error.ts';
 import { registerAuditCommand } from './commands/audit.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerRobotCommands } from './commands/robots.ts';
+import { registerScanCommands } from './commands/scan.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { registerWebhookCommands } from './commands/webhook.ts';
@@ -14,6 +15,8 @@ import { serve } from './serve.ts';
 
 const program = new Command();
 program.name('berth').description('A self-hosted OCI container image registry.').version('0.1.0');
+// A subcommand's options stay its own: "berth scan report REF --json" is report's --json, not scan's.
+program.enablePositionalOptions();
 
 program
   .command('serve')
@@ -44,6 +47,7 @@ registerRobotCommands(program);
 registerTokenCommands(program);
 registerAuditCommand(program);
 registerWebhookCommands(program);
+registerScanCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -86,8 +86,8 @@ export const configSchema = z.strictObject({
       headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
       /** HMAC-SHA256 signing secret for the Berth-Signature header; empty: unsigned. */
       secret: z.string().default(''),
-      /** push, pull, delete, tag. */
-      events: z.array(z.enum(['push', 'pull', 'delete', 'tag'])).min(1).default(['push', 'pull', 'delete', 'tag']),
+      /** push, pull, delete, tag, scan.completed, vulnerability.new (the scan feature's). */
+      events: z.array(z.enum(['push', 'pull', 'delete', 'tag', 'scan.completed', 'vulnerability.new'])).min(1).default(['push', 'pull', 'delete', 'tag']),
       /** berth, cloudevents, distribution (the default here, as Distribution sends) or slack. */
       format: z.enum(['berth', 'cloudevents', 'distribution', 'slack']).default('distribution'),
       /** A glob on repository names (or repository:tag when it has a colon); empty: all. */
@@ -131,6 +131,16 @@ export const configSchema = z.strictObject({
      * 169.254.169.254 needs its own /32.
      */
     allowNetworks: z.array(z.string()).default([]),
+  }).prefault({}),
+  scan: z.strictObject({
+    /** Vulnerability scanning, SBOMs and scan policies (docs/scan.md). */
+    enabled: z.boolean().default(true),
+    /** Images one instance scans at the same time. */
+    concurrency: z.number().int().min(1).max(16).default(1),
+    /** The vulnerability feed counts as stale past this age (0: never). */
+    maxFeedAgeHours: z.number().min(0).max(24 * 3650).default(0),
+    /** warn: say so in reports, status and logs; block: projects with a policy refuse pulls until a newer feed is imported. */
+    staleFeed: z.enum(['warn', 'block']).default('warn'),
   }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

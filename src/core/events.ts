@@ -63,6 +63,36 @@ export interface UntagEvent extends EventBase {
   readonly digest: string;
 }
 
+/** Counts of findings by severity. */
+export interface SeverityCounts {
+  readonly critical: number;
+  readonly high: number;
+  readonly medium: number;
+  readonly low: number;
+  readonly unknown: number;
+}
+
+/** A scan of an image manifest finished (features/scan). */
+export interface ScanCompletedEvent extends EventBase {
+  readonly type: 'scan.completed';
+  readonly digest: string;
+  readonly status: 'done' | 'failed';
+  /** For a platform of an index: "linux/amd64". */
+  readonly platform?: string;
+  readonly summary: SeverityCounts;
+  readonly feedDigest?: string;
+  readonly error?: string;
+}
+
+/** A feed update (or a scan) found advisories that affect an image and did not before. */
+export interface VulnerabilityNewEvent extends EventBase {
+  readonly type: 'vulnerability.new';
+  readonly digest: string;
+  readonly platform?: string;
+  readonly advisories: readonly { readonly id: string; readonly severity: string; readonly package: string; readonly installedVersion: string; readonly fixedVersion?: string }[];
+  readonly feedDigest?: string;
+}
+
 export type RegistryEvent =
   | ManifestPushedEvent
   | ManifestPulledEvent
@@ -70,7 +100,9 @@ export type RegistryEvent =
   | BlobMountedEvent
   | BlobPushedEvent
   | TagEvent
-  | UntagEvent;
+  | UntagEvent
+  | ScanCompletedEvent
+  | VulnerabilityNewEvent;
 
 export type RegistryEventType = RegistryEvent['type'];
 export type EventOf<T extends RegistryEventType> = Extract<RegistryEvent, { type: T }>;

@@ -18,6 +18,11 @@ import { enableAudit } from '../features/audit/index.ts';
 import { enableSearch } from '../features/search/index.ts';
 import { enablePullCounts } from '../features/pulls/index.ts';
 import { enableWebhooks } from '../features/webhooks/index.ts';
+import type { Feature, FeatureContext } from '../features/feature.ts';
+import { enableScan } from '../features/scan/index.ts';
+import type { RegistryEvent } from '../core/events.ts';
+import { JobRunner } from '../jobs/runner.ts';
+import type { Executor } from '../metadata/executor.ts';
 import { EventBus } from '../registry/event-bus.ts';
 import { UploadJanitor } from '../registry/janitor.ts';
 import { Registry } from '../registry/registry.ts';
@@ -52,10 +57,15 @@ export async function openMetadataFor(config: Config): Promise<MetadataDb> {
 }
 
 
-export async function startServer(config: Config): Promise<RunningServer> {
+/** The blob store the configuration names (the servers and the offline CLI open the same one). */
+export function openStorageFor(config: Config): StorageDriver {
   const dataDir = resolve(config.storage.dataDir);
   ensurePrivateDir(join(dataDir, 'storage'));
-  const storage: StorageDriver = new FilesystemDriver(join(dataDir, 'storage'));
+  return new FilesystemDriver(join(dataDir, 'storage'));
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const storage = openStorageFor(config);
   const metadata = await openMetadataFor(config);
 
   let auth: AuthProvider;
@@ -85,11 +95,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     onError: (error) => logs.to?.error({ err: error }, 'webhook delivery failed'),
     record: (change) => directoryHooks.record?.(change),
   });
+  // Every feature's transaction hook runs inside each registry change (webhooks' outbox first).
+  const transactionHooks: ((trx: Executor, events: readonly RegistryEvent[]) => Promise<void>)[] = [webhooks.inTransaction];
   const registry = new Registry({
     db: metadata.db,
     storage,
     bus,
-    inTransaction: webhooks.inTransaction,
+    inTransaction: async (trx, events) => {
+      for (const hook of transactionHooks) await hook(trx, events);
+    },
     limits: { manifestMaxBytes: config.limits.manifestMaxBytes, pageMaxEntries: config.limits.pageMaxEntries },
   });
   const app = buildApp({
@@ -114,6 +128,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const search = enableSearch({ db: metadata.db, dialect: metadata.dialect, open: !identity });
   registerDockerSearch(app, { search, auth, ...(identity ? { accounts: identity.accounts, onFailedLogin: (a: string, ip: string) => identity.access.onFailedLogin?.(a, ip) } : {}) });
   directoryHooks.record = (change) => audit.record(auditEntryOf(change));
+  // Background work of every feature: durable jobs, leased, once across instances.
+  const jobs = new JobRunner(metadata.db, {
+    pollMs: 1000, leaseMs: 60_000, keepMs: 7 * 86_400_000,
+    onError: (error, job) => app.log.error({ err: error, ...(job ? { job: job.id, kind: job.kind } : {}) }, 'background job failed'),
+  });
+  const featureContext: FeatureContext = {
+    db: metadata.db, dialect: metadata.dialect, config, registry, storage, jobs,
+    ...(identity ? { identity } : {}),
+    record: async (change) => { await directoryHooks.record?.(change); },
+    log: app.log,
+  };
+  const features: Feature[] = [];
+  if (config.scan.enabled) features.push(enableScan(featureContext));
+  for (const f of features) {
+    for (const gate of f.pullGates ?? []) registry.manifests.addPullGate(gate);
+    if (f.inTransaction) transactionHooks.push((trx, events) => f.inTransaction!(trx, events));
+  }
   directoryHooks.repositoriesRemoved = (names) => { for (const n of names) registry.repositories.forget(n); };
   if (identity) {
     identity.access.onFailedLogin = (account, address) => audit.recordFailedLogin({ account, address, via: 'basic' });
@@ -127,7 +158,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
     registerApi(app, {
       ...identity, db: metadata.db, webhooks: webhooks.services, search,
-      registry, publicUrl: config.server.publicUrl, sessions: new SessionService(metadata.db),
+      registry, publicUrl: config.server.publicUrl, sessions: new SessionService(metadata.db), features, jobs,
       onDenied: (d) => audit.recordDenied({ ...d, via: 'api' }),
       onLogin: (e) => e.ok
         ? audit.record({ at: Date.now(), actor: e.account, action: 'login', address: e.address, outcome: 'success', detail: JSON.stringify({ via: e.via }) })
@@ -164,6 +195,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     onError: (error) => app.log.error({ err: error }, 'upload janitor failed'),
   });
   janitor.start();
+  void jobs.start(`${hostname()}:${boundPort}`);
+  for (const f of features) f.start?.();
 
   let closing: Promise<void> | undefined;
   return {
@@ -176,6 +209,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       closing ??= (async () => {
         await app.close();
         await janitor.close();
+        for (const f of features) await f.close?.();
+        // Jobs in flight are told to stop; their leases are freed for the next start or another instance.
+        await jobs.close(Math.min(10_000, config.server.shutdownTimeoutSeconds * 500));
         // Attempts in flight get a bounded wait; anything unfinished stays in the outbox for the next start.
         await webhooks.close(Math.min(10_000, config.server.shutdownTimeoutSeconds * 500));
         await audit.close();

@@ -202,6 +202,163 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   stars: StarsTable;
   sessions: SessionsTable;
+  jobs: JobsTable;
+  scan_layers: ScanLayersTable;
+  scan_inventories: ScanInventoriesTable;
+  scan_packages: ScanPackagesTable;
+  vuln_imports: VulnImportsTable;
+  vuln_affected: VulnAffectedTable;
+  vuln_feeds: VulnFeedsTable;
+  vuln_feed_imports: VulnFeedImportsTable;
+  scan_reports: ScanReportsTable;
+  scan_findings: ScanFindingsTable;
+  scan_finding_ids: ScanFindingIdsTable;
+  scan_settings: ScanSettingsTable;
+}
+
+export interface ScanLayersTable {
+  digest: string;
+  indexer: number;
+  index_json: string;
+  bytes_read: number;
+  indexed_at: number;
+}
+
+export interface ScanInventoriesTable {
+  manifest_digest: string;
+  source: 'layers' | 'sbom';
+  sbom_digest: string | null;
+  os_id: string | null;
+  os_version: string | null;
+  os_name: string | null;
+  package_count: number;
+  created_at: number;
+}
+
+export interface ScanPackagesTable {
+  manifest_digest: string;
+  position: number;
+  type: string;
+  name: string;
+  version: string;
+  source_name: string | null;
+  source_version: string | null;
+  arch: string | null;
+  purl: string;
+  location: string;
+  licenses: string | null;
+}
+
+export interface VulnImportsTable {
+  id: Generated<number>;
+  source: string;
+  format: string;
+  origin: string;
+  digest: string;
+  records: number;
+  affected: number;
+  data_time: number | null;
+  imported_at: number;
+}
+
+export interface VulnAffectedTable {
+  import_id: number;
+  type: string;
+  name: string;
+  release: string | null;
+  advisory: string;
+  aliases: string;
+  upstream: string | null;
+  ranges: string;
+  versions: string;
+  severity: string;
+  cvss: number | null;
+  summary: string | null;
+  links: string;
+}
+
+export interface VulnFeedsTable {
+  id: Generated<number>;
+  active: Generated<number>;
+  previous_id: number | null;
+  digest: string;
+  created_at: number;
+}
+
+export interface VulnFeedImportsTable {
+  feed_id: number;
+  import_id: number;
+}
+
+export interface ScanReportsTable {
+  manifest_digest: string;
+  status: 'done' | 'failed';
+  error: string | null;
+  feed_id: number | null;
+  feed_digest: string | null;
+  feed_time: number | null;
+  critical: Generated<number>;
+  high: Generated<number>;
+  medium: Generated<number>;
+  low: Generated<number>;
+  unknown: Generated<number>;
+  fixable: Generated<string>;
+  scanned_at: number;
+  duration_ms: Generated<number>;
+}
+
+export interface ScanFindingsTable {
+  manifest_digest: string;
+  position: number;
+  advisory: string;
+  aliases: string;
+  package: string;
+  type: string;
+  installed_version: string;
+  fixed_version: string | null;
+  severity: string;
+  cvss: number | null;
+  summary: string | null;
+  links: string;
+  purl: string;
+}
+
+export interface ScanFindingIdsTable {
+  manifest_digest: string;
+  id: string;
+}
+
+export interface ScanSettingsTable {
+  project_id: number;
+  scan_on_push: Generated<number>;
+  prevent_severity: Generated<string>;
+  fixable_only: Generated<number>;
+  prevent_unscanned: Generated<number>;
+  grace_seconds: Generated<number>;
+  allowlist: Generated<string>;
+  exempt: Generated<string>;
+  updated_at: number;
+}
+
+export type JobState = 'pending' | 'running' | 'done' | 'failed';
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  key: string | null;
+  payload: string;
+  state: JobState;
+  priority: Generated<number>;
+  attempts: Generated<number>;
+  run_after: number;
+  lease_owner: string | null;
+  lease_until: Generated<number>;
+  progress: string | null;
+  last_error: string | null;
+  result: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
 }
 
 export interface WebhooksTable {

@@ -1,5 +1,5 @@
 // The audit log records every change to users, projects, members, robots, access tokens,
-// webhooks and badges, whoever makes it (the API as a signed-in account, with the address; the
+// webhooks, badges, scan policies, feed imports and scan requests, whoever makes it (the API as a signed-in account, with the address; the
 // offline CLI as the local system), and 403 refusals, summed when they repeat (hardening issue,
 // found by a new user). Every mutating management route of the OpenAPI document must appear in
 // the table below, so a route added later without an audit entry fails here. No secret is ever
@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { berth, ok } from '../helpers/berth-cli.ts';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
 import { ADMIN, addUser, basic, call, expectStatus, type Creds } from './api-helpers.ts';
+import { layerOf, osvFixtures, pushLayers, trackerFixture } from './scan-helpers.ts';
 
 interface Entry { actor: string; action: string; project: string | null; reference: string | null; address: string | null; detail: string | null; outcome: string }
 
@@ -78,7 +79,18 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
       },
       { key: 'PATCH /webhooks/{id}', action: 'webhook.update', actor: 'alice', project: 'team', run: () => call(server, 'PATCH', `/webhooks/${webhookId}`, { as: alice, body: { secret: 'another-webhook-secret-16', paused: true } }) },
       { key: 'DELETE /webhooks/{id}', action: 'webhook.delete', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', `/webhooks/${webhookId}`, { as: alice }) },
-      { key: 'DELETE /projects/{name}', action: 'project.delete', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', '/projects/team', { as: alice }) },
+      { key: 'PATCH /projects/{name}/scan-policy', action: 'project.scan-policy', actor: 'alice', project: 'team', run: () => call(server, 'PATCH', '/projects/team/scan-policy', { as: alice, body: { preventSeverity: 'critical' } }) },
+      { key: 'POST /vulndb/imports', action: 'vulndb.import', actor: 'admin', run: () => call(server, 'POST', '/vulndb/imports', { as: ADMIN, raw: trackerFixture().toString(), contentType: 'application/json' }) },
+      {
+        key: 'POST /vulndb/imports/oci', action: 'vulndb.import', actor: 'admin',
+        run: async () => {
+          await pushLayers(server, alice, 'team/feed', 'latest', [layerOf({ 'GHSA-35jh-r3h4-6jhm.json': osvFixtures(['GHSA-35jh-r3h4-6jhm']) })]);
+          return call(server, 'POST', '/vulndb/imports/oci', { as: ADMIN, body: { reference: `oci://${server.host}/team/feed:latest`, username: ADMIN[0], password: ADMIN[1] } });
+        },
+      },
+      { key: 'POST /vulndb/restore', action: 'vulndb.restore', actor: 'admin', run: () => call(server, 'POST', '/vulndb/restore', { as: ADMIN }) },
+      { key: 'POST /repositories/{project}/{repository}/scans', action: 'scan.request', actor: 'alice', project: 'team', run: () => call(server, 'POST', '/repositories/team/feed/scans', { as: alice, body: { reference: 'latest' } }) },
+      { key: 'DELETE /projects/{name}', action: 'project.delete', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', '/projects/team?repositories=delete', { as: alice }) },
       { key: 'DELETE /users/{name}', action: 'user.delete', actor: 'admin', run: () => call(server, 'DELETE', '/users/carol', { as: ADMIN }) },
     ];
     secrets.push('carol-password', 'carol-second-pw', 'another-webhook-secret-16');

@@ -4,7 +4,28 @@ import { CliError } from '../cli-error.ts';
 import { printJson, printTable, run, say, when, withCommon, type CommonFlags } from './common.ts';
 
 type Flags = CommonFlags & { public?: boolean; role?: string; withRepositories?: boolean };
-type UpdateFlags = CommonFlags & { public?: boolean; private?: boolean; description?: string; verified?: boolean; sponsored?: boolean };
+type UpdateFlags = CommonFlags & {
+  public?: boolean; private?: boolean; description?: string; verified?: boolean; sponsored?: boolean;
+  scanOnPush?: boolean; preventSeverity?: string; fixableOnly?: boolean; preventUnscanned?: boolean; gracePeriod?: string; allowCve?: string[]; exempt?: string[];
+};
+
+/** "6h", "2d", "90m", "0" -> seconds. */
+function parseGrace(value: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!m) throw new CliError(`--grace-period ${value} is not a duration`, 'Write it like 30m, 6h or 2d (0 for none).');
+  return Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]!] ?? 1);
+}
+
+/** "CVE-2024-1234" or "CVE-2024-1234:2027-01-31" (the entry stops counting after that day). */
+function parseAllow(value: string): { id: string; expiresAt?: string } {
+  const i = value.indexOf(':');
+  if (i < 0) return { id: value };
+  const expires = value.slice(i + 1);
+  if (Number.isNaN(Date.parse(expires))) throw new CliError(`--allow-cve ${value}: ${expires} is not a date`, 'Write ID:YYYY-MM-DD, e.g. CVE-2024-1234:2027-01-31.');
+  return { id: value.slice(0, i), expiresAt: new Date(Date.parse(expires)).toISOString() };
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const LOGIN_STDIN = 'with --url: read the login password or access token from stdin';
 
 export function registerProjectCommands(program: Command): void {
@@ -39,6 +60,16 @@ export function registerProjectCommands(program: Command): void {
     .option('--no-verified', 'remove the Verified Publisher badge')
     .option('--sponsored', 'show the Sponsored OSS badge on its repositories (administrators)')
     .option('--no-sponsored', 'remove the Sponsored OSS badge')
+    .option('--scan-on-push', 'scan each image when it is pushed (the default)')
+    .option('--no-scan-on-push', 'do not scan images when they are pushed (scans on request and after feed imports still run)')
+    .addOption(new Option('--prevent-severity <level>', 'refuse pulls of images with vulnerabilities at or above this severity; none refuses nothing').choices(['critical', 'high', 'medium', 'low', 'none']))
+    .option('--fixable-only', 'only vulnerabilities that have a fix count for --prevent-severity')
+    .option('--no-fixable-only', 'every vulnerability counts for --prevent-severity')
+    .option('--prevent-unscanned', 'refuse pulls of images that have no scan report yet')
+    .option('--no-prevent-unscanned', 'let images without a report be pulled')
+    .option('--grace-period <duration>', 'refuse nothing this long after an image is pushed (30m, 6h, 2d; 0 for none)')
+    .option('--allow-cve <id[:date]>', 'ignore this advisory in the policy (until the date, if given); repeat it; replaces the list', collect)
+    .option('--exempt <account>', 'an account (user or robot) whose pulls the policy never refuses; repeat it; replaces the list', collect)
     .option('--password-stdin', LOGIN_STDIN)
     .action(async (name: string, flags: UpdateFlags) => run(flags, async (m) => {
       if (flags.public && flags.private) throw new CliError('--public and --private contradict each other', 'give one of them');
@@ -48,13 +79,29 @@ export function registerProjectCommands(program: Command): void {
         ...(flags.verified !== undefined ? { verified: flags.verified } : {}),
         ...(flags.sponsored !== undefined ? { sponsored: flags.sponsored } : {}),
       };
-      if (Object.keys(changes).length === 0) {
-        throw new CliError('nothing to change', 'give --public, --private, --description, --[no-]verified or --[no-]sponsored');
+      const policy = {
+        ...(flags.scanOnPush !== undefined ? { scanOnPush: flags.scanOnPush } : {}),
+        ...(flags.preventSeverity !== undefined ? { preventSeverity: flags.preventSeverity as 'none' } : {}),
+        ...(flags.fixableOnly !== undefined ? { fixableOnly: flags.fixableOnly } : {}),
+        ...(flags.preventUnscanned !== undefined ? { preventUnscanned: flags.preventUnscanned } : {}),
+        ...(flags.gracePeriod !== undefined ? { graceSeconds: parseGrace(flags.gracePeriod) } : {}),
+        ...(flags.allowCve !== undefined ? { allowlist: flags.allowCve.map(parseAllow) } : {}),
+        ...(flags.exempt !== undefined ? { exempt: flags.exempt } : {}),
+      };
+      if (Object.keys(changes).length === 0 && Object.keys(policy).length === 0) {
+        throw new CliError('nothing to change', 'give --public, --private, --description, --[no-]verified, --[no-]sponsored, --[no-]scan-on-push or --prevent-severity');
       }
-      const p = await m.updateProject(name, changes);
-      if (flags.json) return printJson(p);
-      const badges = [p.verified ? 'Verified Publisher' : '', p.sponsored ? 'Sponsored OSS' : ''].filter(Boolean);
-      say(`Project ${p.name} is ${p.visibility}${badges.length ? `, badges: ${badges.join(', ')}` : ', no badges'}.`);
+      const p = Object.keys(changes).length ? await m.updateProject(name, changes) : undefined;
+      const scan = Object.keys(policy).length ? await m.updateScanPolicy(name, policy) : undefined;
+      if (flags.json) return printJson({ ...(p ?? {}), ...(scan ? { scanPolicy: scan } : {}) });
+      if (p) {
+        const badges = [p.verified ? 'Verified Publisher' : '', p.sponsored ? 'Sponsored OSS' : ''].filter(Boolean);
+        say(`Project ${p.name} is ${p.visibility}${badges.length ? `, badges: ${badges.join(', ')}` : ', no badges'}.`);
+      }
+      if (scan) {
+        const refuses = scan.preventSeverity === 'none' ? 'no pull is refused for vulnerabilities' : `pulls of images with ${scan.fixableOnly ? 'fixable ' : ''}${scan.preventSeverity} or worse vulnerabilities are refused`;
+        say(`Project ${name}: scan on push is ${scan.scanOnPush ? 'on' : 'off'}; ${refuses}${scan.preventUnscanned ? ', and of images not yet scanned' : ''}${scan.graceSeconds ? ` (not within ${scan.graceSeconds} s of a push)` : ''}.`);
+      }
     }));
 
   withCommon(project.command('remove').argument('<name>', 'project name'))

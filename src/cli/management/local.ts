@@ -14,6 +14,7 @@ import { auditEntryOf } from '../../auth/directory/audit-entry.ts';
 import type { DirectoryChange } from '../../auth/directory/changes.ts';
 import { insertAudit, queryAudit } from '../../metadata/identity/audit.ts';
 import { CliError } from '../cli-error.ts';
+import { localScanOps } from './local-scan.ts';
 import { loadConfig } from '../config-loader.ts';
 import type { AuditEntryView, AuditFilter, Management, NewRobot, NewToken } from './types.ts';
 
@@ -41,7 +42,9 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
   // A running server's worker picks up what is queued here (redeliveries) at its next poll.
   const webhooks = webhookServices(db, guardFor(config.notifications), () => {}, record);
   const target = config.database.dialect === 'postgres' ? 'the PostgreSQL database' : `the data directory ${dataDir}`;
+  const scan = localScanOps(db, config, record);
   return {
+    ...scan,
     target,
     addUser: (name, password, admin) => s.users.create(SYSTEM, name, password, admin),
     listUsers: () => s.users.list(SYSTEM),
@@ -108,6 +111,9 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
     redeliver: (id) => webhooks.redeliver(SYSTEM, id),
     setWebhookPaused: (id, paused) => webhooks.update(SYSTEM, id, { paused }),
     removeWebhook: (id) => webhooks.remove(SYSTEM, id),
-    close: () => metadata.close(),
+    close: async () => {
+      await scan.close();
+      await metadata.close();
+    },
   };
 }

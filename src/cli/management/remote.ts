@@ -1,6 +1,7 @@
 // Management against a running server: the same operations through /api/v1, signed in with
 // Basic credentials (--user and the password or access token from BERTH_PASSWORD or stdin).
 import { CliError, hintFor } from '../cli-error.ts';
+import { remoteScanOps } from './remote-scan.ts';
 import type { AccessTokenView, AuditEntryView, AuditFilter, DeliveryView, Management, MemberView, NewRobot, NewToken, ProjectRemoval, ProjectView, RobotView, UserRemoval, UserView, WebhookView } from './types.ts';
 
 export interface RemoteOptions {
@@ -9,7 +10,20 @@ export interface RemoteOptions {
   readonly password?: string;
 }
 
-export function openRemote(options: RemoteOptions): Management {
+export interface ApiClient {
+  /** The server's address, for messages. */
+  readonly server: string;
+  /** /api/v1 URL of a path. */
+  url(path: string): URL;
+  readonly authorization?: string;
+  /** A JSON call; a refusal becomes a CliError with a hint. */
+  call<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Turns a refused answer's body into the CliError `call` would throw. */
+  refusal(status: number, statusText: string, text: string): CliError;
+}
+
+/** The /api/v1 client the remote management commands share. */
+export function apiClient(options: RemoteOptions): ApiClient {
   let base: URL;
   try {
     base = new URL(options.url.replace(/\/+$/, '') + '/api/v1/');
@@ -43,25 +57,36 @@ export function openRemote(options: RemoteOptions): Management {
     }
     const text = await response.text();
     if (response.ok) return (text ? JSON.parse(text) : undefined) as T;
+    throw refusal(response.status, response.statusText, text);
+  }
+
+  function refusal(status: number, statusText: string, text: string): CliError {
     let code = '';
-    let message = `${response.status} ${response.statusText}`;
+    let message = `${status} ${statusText}`;
     try {
       const parsed = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
       const first = parsed.errors?.[0];
       if (first?.code) code = first.code;
       if (first?.message) message = first.message;
     } catch { /* not a Berth error body */ }
-    if (response.status === 404 && code === 'NOT_FOUND' && message.startsWith('no API route')) {
-      throw new CliError(`${server} has no management API (${message})`, 'The API exists only with auth.mode builtin; check --url.');
+    if (status === 404 && code === 'NOT_FOUND' && message.startsWith('no API route')) {
+      return new CliError(`${server} has no management API (${message})`, 'The API exists only with auth.mode builtin; check --url.');
     }
-    if (response.status === 401 && !authorization) {
-      throw new CliError(message, 'Sign in: add --user NAME with BERTH_PASSWORD set (or --password-stdin).');
+    if (status === 401 && !authorization) {
+      return new CliError(message, 'Sign in: add --user NAME with BERTH_PASSWORD set (or --password-stdin).');
     }
-    throw new CliError(message, hintFor(code || statusCode(response.status), true));
+    return new CliError(message, hintFor(code || statusCode(status), true));
   }
 
+  return { server, url: (path) => new URL(path.replace(/^\//, ''), base), ...(authorization ? { authorization } : {}), call, refusal };
+}
+
+export function openRemote(options: RemoteOptions): Management {
+  const client = apiClient(options);
+  const { call, server, authorization } = client;
   const enc = encodeURIComponent;
   return {
+    ...remoteScanOps(client),
     target: server,
     addUser: (name, password, admin) => call<UserView>('POST', '/users', { name, password, admin }),
     listUsers: async () => (await call<{ users: UserView[] }>('GET', '/users')).users,

@@ -62,7 +62,32 @@ export interface ProjectChanges {
   sponsored?: boolean;
 }
 
-export interface Management {
+export type { ReportView, FeedStatusView, ImportResultView, ScanPolicyView, PackageAnswerView, AdvisoryAnswerView, ReportFilter, PolicyChanges } from '../../features/scan/views.ts';
+import type { AdvisoryAnswerView, FeedStatusView, ImportResultView, PackageAnswerView, PolicyChanges, ReportFilter, ReportView, ScanPolicyView } from '../../features/scan/views.ts';
+
+export interface FeedSourceOptions {
+  /** For oci:// sources: the account on the registry that holds the feed (password in BERTH_REGISTRY_PASSWORD). */
+  readonly registryUser?: string;
+  readonly registryPassword?: string;
+  readonly plainHttp?: boolean;
+}
+
+/** The scan feature's commands (berth vulndb, berth scan, berth find, and project update's policy flags). */
+export interface ScanOps {
+  vulndbStatus(): Promise<FeedStatusView>;
+  /** A path (folder, zip, JSON, NDJSON, tar) or oci://HOST/REPO:TAG. */
+  vulndbImport(source: string, options: FeedSourceOptions, progress: (text: string) => void): Promise<ImportResultView>;
+  vulndbRestore(progress: (text: string) => void): Promise<FeedStatusView & { rematchJob?: number | null }>;
+  /** Scans the image (queued on a server, which is then waited for) and returns its report. */
+  scan(repository: string, reference: string, options: { reindex?: boolean; timeoutMs: number }, progress: (text: string) => void): Promise<ReportView>;
+  scanReport(repository: string, reference: string, filter: ReportFilter): Promise<ReportView>;
+  scanPolicy(project: string): Promise<ScanPolicyView>;
+  updateScanPolicy(project: string, changes: PolicyChanges): Promise<ScanPolicyView>;
+  findPackage(name: string, options: { type?: string; versions?: string }): Promise<PackageAnswerView>;
+  findAdvisory(id: string): Promise<AdvisoryAnswerView>;
+}
+
+export interface Management extends ScanOps {
   /** "the data directory /x" or "http://host:5000": where the commands act, for messages. */
   readonly target: string;
   addUser(name: string, password: string, admin: boolean): Promise<UserView>;

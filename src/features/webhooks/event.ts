@@ -1,11 +1,14 @@
 // The stored form of an event in the outbox: what every payload format is rendered from.
 import { randomUUID } from 'node:crypto';
-import type { RegistryEvent } from '../../core/events.ts';
+import type { RegistryEvent, SeverityCounts } from '../../core/events.ts';
 import { projectOf } from '../../core/reference.ts';
 
-/** What users subscribe to: artifact pushed, pulled, deleted, and tag changed (moved or removed). */
-export type WebhookEventType = 'push' | 'pull' | 'delete' | 'tag';
-export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = ['push', 'pull', 'delete', 'tag'];
+/**
+ * What users subscribe to: artifact pushed, pulled, deleted, tag changed (moved or removed), a
+ * scan finished, and a new advisory affecting an image (features/scan).
+ */
+export type WebhookEventType = 'push' | 'pull' | 'delete' | 'tag' | 'scan.completed' | 'vulnerability.new';
+export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = ['push', 'pull', 'delete', 'tag', 'scan.completed', 'vulnerability.new'];
 
 export interface StoredEvent {
   /** Stable for de-duplication: the same across retries, redeliveries and webhooks. */
@@ -25,6 +28,10 @@ export interface StoredEvent {
   readonly time: string;
   readonly actor: { readonly name?: string; readonly address?: string };
   readonly requestId?: string;
+  /** scan.completed: the outcome and counts by severity. */
+  readonly scan?: { readonly status: string; readonly summary: SeverityCounts; readonly platform?: string; readonly feedDigest?: string; readonly error?: string };
+  /** vulnerability.new: the advisories that now affect the image. */
+  readonly vulnerabilities?: readonly { readonly id: string; readonly severity: string; readonly package: string; readonly installedVersion: string; readonly fixedVersion?: string }[];
 }
 
 export function webhookTypeOf(e: RegistryEvent): WebhookEventType | undefined {
@@ -33,6 +40,8 @@ export function webhookTypeOf(e: RegistryEvent): WebhookEventType | undefined {
     case 'pull': return 'pull';
     case 'delete': return e.target === 'manifest' ? 'delete' : undefined;
     case 'tag': case 'untag': return 'tag';
+    case 'scan.completed': return 'scan.completed';
+    case 'vulnerability.new': return 'vulnerability.new';
     default: return undefined; // blob pushes and mounts are parts of a push
   }
 }
@@ -51,6 +60,11 @@ export function toStored(e: RegistryEvent): StoredEvent | undefined {
     case 'delete': return { ...base, digest: e.digest, tags: e.tags };
     case 'tag': return { ...base, digest: e.digest, tag: e.tag, ...(e.previous !== undefined ? { previous: e.previous } : {}) };
     case 'untag': return { ...base, digest: e.digest, tag: e.tag };
+    case 'scan.completed': return {
+      ...base, digest: e.digest,
+      scan: { status: e.status, summary: e.summary, ...(e.platform ? { platform: e.platform } : {}), ...(e.feedDigest ? { feedDigest: e.feedDigest } : {}), ...(e.error ? { error: e.error } : {}) },
+    };
+    case 'vulnerability.new': return { ...base, digest: e.digest, vulnerabilities: e.advisories };
     default: return undefined;
   }
 }

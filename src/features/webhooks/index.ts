@@ -62,6 +62,9 @@ export function enableWebhooks(o: WebhooksOptions): Webhooks {
   }, o.record);
   const unsubscribe = [
     o.bus.on('pull', (e) => void outbox.recordPull(e).then((written) => { if (written) worker.wake(); })),
+    // Scan events come from jobs, not from a change's transaction: written right after the fact too.
+    o.bus.on('scan.completed', (e) => void outbox.recordPull(e).then((written) => { if (written) worker.wake(); })),
+    o.bus.on('vulnerability.new', (e) => void outbox.recordPull(e).then((written) => { if (written) worker.wake(); })),
     // Committed changes that queued deliveries wake the worker at once: a push is delivered well
     // within a second. Deliveries queued by another instance are found by the worker's poll.
     o.bus.onAny((e) => { if (e.type !== 'pull' && outbox.queuedDeliveriesFor(e)) worker.wake(); }),

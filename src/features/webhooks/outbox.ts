@@ -42,7 +42,8 @@ export class Outbox {
   }
 
   /**
-   * Records a pull outside any transaction (a bus subscriber); failures are logged. Resolves to
+   * Records a pull (or another event that has no transaction of its own: a scan's) outside any
+   * transaction, from a bus subscriber; failures are logged. Resolves to
    * the number of deliveries written, so the worker is only woken when there is work: pulls are
    * the hottest path and most have no webhook that wants them.
    */

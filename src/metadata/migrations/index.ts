@@ -5,6 +5,8 @@ import * as m002 from './002-identity.ts';
 import * as m003 from './003-webhooks.ts';
 import * as m004 from './004-discovery.ts';
 import * as m005 from './005-webhook-safety.ts';
+import * as m006 from './006-jobs.ts';
+import * as m007 from './007-scan.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -18,6 +20,8 @@ const steps: Record<string, Step> = {
   '003-webhooks': m003,
   '004-discovery': m004,
   '005-webhook-safety': m005,
+  '006-jobs': m006,
+  '007-scan': m007,
 };
 
 export class BerthMigrations implements MigrationProvider {

@@ -51,6 +51,7 @@ describe('parseConfig defaults', () => {
         endpoints: [], maxAttempts: 10, maxAgeSeconds: 86400, initialBackoffMs: 1000, maxBackoffMs: 300_000, timeoutMs: 5000,
         pollIntervalMs: 500, concurrency: 16, deliveryLogDays: 14, allowLoopback: false, allowPrivateNetworks: false, allowNetworks: [],
       },
+      scan: { enabled: true, concurrency: 1, maxFeedAgeHours: 0, staleFeed: 'warn' },
       log: { level: 'info' },
     });
   });

@@ -2,7 +2,10 @@
 import type { StoredEvent } from '../event.ts';
 import { pullCommand, type RenderContext, type Rendered } from './types.ts';
 
-export const BERTH_TYPES = { push: 'artifact.pushed', pull: 'artifact.pulled', delete: 'artifact.deleted', tag: 'tag.changed' } as const;
+export const BERTH_TYPES = {
+  push: 'artifact.pushed', pull: 'artifact.pulled', delete: 'artifact.deleted', tag: 'tag.changed',
+  'scan.completed': 'scan.completed', 'vulnerability.new': 'vulnerability.new',
+} as const;
 
 export function berthPayload(e: StoredEvent, ctx: RenderContext): Record<string, unknown> {
   return {
@@ -18,6 +21,8 @@ export function berthPayload(e: StoredEvent, ctx: RenderContext): Record<string,
     size: e.size ?? null,
     ...(e.previous !== undefined ? { previousDigest: e.previous } : {}),
     ...(e.tags !== undefined ? { tags: e.tags } : {}),
+    ...(e.scan !== undefined ? { scan: e.scan } : {}),
+    ...(e.vulnerabilities !== undefined ? { vulnerabilities: e.vulnerabilities } : {}),
     actor: e.actor.name ?? 'anonymous',
     pullCommand: pullCommand(e, ctx),
   };

@@ -5,8 +5,9 @@ import type { RenderContext, Rendered } from './types.ts';
 
 export const DISTRIBUTION_MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';
 
-const ACTIONS = { push: 'push', pull: 'pull', delete: 'delete', tag: 'push' } as const;
-const METHODS = { push: 'PUT', pull: 'GET', delete: 'DELETE', tag: 'PUT' } as const;
+// Distribution has no scan events: they keep Berth's names, in Distribution's envelope.
+const ACTIONS = { push: 'push', pull: 'pull', delete: 'delete', tag: 'push', 'scan.completed': 'scan.completed', 'vulnerability.new': 'vulnerability.new' } as const;
+const METHODS = { push: 'PUT', pull: 'GET', delete: 'DELETE', tag: 'PUT', 'scan.completed': '', 'vulnerability.new': '' } as const;
 
 export function distributionEvent(e: StoredEvent, ctx: RenderContext): Record<string, unknown> {
   // An untag is a delete of a tag in Distribution's vocabulary.
@@ -33,6 +34,8 @@ export function distributionEvent(e: StoredEvent, ctx: RenderContext): Record<st
     },
     actor: { name: e.actor.name ?? '' },
     source: { addr: ctx.registryHost, instanceID: ctx.instanceId },
+    ...(e.scan !== undefined ? { scan: e.scan } : {}),
+    ...(e.vulnerabilities !== undefined ? { vulnerabilities: e.vulnerabilities } : {}),
   };
 }
 

@@ -1,0 +1,154 @@
+// The scan feature's durable jobs (src/jobs/): scanning an image (on push, on request), and
+// re-matching every stored inventory against a newly imported feed, which reads no blob. A scan
+// reports scan.completed; a re-match reports vulnerability.new for each image (in each repository
+// that holds it) that a new advisory affects. Webhooks deliver both.
+import type { Kysely } from 'kysely';
+import type { RegistryEvent, SeverityCounts } from '../../core/events.ts';
+import type { JobContext, JobRunner } from '../../jobs/runner.ts';
+import { inventoryPage, packagesOfMany, placesOf, unscannedImages } from '../../metadata/scan.ts';
+import { projectOf } from '../../core/reference.ts';
+import type { Database } from '../../metadata/schema.ts';
+import type { EventBus } from '../../registry/event-bus.ts';
+import type { Finding } from './advisories/types.ts';
+import type { ScanEngine } from './engine.ts';
+import type { ActiveFeed, FeedStore } from './feed/store.ts';
+import { fromRows } from './inventory-store.ts';
+import { matchMany } from './matching.ts';
+import { countBySeverity } from './policy.ts';
+import type { ReportStore } from './report-store.ts';
+import type { ScanSettings } from './settings.ts';
+
+export const SCAN_IMAGE = 'scan.image';
+export const SCAN_REMATCH = 'scan.rematch';
+
+export interface ScanImagePayload {
+  readonly repository: string;
+  readonly digest: string;
+  /** push, request or feed: why it was queued. */
+  readonly reason: string;
+  /** Index the layers again (a forced rescan from the API or CLI). */
+  readonly reindex?: boolean;
+}
+
+export interface RematchPayload {
+  readonly feedId: number;
+}
+
+const REMATCH_PAGE = 1000;
+/** Never-scanned images a feed import queues scans for, at most (the rest: on demand). */
+const MAX_CATCH_UP = 10_000;
+const SYSTEM = { name: 'system' } as const;
+
+export function scanImageKey(digest: string): string {
+  return `scan:${digest}`;
+}
+
+export function registerScanJobs(jobs: JobRunner, deps: {
+  readonly db: Kysely<Database>;
+  readonly engine: ScanEngine;
+  readonly feeds: FeedStore;
+  readonly reports: ReportStore;
+  readonly settings: ScanSettings;
+  readonly bus: EventBus;
+  readonly concurrency: number;
+  readonly now?: () => number;
+}): void {
+  const now = deps.now ?? Date.now;
+  const emit = (e: RegistryEvent) => deps.bus.emit(e);
+
+  jobs.register(SCAN_IMAGE, {
+    concurrency: deps.concurrency,
+    maxAttempts: 3,
+    async run(payload: unknown, ctx: JobContext) {
+      const p = payload as ScanImagePayload;
+      // Queued with every push (in its transaction); the project's setting is read when it runs.
+      if (p.reason === 'push' && !(await deps.settings.of(projectOf(p.repository))).scanOnPush) return { skipped: 'scan on push is off for the project' };
+      const outcome = await deps.engine.scan(p.repository, p.digest, { signal: ctx.signal, progress: (t) => ctx.progress(t), ...(p.reindex ? { reindex: true } : {}) });
+      const feed = await deps.feeds.active();
+      for (const platform of outcome.platforms) {
+        if (platform.status === 'skipped') continue;
+        emit({
+          type: 'scan.completed', repository: p.repository, digest: platform.digest, status: platform.status === 'done' ? 'done' : 'failed',
+          summary: counts(platform.findings ?? []), at: new Date(now()), actor: SYSTEM,
+          ...(platform.platform ? { platform: platform.platform } : {}), ...(feed ? { feedDigest: feed.digest } : {}), ...(platform.error ? { error: platform.error } : {}),
+        });
+      }
+      return {
+        digest: outcome.digest, index: outcome.index,
+        platforms: outcome.platforms.map((x) => ({ digest: x.digest, platform: x.platform ?? null, status: x.status, error: x.error ?? null, packages: x.packages ?? null, summary: x.findings ? counts(x.findings) : null })),
+      };
+    },
+  });
+
+  jobs.register(SCAN_REMATCH, {
+    concurrency: 1,
+    maxAttempts: 3,
+    async run(payload: unknown, ctx: JobContext) {
+      const { feedId } = payload as RematchPayload;
+      const feed = await deps.feeds.active();
+      // A newer import replaced this feed meanwhile: its own re-match does the work.
+      if (!feed || feed.id !== feedId) return { skipped: true };
+      const result = await rematchAll({ ...deps, emit, now }, feed, (t) => ctx.progress(t), ctx.signal);
+      // Images never scanned (pushed before scanning was on, or while it was off) are scanned now.
+      let queued = 0;
+      for (const image of await unscannedImages(deps.db, MAX_CATCH_UP)) {
+        const r = await jobs.enqueue(SCAN_IMAGE, { repository: image.repository, digest: image.digest, reason: 'feed' } satisfies ScanImagePayload, { key: scanImageKey(image.digest) });
+        if (!r.deduplicated) queued++;
+      }
+      return { ...result, queuedScans: queued };
+    },
+  });
+}
+
+/**
+ * Re-matches every stored inventory against `feed`, a page at a time, reading no blob: each
+ * report is replaced (it now names this feed) and images a new advisory affects get
+ * vulnerability.new. Used by the re-match job and by the offline CLI.
+ */
+export async function rematchAll(
+  deps: { readonly db: Kysely<Database>; readonly feeds: FeedStore; readonly reports: ReportStore; readonly emit: (e: RegistryEvent) => void; readonly now: () => number },
+  feed: ActiveFeed, progress: (text: string) => void, signal?: AbortSignal,
+): Promise<{ images: number; changed: number; tookMs: number }> {
+  const started = performance.now();
+  let after: string | undefined;
+  let done = 0;
+  let changed = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    const page = await inventoryPage(deps.db, after, REMATCH_PAGE);
+    if (!page.length) break;
+    after = page[page.length - 1]!.manifest_digest;
+    const digests = page.map((r) => r.manifest_digest);
+    const packages = await packagesOfMany(deps.db, digests);
+    const inventories = page.map((row) => fromRows(row, packages.get(row.manifest_digest) ?? []));
+    const before = await deps.reports.findingIds(digests);
+    const matched = await matchMany(deps.feeds, feed, inventories);
+    const scannedAt = deps.now();
+    await deps.reports.saveMany(digests.map((digest, i) => ({ digest, status: 'done' as const, scannedAt, durationMs: 0, feed: { id: feed.id, digest: feed.digest, dataTime: feed.dataTime }, findings: matched[i]! })));
+    const fresh = digests.map((digest, i) => {
+      const had = before.get(digest) ?? new Set<string>();
+      return matched[i]!.filter((f) => !had.has(f.advisory) && !f.aliases.some((a) => had.has(a)));
+    });
+    const withNew = digests.filter((_, i) => fresh[i]!.length > 0);
+    if (withNew.length) {
+      changed += withNew.length;
+      const places = await placesOf(deps.db, withNew);
+      for (const place of places) emitNew(deps.emit, place.repository, place.digest, fresh[digests.indexOf(place.digest)]!, new Date(scannedAt), feed.digest);
+    }
+    done += page.length;
+    progress(`re-matched ${done.toLocaleString('en')} images (${changed.toLocaleString('en')} with new advisories)`);
+  }
+  return { images: done, changed, tookMs: Math.round(performance.now() - started) };
+}
+
+function counts(findings: readonly Finding[]): SeverityCounts {
+  return countBySeverity(findings);
+}
+
+function emitNew(emit: (e: RegistryEvent) => void, repository: string, digest: string, findings: readonly Finding[], at: Date, feedDigest?: string): void {
+  emit({
+    type: 'vulnerability.new', repository, digest, at, actor: SYSTEM,
+    advisories: findings.map((f) => ({ id: f.advisory, severity: f.severity, package: f.package, installedVersion: f.installedVersion, ...(f.fixedVersion ? { fixedVersion: f.fixedVersion } : {}) })),
+    ...(feedDigest ? { feedDigest } : {}),
+  });
+}

@@ -1,0 +1,48 @@
+// Matching stored inventories against the active feed: the feed store answers the advisory
+// lookups, the pure matcher (match/matcher.ts) does the rest. Many inventories are matched with one
+// batched lookup of every package name they hold, so re-matching 10,000 images after an import
+// costs a few indexed queries and no blob read.
+import type { Finding } from './advisories/types.ts';
+import type { AffectedPackage } from './advisories/types.ts';
+import type { ActiveFeed, FeedStore } from './feed/store.ts';
+import type { Inventory, PackageType } from './inventory/types.ts';
+import { match, matchKeys, releaseKey } from './match/matcher.ts';
+
+const keyOf = (type: PackageType, name: string): string => `${type}\u0000${name}`;
+
+/** Every advisory entry of the feed that names a package of these inventories, by (type, name). */
+async function lookupAll(feeds: FeedStore, feed: ActiveFeed, inventories: readonly Inventory[]): Promise<Map<string, AffectedPackage[]>> {
+  const wanted = new Map<string, { type: PackageType; name: string }>();
+  for (const inventory of inventories) {
+    const release = releaseKey(inventory.os);
+    for (const pkg of inventory.packages) {
+      for (const k of matchKeys(pkg, release)) wanted.set(keyOf(k.type, k.name), { type: k.type, name: k.name });
+    }
+  }
+  const byName = new Map<string, AffectedPackage[]>();
+  for (const ap of await feeds.lookup(feed, [...wanted.values()])) {
+    const k = keyOf(ap.type, ap.name);
+    const list = byName.get(k);
+    if (list) list.push(ap);
+    else byName.set(k, [ap]);
+  }
+  return byName;
+}
+
+function matchWith(byName: Map<string, AffectedPackage[]>, inventory: Inventory): Finding[] {
+  return match({
+    packages: inventory.packages,
+    ...(inventory.os ? { os: inventory.os } : {}),
+    lookup: (type, name, release) => (byName.get(keyOf(type, name)) ?? []).filter((ap) => ap.release === release),
+  });
+}
+
+export async function matchInventory(feeds: FeedStore, feed: ActiveFeed, inventory: Inventory): Promise<Finding[]> {
+  return matchWith(await lookupAll(feeds, feed, [inventory]), inventory);
+}
+
+/** The findings of each inventory, in order. */
+export async function matchMany(feeds: FeedStore, feed: ActiveFeed, inventories: readonly Inventory[]): Promise<Finding[][]> {
+  const byName = await lookupAll(feeds, feed, inventories);
+  return inventories.map((inventory) => matchWith(byName, inventory));
+}

@@ -1,0 +1,94 @@
+// The registry-wide questions no peer answers, from the stored inventories and reports alone (no
+// blob is read): which images hold package X (optionally in a version range), and which images
+// an advisory Y affects. Each answer names the repositories and tags holding each image; what the
+// caller may not pull is left out by the caller (the API route filters by project).
+import type { Kysely } from 'kysely';
+import { manifestsWithFinding, packagesNamed, placesOf } from '../../metadata/scan.ts';
+import type { Database } from '../../metadata/schema.ts';
+import type { AffectedPackage } from './advisories/types.ts';
+import type { FeedStore } from './feed/store.ts';
+import type { PackageType } from './inventory/types.ts';
+import { inVersionRange, parseVersionRange } from './query/version-range.ts';
+
+export interface ImagePlace {
+  readonly repository: string;
+  readonly project: string;
+  readonly tags: readonly string[];
+  readonly digest: string;
+}
+
+export interface PackageHit extends ImagePlace {
+  readonly package: { readonly name: string; readonly version: string; readonly type: string; readonly purl: string; readonly location: string; readonly source?: { readonly name: string; readonly version: string } };
+}
+
+export interface AdvisoryAnswer {
+  readonly id: string;
+  /** What the active feed says about it (one entry per affected package and release). */
+  readonly affected: readonly AffectedPackage[];
+  readonly images: readonly (ImagePlace & { readonly findings: readonly { package: string; installedVersion: string; fixedVersion: string | null; severity: string }[] })[];
+}
+
+export class ScanQueries {
+  constructor(private readonly db: Kysely<Database>, private readonly feeds: FeedStore) {}
+
+  /** Images holding a package named `name` (binary or source name), of `type`, in `range`. */
+  async imagesWithPackage(name: string, options: { type?: PackageType; range?: string } = {}): Promise<PackageHit[]> {
+    const conditions = options.range ? parseVersionRange(options.range) : undefined;
+    const rows = (await packagesNamed(this.db, name, options.type))
+      .filter((r) => !conditions || inVersionRange(r.type as PackageType, r.source_name === name && r.name !== name ? r.source_version ?? r.version : r.version, conditions));
+    const places = await placesOf(this.db, rows.map((r) => r.manifest_digest));
+    const byDigest = groupBy(places, (p) => p.digest);
+    const out: PackageHit[] = [];
+    for (const r of rows) {
+      for (const place of byDigest.get(r.manifest_digest) ?? []) {
+        out.push({
+          ...place,
+          package: {
+            name: r.name, version: r.version, type: r.type, purl: r.purl, location: r.location,
+            ...(r.source_name ? { source: { name: r.source_name, version: r.source_version ?? r.version } } : {}),
+          },
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Images whose current report has a finding with this id (or alias), and the feed's entries for it. */
+  async imagesWithAdvisory(id: string): Promise<AdvisoryAnswer> {
+    const feed = await this.feeds.active();
+    const affected = feed ? await this.feeds.advisory(feed, id) : [];
+    const digests = await manifestsWithFinding(this.db, id);
+    const places = await placesOf(this.db, digests);
+    const findings = await this.findingsNamed(digests, id);
+    return {
+      id, affected,
+      images: places.map((p) => ({ ...p, findings: findings.get(p.digest) ?? [] })),
+    };
+  }
+
+  private async findingsNamed(digests: readonly string[], id: string): Promise<Map<string, { package: string; installedVersion: string; fixedVersion: string | null; severity: string }[]>> {
+    const out = new Map<string, { package: string; installedVersion: string; fixedVersion: string | null; severity: string }[]>();
+    for (let i = 0; i < digests.length; i += 500) {
+      const rows = await this.db.selectFrom('scan_findings').select(['manifest_digest', 'advisory', 'aliases', 'package', 'installed_version', 'fixed_version', 'severity'])
+        .where('manifest_digest', 'in', digests.slice(i, i + 500)).execute();
+      for (const r of rows) {
+        if (r.advisory !== id && !(JSON.parse(r.aliases) as string[]).includes(id)) continue;
+        const list = out.get(r.manifest_digest) ?? [];
+        list.push({ package: r.package, installedVersion: r.installed_version, fixedVersion: r.fixed_version, severity: r.severity });
+        out.set(r.manifest_digest, list);
+      }
+    }
+    return out;
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}

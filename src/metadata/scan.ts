@@ -1,0 +1,380 @@
+// Rows of the scan feature (features/scan): layer indexes, inventories and their packages, the
+// vulnerability feed (imports, affected packages, feed versions), reports with their findings,
+// and per-project scan settings.
+import { IN_LIST_MAX, rowsPerInsert, slices } from './batches.ts';
+import type { Executor } from './executor.ts';
+
+// ---- Layer indexes ------------------------------------------------------------------------------
+
+export async function findLayerIndex(db: Executor, digest: string, indexer: number): Promise<{ index_json: string; bytes_read: number } | undefined> {
+  return db.selectFrom('scan_layers').select(['index_json', 'bytes_read']).where('digest', '=', digest).where('indexer', '=', indexer).executeTakeFirst();
+}
+
+export async function saveLayerIndex(db: Executor, digest: string, indexer: number, indexJson: string, bytesRead: number, now: number): Promise<void> {
+  await db.insertInto('scan_layers').values({ digest, indexer, index_json: indexJson, bytes_read: bytesRead, indexed_at: now })
+    .onConflict((oc) => oc.column('digest').doUpdateSet({ indexer, index_json: indexJson, bytes_read: bytesRead, indexed_at: now }))
+    .execute();
+}
+
+// ---- Inventories --------------------------------------------------------------------------------
+
+export interface PackageRecord {
+  readonly type: string;
+  readonly name: string;
+  readonly version: string;
+  readonly source_name: string | null;
+  readonly source_version: string | null;
+  readonly arch: string | null;
+  readonly purl: string;
+  readonly location: string;
+  readonly licenses: string | null;
+}
+
+export interface InventoryRecord {
+  readonly manifest_digest: string;
+  readonly source: 'layers' | 'sbom';
+  readonly sbom_digest: string | null;
+  readonly os_id: string | null;
+  readonly os_version: string | null;
+  readonly os_name: string | null;
+  readonly package_count: number;
+  readonly created_at: number;
+}
+
+/** Replaces a manifest's inventory and its package rows (call inside a transaction). */
+export async function saveInventory(db: Executor, inv: Omit<InventoryRecord, 'package_count'>, packages: readonly PackageRecord[]): Promise<void> {
+  await db.deleteFrom('scan_packages').where('manifest_digest', '=', inv.manifest_digest).execute();
+  await db.insertInto('scan_inventories').values({ ...inv, package_count: packages.length })
+    .onConflict((oc) => oc.column('manifest_digest').doUpdateSet({
+      source: inv.source, sbom_digest: inv.sbom_digest, os_id: inv.os_id, os_version: inv.os_version, os_name: inv.os_name,
+      package_count: packages.length, created_at: inv.created_at,
+    }))
+    .execute();
+  const rows = packages.map((p, position) => ({ manifest_digest: inv.manifest_digest, position, ...p }));
+  for (const batch of slices(rows, rowsPerInsert(11))) await db.insertInto('scan_packages').values(batch).execute();
+}
+
+export async function findInventory(db: Executor, digest: string): Promise<InventoryRecord | undefined> {
+  return db.selectFrom('scan_inventories').selectAll().where('manifest_digest', '=', digest).executeTakeFirst() as Promise<InventoryRecord | undefined>;
+}
+
+export async function inventoryPackages(db: Executor, digest: string): Promise<PackageRecord[]> {
+  return db.selectFrom('scan_packages').select(['type', 'name', 'version', 'source_name', 'source_version', 'arch', 'purl', 'location', 'licenses'])
+    .where('manifest_digest', '=', digest).orderBy('position').execute();
+}
+
+/** Inventories in digest order after `after`, for re-matching in pages. */
+export async function inventoryPage(db: Executor, after: string | undefined, limit: number): Promise<InventoryRecord[]> {
+  let q = db.selectFrom('scan_inventories').selectAll().orderBy('manifest_digest').limit(limit);
+  if (after !== undefined) q = q.where('manifest_digest', '>', after);
+  return q.execute() as Promise<InventoryRecord[]>;
+}
+
+/** The packages of many inventories at once, by manifest. */
+export async function packagesOfMany(db: Executor, digests: readonly string[]): Promise<Map<string, PackageRecord[]>> {
+  const out = new Map<string, PackageRecord[]>(digests.map((d) => [d, []]));
+  for (const batch of slices([...new Set(digests)], IN_LIST_MAX)) {
+    const rows = await db.selectFrom('scan_packages')
+      .select(['manifest_digest', 'type', 'name', 'version', 'source_name', 'source_version', 'arch', 'purl', 'location', 'licenses'])
+      .where('manifest_digest', 'in', batch).orderBy('manifest_digest').orderBy('position').execute();
+    for (const { manifest_digest, ...p } of rows) out.get(manifest_digest)!.push(p);
+  }
+  return out;
+}
+
+export async function countInventories(db: Executor): Promise<number> {
+  const r = await db.selectFrom('scan_inventories').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** Images holding a package of this name (binary or source name), optionally of one type. */
+export async function packagesNamed(db: Executor, name: string, type?: string): Promise<(PackageRecord & { manifest_digest: string })[]> {
+  let q = db.selectFrom('scan_packages')
+    .select(['manifest_digest', 'type', 'name', 'version', 'source_name', 'source_version', 'arch', 'purl', 'location', 'licenses'])
+    .where((eb) => eb.or([eb('name', '=', name), eb('source_name', '=', name)]));
+  if (type !== undefined) q = q.where('type', '=', type);
+  return q.orderBy('manifest_digest').limit(100_000).execute();
+}
+
+// ---- The feed -----------------------------------------------------------------------------------
+
+export interface ImportRecord {
+  readonly id: number;
+  readonly source: string;
+  readonly format: string;
+  readonly origin: string;
+  readonly digest: string;
+  readonly records: number;
+  readonly affected: number;
+  readonly data_time: number | null;
+  readonly imported_at: number;
+}
+
+export interface AffectedRecord {
+  readonly type: string;
+  readonly name: string;
+  readonly release: string | null;
+  readonly advisory: string;
+  readonly aliases: string;
+  readonly upstream: string | null;
+  readonly ranges: string;
+  readonly versions: string;
+  readonly severity: string;
+  readonly cvss: number | null;
+  readonly summary: string | null;
+  readonly links: string;
+}
+
+export async function insertImport(db: Executor, i: Omit<ImportRecord, 'id'>): Promise<number> {
+  const r = await db.insertInto('vuln_imports').values(i).returning('id').executeTakeFirstOrThrow();
+  return Number(r.id);
+}
+
+export async function insertAffected(db: Executor, importId: number, rows: readonly AffectedRecord[]): Promise<void> {
+  for (const batch of slices(rows.map((r) => ({ import_id: importId, ...r })), rowsPerInsert(13))) await db.insertInto('vuln_affected').values(batch).execute();
+}
+
+export async function updateImportCounts(db: Executor, id: number, records: number, affected: number, dataTime: number | null): Promise<void> {
+  await db.updateTable('vuln_imports').set({ records, affected, data_time: dataTime }).where('id', '=', id).execute();
+}
+
+export interface FeedRecord {
+  readonly id: number;
+  readonly active: number;
+  readonly previous_id: number | null;
+  readonly digest: string;
+  readonly created_at: number;
+}
+
+export async function activeFeed(db: Executor): Promise<FeedRecord | undefined> {
+  return db.selectFrom('vuln_feeds').selectAll().where('active', '=', 1).executeTakeFirst() as Promise<FeedRecord | undefined>;
+}
+
+export async function findFeed(db: Executor, id: number): Promise<FeedRecord | undefined> {
+  return db.selectFrom('vuln_feeds').selectAll().where('id', '=', id).executeTakeFirst() as Promise<FeedRecord | undefined>;
+}
+
+export async function importsOfFeed(db: Executor, feedId: number): Promise<ImportRecord[]> {
+  return db.selectFrom('vuln_feed_imports as fi').innerJoin('vuln_imports as i', 'i.id', 'fi.import_id')
+    .select(['i.id', 'i.source', 'i.format', 'i.origin', 'i.digest', 'i.records', 'i.affected', 'i.data_time', 'i.imported_at'])
+    .where('fi.feed_id', '=', feedId).orderBy('i.source').execute() as Promise<ImportRecord[]>;
+}
+
+/** A new feed version made of these imports; it becomes the active one (in the caller's transaction). */
+export async function createActiveFeed(db: Executor, importIds: readonly number[], previousId: number | null, digest: string, now: number): Promise<number> {
+  await db.updateTable('vuln_feeds').set({ active: 0 }).where('active', '=', 1).execute();
+  const r = await db.insertInto('vuln_feeds').values({ active: 1, previous_id: previousId, digest, created_at: now }).returning('id').executeTakeFirstOrThrow();
+  const id = Number(r.id);
+  for (const importId of importIds) await db.insertInto('vuln_feed_imports').values({ feed_id: id, import_id: importId }).execute();
+  return id;
+}
+
+/** Makes an existing feed version the active one again (restore). */
+export async function activateFeed(db: Executor, id: number): Promise<void> {
+  await db.updateTable('vuln_feeds').set({ active: 0 }).where('active', '=', 1).execute();
+  await db.updateTable('vuln_feeds').set({ active: 1 }).where('id', '=', id).execute();
+}
+
+/**
+ * Imports no feed version refers to any more (their rows go with them): committed ones, and
+ * loads that never committed (digest still empty) once they are older than `staleBefore`, so an
+ * import being loaded right now is left alone.
+ */
+export async function pruneImports(db: Executor, staleBefore: number): Promise<number> {
+  const r = await db.deleteFrom('vuln_imports')
+    .where('id', 'not in', db.selectFrom('vuln_feed_imports').select('import_id'))
+    .where((eb) => eb.or([eb('digest', '!=', ''), eb('imported_at', '<', staleBefore)]))
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** Feed versions older than the newest `keep` (and not active) are forgotten. */
+export async function pruneFeeds(db: Executor, keep: number): Promise<void> {
+  const kept = (await db.selectFrom('vuln_feeds').select('id').orderBy('id', 'desc').limit(keep).execute()).map((r) => Number(r.id));
+  if (!kept.length) return;
+  await db.deleteFrom('vuln_feeds').where('id', 'not in', kept).where('active', '=', 0).execute();
+}
+
+/** The affected-package rows of these imports for these (type, name) pairs. */
+export async function affectedFor(db: Executor, importIds: readonly number[], keys: readonly { type: string; name: string }[]): Promise<AffectedRecord[]> {
+  if (!importIds.length || !keys.length) return [];
+  const out: AffectedRecord[] = [];
+  const byType = new Map<string, string[]>();
+  for (const k of keys) byType.set(k.type, [...(byType.get(k.type) ?? []), k.name]);
+  for (const [type, names] of byType) {
+    for (const batch of slices([...new Set(names)], IN_LIST_MAX)) {
+      out.push(...(await db.selectFrom('vuln_affected')
+        .select(['type', 'name', 'release', 'advisory', 'aliases', 'upstream', 'ranges', 'versions', 'severity', 'cvss', 'summary', 'links'])
+        .where('import_id', 'in', [...importIds]).where('type', '=', type).where('name', 'in', batch).execute()));
+    }
+  }
+  return out;
+}
+
+/** Every affected-package row of one advisory in these imports (by its id). */
+export async function affectedByAdvisory(db: Executor, importIds: readonly number[], advisory: string): Promise<AffectedRecord[]> {
+  if (!importIds.length) return [];
+  return db.selectFrom('vuln_affected')
+    .select(['type', 'name', 'release', 'advisory', 'aliases', 'upstream', 'ranges', 'versions', 'severity', 'cvss', 'summary', 'links'])
+    .where('import_id', 'in', [...importIds]).where('advisory', '=', advisory).execute();
+}
+
+// ---- Reports ------------------------------------------------------------------------------------
+
+export interface ReportRecord {
+  readonly manifest_digest: string;
+  readonly status: 'done' | 'failed';
+  readonly error: string | null;
+  readonly feed_id: number | null;
+  readonly feed_digest: string | null;
+  readonly feed_time: number | null;
+  readonly critical: number;
+  readonly high: number;
+  readonly medium: number;
+  readonly low: number;
+  readonly unknown: number;
+  readonly fixable: string;
+  readonly scanned_at: number;
+  readonly duration_ms: number;
+}
+
+export interface FindingRecord {
+  readonly advisory: string;
+  readonly aliases: string;
+  readonly package: string;
+  readonly type: string;
+  readonly installed_version: string;
+  readonly fixed_version: string | null;
+  readonly severity: string;
+  readonly cvss: number | null;
+  readonly summary: string | null;
+  readonly links: string;
+  readonly purl: string;
+}
+
+/** Replaces a manifest's report, its findings and their ids (call inside a transaction). */
+export async function saveReport(db: Executor, report: ReportRecord, findings: readonly FindingRecord[], ids: readonly string[][]): Promise<void> {
+  const digest = report.manifest_digest;
+  await db.deleteFrom('scan_finding_ids').where('manifest_digest', '=', digest).execute();
+  await db.deleteFrom('scan_findings').where('manifest_digest', '=', digest).execute();
+  const { manifest_digest: _d, ...rest } = report;
+  await db.insertInto('scan_reports').values(report).onConflict((oc) => oc.column('manifest_digest').doUpdateSet(rest)).execute();
+  const rows = findings.map((f, position) => ({ manifest_digest: digest, position, ...f }));
+  for (const batch of slices(rows, rowsPerInsert(13))) await db.insertInto('scan_findings').values(batch).execute();
+  const idRows = [...new Set(ids.flat())].map((id) => ({ manifest_digest: digest, id }));
+  for (const batch of slices(idRows, rowsPerInsert(2))) await db.insertInto('scan_finding_ids').values(batch).execute();
+}
+
+/** Replaces the reports of many images at once (a re-match page): batched deletes and inserts. */
+export async function saveReports(db: Executor, entries: readonly { report: ReportRecord; findings: readonly FindingRecord[]; ids: readonly string[][] }[]): Promise<void> {
+  const digests = entries.map((e) => e.report.manifest_digest);
+  for (const batch of slices(digests, IN_LIST_MAX)) {
+    await db.deleteFrom('scan_finding_ids').where('manifest_digest', 'in', batch).execute();
+    await db.deleteFrom('scan_findings').where('manifest_digest', 'in', batch).execute();
+    await db.deleteFrom('scan_reports').where('manifest_digest', 'in', batch).execute();
+  }
+  const reports = entries.map((e) => e.report);
+  for (const batch of slices(reports, rowsPerInsert(14))) await db.insertInto('scan_reports').values(batch).execute();
+  const findings = entries.flatMap((e) => e.findings.map((f, position) => ({ manifest_digest: e.report.manifest_digest, position, ...f })));
+  for (const batch of slices(findings, rowsPerInsert(13))) await db.insertInto('scan_findings').values(batch).execute();
+  const ids = entries.flatMap((e) => [...new Set(e.ids.flat())].map((id) => ({ manifest_digest: e.report.manifest_digest, id })));
+  for (const batch of slices(ids, rowsPerInsert(2))) await db.insertInto('scan_finding_ids').values(batch).execute();
+}
+
+/**
+ * Image manifests in some repository that have no report yet (never scanned), with one
+ * repository each: not indexes, not artifacts (their artifactType is not an image config), not referrers.
+ */
+export async function unscannedImages(db: Executor, limit: number): Promise<{ digest: string; repository: string }[]> {
+  const rows = await db.selectFrom('manifests as m')
+    .innerJoin('repository_manifests as rm', 'rm.digest', 'm.digest')
+    .innerJoin('repositories as r', 'r.id', 'rm.repository_id')
+    .leftJoin('scan_reports as sr', 'sr.manifest_digest', 'm.digest')
+    .select(['m.digest', (eb) => eb.fn.min('r.name').as('repository')])
+    .where('sr.manifest_digest', 'is', null)
+    .where('m.subject_digest', 'is', null)
+    .where('m.media_type', 'in', ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'])
+    .where((eb) => eb.or([eb('m.artifact_type', 'is', null), eb('m.artifact_type', 'in', ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json'])]))
+    .groupBy('m.digest').orderBy('m.digest').limit(limit).execute();
+  return rows.map((r) => ({ digest: r.digest, repository: String(r.repository) }));
+}
+
+export async function findReport(db: Executor, digest: string): Promise<ReportRecord | undefined> {
+  return db.selectFrom('scan_reports').selectAll().where('manifest_digest', '=', digest).executeTakeFirst() as Promise<ReportRecord | undefined>;
+}
+
+export async function reportsOf(db: Executor, digests: readonly string[]): Promise<Map<string, ReportRecord>> {
+  const out = new Map<string, ReportRecord>();
+  for (const batch of slices([...new Set(digests)], IN_LIST_MAX)) {
+    for (const r of await db.selectFrom('scan_reports').selectAll().where('manifest_digest', 'in', batch).execute()) out.set(r.manifest_digest, r as ReportRecord);
+  }
+  return out;
+}
+
+export async function findingsOf(db: Executor, digest: string): Promise<FindingRecord[]> {
+  return db.selectFrom('scan_findings')
+    .select(['advisory', 'aliases', 'package', 'type', 'installed_version', 'fixed_version', 'severity', 'cvss', 'summary', 'links', 'purl'])
+    .where('manifest_digest', '=', digest).orderBy('position').execute();
+}
+
+/** The finding ids (advisories and aliases) each of these manifests has now. */
+export async function findingIdsOf(db: Executor, digests: readonly string[]): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>(digests.map((d) => [d, new Set<string>()]));
+  for (const batch of slices([...new Set(digests)], IN_LIST_MAX)) {
+    for (const r of await db.selectFrom('scan_finding_ids').select(['manifest_digest', 'id']).where('manifest_digest', 'in', batch).execute()) out.get(r.manifest_digest)?.add(r.id);
+  }
+  return out;
+}
+
+/** Manifests whose current report has a finding with this id (advisory or alias). */
+export async function manifestsWithFinding(db: Executor, id: string): Promise<string[]> {
+  return (await db.selectFrom('scan_finding_ids').select('manifest_digest').where('id', '=', id).orderBy('manifest_digest').limit(100_000).execute()).map((r) => r.manifest_digest);
+}
+
+// ---- Settings -----------------------------------------------------------------------------------
+
+export interface ScanSettingsRecord {
+  readonly scan_on_push: number;
+  readonly prevent_severity: string;
+  readonly fixable_only: number;
+  readonly prevent_unscanned: number;
+  readonly grace_seconds: number;
+  readonly allowlist: string;
+  readonly exempt: string;
+  readonly updated_at: number;
+}
+
+export async function findScanSettings(db: Executor, projectId: number): Promise<ScanSettingsRecord | undefined> {
+  return db.selectFrom('scan_settings').select(['scan_on_push', 'prevent_severity', 'fixable_only', 'prevent_unscanned', 'grace_seconds', 'allowlist', 'exempt', 'updated_at'])
+    .where('project_id', '=', projectId).executeTakeFirst();
+}
+
+export async function saveScanSettings(db: Executor, projectId: number, s: ScanSettingsRecord): Promise<void> {
+  await db.insertInto('scan_settings').values({ project_id: projectId, ...s })
+    .onConflict((oc) => oc.column('project_id').doUpdateSet({ ...s })).execute();
+}
+
+// ---- Where manifests live -----------------------------------------------------------------------
+
+/** The repositories (and tags) that hold these manifests, for answers that name images. */
+export async function placesOf(db: Executor, digests: readonly string[]): Promise<{ digest: string; repository: string; project: string; tags: string[] }[]> {
+  const out: { digest: string; repository: string; project: string; tags: string[] }[] = [];
+  for (const batch of slices([...new Set(digests)], IN_LIST_MAX)) {
+    const rows = await db.selectFrom('repository_manifests as rm').innerJoin('repositories as r', 'r.id', 'rm.repository_id')
+      .leftJoin('tags as t', (j) => j.onRef('t.repository_id', '=', 'rm.repository_id').onRef('t.digest', '=', 'rm.digest'))
+      .select(['rm.digest', 'r.name', 'r.project', 't.name as tag'])
+      .where('rm.digest', 'in', batch).orderBy('r.name').orderBy('t.name').execute();
+    const byKey = new Map<string, { digest: string; repository: string; project: string; tags: string[] }>();
+    for (const r of rows) {
+      const key = `${r.digest}\0${r.name}`;
+      let e = byKey.get(key);
+      if (!e) {
+        e = { digest: r.digest, repository: r.name, project: r.project, tags: [] };
+        byKey.set(key, e);
+        out.push(e);
+      }
+      if (r.tag) e.tags.push(r.tag);
+    }
+  }
+  return out;
+}

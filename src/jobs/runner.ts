@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
-import { claimJob, dueJobs, failJob, findJob, findOpenJob, finishJob, insertJob, pruneJobs, releaseJobsOf, renewJob, type JobRow } from '../metadata/jobs.ts';
+import { abandonJob, claimJob, dueJobs, failJob, findJob, findOpenJob, finishJob, insertJob, pruneJobs, releaseJobsOf, renewJob, type JobRow } from '../metadata/jobs.ts';
 import type { Executor } from '../metadata/executor.ts';
 import type { Database } from '../metadata/schema.ts';
 
@@ -42,6 +42,8 @@ export interface RunnerOptions {
   /** Finished jobs are kept this long. */
   readonly keepMs: number;
   readonly onError: (error: unknown, job?: { id: number; kind: string }) => void;
+  /** The first retry's delay; it doubles with each attempt, up to five minutes (default 1 s). */
+  readonly backoffMs?: number;
   readonly now?: () => number;
 }
 
@@ -177,6 +179,12 @@ export class JobRunner {
       if (this.stopped) return;
       const handler = this.handlers.get(job.kind)!;
       if (this.running.has(job.id) || this.runningOf(job.kind) >= (handler.concurrency ?? 1)) continue;
+      // Its instance died running it as many times as it may be tried: a job that kills the
+      // process must not take the next start down too.
+      if (job.state === 'running' && job.attempts >= (handler.maxAttempts ?? 5)) {
+        await abandonJob(this.db, job, now, `stopped ${job.attempts} times while running (its instance ended, or lost the lease); given up`);
+        continue;
+      }
       if (!(await claimJob(this.db, job, this.owner, now, now + this.options.leaseMs))) continue; // another instance has it
       this.launch(job, handler);
     }
@@ -210,7 +218,7 @@ export class JobRunner {
         const max = handler.maxAttempts ?? 5;
         // A shutdown is not the job's fault: it is due again at once, for the next start.
         const retryAt = abort.signal.aborted && this.stopped ? this.now()
-          : attempt < max ? this.now() + Math.min(300_000, 1000 * 2 ** (attempt - 1)) : undefined;
+          : attempt < max ? this.now() + Math.min(300_000, (this.options.backoffMs ?? 1000) * 2 ** (attempt - 1)) : undefined;
         if (!(abort.signal.aborted && this.stopped)) this.options.onError(error, job);
         await failJob(this.db, job.id, this.owner, this.now(), message.slice(0, 2000), retryAt).catch((e) => this.options.onError(e, job));
       } finally {

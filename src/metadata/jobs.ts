@@ -85,6 +85,14 @@ export async function failJob(db: Executor, id: number, owner: string, now: numb
     .where('id', '=', id).where('lease_owner', '=', owner).execute();
 }
 
+/** Fails a job for good if nobody took it since it was read (compare-and-set, as claimJob). */
+export async function abandonJob(db: Executor, job: JobRow, now: number, error: string): Promise<boolean> {
+  const r = await db.updateTable('jobs').set({ state: 'failed', finished_at: now, updated_at: now, lease_until: 0, last_error: error })
+    .where('id', '=', job.id).where('state', '=', job.state).where('lease_until', '=', job.lease_until).where('attempts', '=', job.attempts)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 /** Frees every lease held under this owner name (a restarted instance's predecessor's). */
 export async function releaseJobsOf(db: Executor, owner: string): Promise<void> {
   await db.updateTable('jobs').set({ lease_until: 0 }).where('lease_owner', '=', owner).where('state', '=', 'running').execute();

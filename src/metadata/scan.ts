@@ -2,6 +2,7 @@
 // vulnerability feed (imports, affected packages, feed versions), reports with their findings,
 // and per-project scan settings.
 import { IN_LIST_MAX, rowsPerInsert, slices } from './batches.ts';
+import { sql } from 'kysely';
 import type { Executor } from './executor.ts';
 
 // ---- Layer indexes ------------------------------------------------------------------------------
@@ -132,6 +133,20 @@ export async function insertImport(db: Executor, i: Omit<ImportRecord, 'id'>): P
 
 export async function insertAffected(db: Executor, importId: number, rows: readonly AffectedRecord[]): Promise<void> {
   for (const batch of slices(rows.map((r) => ({ import_id: importId, ...r })), rowsPerInsert(13))) await db.insertInto('vuln_affected').values(batch).execute();
+}
+
+/**
+ * Copies the rows of one import whose part (the release of an OS entry, else the ecosystem) is
+ * one of `parts` into another import (in the caller's transaction); returns how many.
+ */
+export async function copyAffected(db: Executor, fromImport: number, toImport: number, parts: readonly string[]): Promise<number> {
+  if (!parts.length) return 0;
+  const columns = ['type', 'name', 'release', 'advisory', 'aliases', 'upstream', 'ranges', 'versions', 'severity', 'cvss', 'summary', 'links'] as const;
+  const r = await db.insertInto('vuln_affected').columns(['import_id', ...columns])
+    .expression(db.selectFrom('vuln_affected').select([sql<number>`${toImport}`.as('import_id'), ...columns])
+      .where('import_id', '=', fromImport).where(sql<string>`coalesce(release, type)`, 'in', [...parts]))
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0);
 }
 
 export async function updateImportCounts(db: Executor, id: number, records: number, affected: number, dataTime: number | null): Promise<void> {

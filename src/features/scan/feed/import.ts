@@ -235,8 +235,8 @@ async function run(store: FeedStore, origin: string, options: ImportOptions, rea
     load.setSourceAndFormat(source, importer.format);
     const { records, affected } = load.counts;
     options.progress?.(`read ${records.toLocaleString('en')} records (${affected.toLocaleString('en')} affected packages); switching the feed`);
-    const { feedId, digest } = await load.commit();
-    return { feedId, digest, source, format: importer.format, records, affected, invalid: importer.invalid, skipped: importer.skipped };
+    const committed = await load.commit();
+    return { feedId: committed.feedId, digest: committed.digest, source: committed.source, format: importer.format, records, affected: load.counts.affected, invalid: importer.invalid, skipped: importer.skipped };
   } catch (error) {
     await load.abandon().catch(() => undefined);
     throw asImportError(error, origin);

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import {
-  activateFeed, activeFeed, affectedByAdvisory, affectedFor, createActiveFeed, findFeed, importsOfFeed, insertAffected, insertImport,
+  activateFeed, activeFeed, affectedByAdvisory, affectedFor, copyAffected, createActiveFeed, findFeed, importsOfFeed, insertAffected, insertImport,
   pruneFeeds, pruneImports, updateImportCounts, type AffectedRecord, type ImportRecord,
 } from '../../../metadata/scan.ts';
 import type { Database } from '../../../metadata/schema.ts';
@@ -153,15 +153,36 @@ export class FeedLoad {
    * Switches the active feed to one made of this import and the active feed's imports of other
    * sources, in one transaction; older versions and unreferenced imports are pruned.
    */
-  async commit(): Promise<{ feedId: number; digest: string }> {
+  async commit(): Promise<{ feedId: number; digest: string; source: string }> {
     if (!this.source) throw new Error('FeedLoad.commit: setSourceAndFormat first');
     await this.flush();
     const digest = `sha256:${this.hash.digest('hex')}`;
     const feedId = await this.db.transaction().execute(async (trx) => {
-      await updateImportCounts(trx, this.importId, this.records, this.affected, this.dataTime);
-      await trx.updateTable('vuln_imports').set({ digest, source: this.source, format: this.format }).where('id', '=', this.importId).execute();
+      await trx.updateTable('vuln_imports').set({ digest, format: this.format }).where('id', '=', this.importId).execute();
       const current = await activeFeed(trx);
-      const kept = current ? (await importsOfFeed(trx, current.id)).filter((i) => i.source !== this.source) : [];
+      const kept: ImportRecord[] = [];
+      // OSV data comes in parts (a release such as debian:12, or an ecosystem such as npm): this
+      // import replaces the parts it holds. An active import that also holds other parts hands
+      // those rows over to this one, so importing npm alone never drops the PyPI data.
+      const mine = partsOf(this.source);
+      const parts = new Set(mine);
+      let dataTime = this.dataTime;
+      for (const i of current ? await importsOfFeed(trx, current.id) : []) {
+        if (i.source === this.source) continue;
+        const theirs = partsOf(i.source);
+        if (!mine.length || !theirs.some((p) => parts.has(p))) {
+          kept.push(i);
+          continue;
+        }
+        const rest = theirs.filter((p) => !parts.has(p));
+        if (!rest.length) continue;
+        this.affected += await copyAffected(trx, i.id, this.importId, rest);
+        for (const p of rest) parts.add(p);
+        if (i.data_time !== null) dataTime = dataTime === null ? i.data_time : Math.min(dataTime, i.data_time);
+      }
+      if (mine.length) this.source = `osv:${[...parts].sort().join(',')}`;
+      await updateImportCounts(trx, this.importId, this.records, this.affected, dataTime);
+      await trx.updateTable('vuln_imports').set({ source: this.source }).where('id', '=', this.importId).execute();
       const importIds = [...kept.map((i) => i.id), this.importId];
       const digests = [...kept.map((i) => i.digest), digest].sort();
       const feedDigest = `sha256:${createHash('sha256').update(digests.join('\n')).digest('hex')}`;
@@ -169,7 +190,7 @@ export class FeedLoad {
     });
     await pruneFeeds(this.db, KEEP_FEEDS);
     await pruneImports(this.db, this.now() - 86_400_000);
-    return { feedId, digest };
+    return { feedId, digest, source: this.source };
   }
 
   /** Drops what was loaded (a failed import). */
@@ -177,6 +198,11 @@ export class FeedLoad {
     this.pending = [];
     await this.db.deleteFrom('vuln_imports').where('id', '=', this.importId).execute();
   }
+}
+
+/** The parts an OSV import holds ("osv:debian:12,npm" -> debian:12, npm); none for other sources. */
+function partsOf(source: string): string[] {
+  return source.startsWith('osv:') ? source.slice(4).split(',').filter((p) => p && p !== 'empty') : [];
 }
 
 function dataTimeOf(imports: readonly ImportRecord[]): number {

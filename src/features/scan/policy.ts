@@ -87,7 +87,7 @@ export function evaluatePolicy(input: PolicyInput): PolicyDecision {
   const who = `the vulnerability policy of project ${project}`;
   if (input.findings === undefined) {
     if (!policy.preventUnscanned) return { allow: true };
-    return { allow: false, blocking: [], message: `pull refused by ${who}: the image has not been scanned yet (a scan is queued); try again once it is, or ask a project owner` };
+    return { allow: false, blocking: [], message: `pull refused by ${who}: the image has not been scanned yet; try again once it is (berth scan REF queues a scan), or ask a project owner` };
   }
   const blocking = blockingFindings(policy, input.findings, input.now);
   if (!blocking.length) return { allow: true };

@@ -18,6 +18,7 @@ export const sha256 = (b: Uint8Array): string => `sha256:${createHash('sha256').
 export function layerOf(files: Record<string, string | Buffer>): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'berth-layer-'));
   try {
+    mkdirSync(join(dir, 'root'));
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, 'root', path)), { recursive: true });
       writeFileSync(join(dir, 'root', path), content);

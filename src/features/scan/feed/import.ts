@@ -45,6 +45,8 @@ export class FeedImportError extends Error {}
 
 const OSV_KEYS = new Set(['schema_version', 'id', 'modified', 'published', 'withdrawn', 'aliases', 'related', 'summary', 'details', 'severity', 'affected', 'references', 'credits', 'database_specific', 'upstream']);
 const PROGRESS_EVERY = 2000;
+/** A Debian source package name (the tracker's top-level keys). */
+const TRACKER_PACKAGE = /^[a-z0-9][a-z0-9+.-]{0,200}$/;
 
 /** Reads the records the loader sees, whatever container they came in. */
 class Importer {
@@ -81,10 +83,22 @@ class Importer {
 
   async tracker(source: string, issues: unknown): Promise<void> {
     this.setFormat('debian-tracker');
+    // A source package name, and its issues by id: anything else is not the tracker's data.
+    if (!TRACKER_PACKAGE.test(source) || !issues || typeof issues !== 'object' || Array.isArray(issues)) {
+      this.invalid++;
+      return;
+    }
     const parsed = parseTrackerPackage(source, issues);
     this.skipped += parsed.skipped;
     await this.load.add(parsed.affected);
     this.tick();
+  }
+
+  /** An item of an array of OSV records: an object, or it is invalid (never the tracker's data). */
+  private async osvItem(item: unknown): Promise<void> {
+    if (item && typeof item === 'object' && !Array.isArray(item)) return this.osv(item);
+    this.setFormat('osv');
+    this.invalid++;
   }
 
   /** A JSON text that is one record, an array of records, or the tracker's document. */
@@ -97,7 +111,7 @@ class Importer {
       return;
     }
     if (Array.isArray(doc)) {
-      for (const r of doc) await this.osv(r);
+      for (const r of doc) await this.osvItem(r);
     } else if (doc && typeof doc === 'object' && isOsvRecord(doc as Record<string, unknown>)) {
       await this.osv(doc);
     } else if (doc && typeof doc === 'object') {
@@ -105,6 +119,18 @@ class Importer {
     } else {
       this.invalid++;
     }
+  }
+
+  private async osvText(text: string): Promise<void> {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      this.setFormat('osv');
+      this.invalid++;
+      return;
+    }
+    await this.osvItem(doc);
   }
 
   /** A JSON document as a stream: top-level items one at a time (a record, or the tracker). */
@@ -118,7 +144,7 @@ class Importer {
         else if (OSV_KEYS.has(item.key)) decided = 'osv-record';
         else decided = 'tracker';
       }
-      if (decided === 'array') await this.jsonText(item.text);
+      if (decided === 'array') await this.osvText(item.text);
       else if (decided === 'tracker') await this.tracker(item.key!, JSON.parse(item.text));
       else first.push(item); // a single OSV record: its members come in one by one
     }
@@ -231,6 +257,11 @@ async function run(store: FeedStore, origin: string, options: ImportOptions, rea
   try {
     await read(importer);
     if (!importer.format) throw new FeedImportError(`${origin} holds no OSV records and no Debian tracker data`);
+    // Nothing Berth can match (only invalid records, withdrawn ones, or ecosystems it does not
+    // scan) would replace good data with none: refused, and the active feed stays.
+    if (load.counts.affected === 0) {
+      throw new FeedImportError(`${origin} holds nothing Berth can match (${load.counts.records} usable records, ${importer.invalid} invalid, ${importer.skipped} entries of ecosystems Berth does not scan); the active feed is unchanged`);
+    }
     const source = options.source ?? importer.sourceKey();
     load.setSourceAndFormat(source, importer.format);
     const { records, affected } = load.counts;

@@ -3,7 +3,7 @@
 // splitter that cuts the ~100 MB file into one entry per source package as the text arrives.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTracker, parseTrackerPackage, releaseOfCodename, severityOfUrgency, TrackerSplitter, trackerEntries } from '../../../../../src/features/scan/advisories/debian-tracker.ts';
+import { parseTracker, parseTrackerPackage, releaseOfCodename, severityOfUrgency } from '../../../../../src/features/scan/advisories/debian-tracker.ts';
 
 const OPENSSL = {
   'CVE-2024-0727': {
@@ -99,58 +99,5 @@ describe('Debian tracker', () => {
     assert.equal(r.affected.length, 8);
     assert.deepEqual(r.affected.at(-1)!.ranges, [{ fixed: '1:1.2.13.dfsg-1' }]);
     assert.throws(() => parseTracker([]), TypeError);
-  });
-});
-
-describe('tracker splitter', () => {
-  const doc = {
-    openssl: OPENSSL,
-    'tricky"name': { 'CVE-1': { description: 'braces } { and ] [ and "quotes" and \\ backslashes, commas, and ünïcödé ✓', releases: {} } },
-    zlib: { 'CVE-2023-45853': { releases: { bookworm: { status: 'resolved', fixed_version: '1:1.2.13.dfsg-1', urgency: 'unimportant' } } } },
-  };
-  const text = JSON.stringify(doc, null, 1);
-
-  it('yields each top-level entry, whatever the chunk boundaries', () => {
-    const want = Object.entries(doc);
-    for (const size of [1, 2, 3, 7, 64, 1000, text.length]) {
-      const s = new TrackerSplitter();
-      const got: [string, unknown][] = [];
-      for (let i = 0; i < text.length; i += size) got.push(...s.push(text.slice(i, i + size)));
-      s.end();
-      assert.deepEqual(got, want, `chunks of ${size}`);
-    }
-  });
-
-  it('handles scalars, an empty object and whitespace', () => {
-    const s = new TrackerSplitter();
-    const got = [...s.push(' {\n "a" : 1 , "b":"x,}" ,"c": null,"d":[1,{"e":[]}] } \n')];
-    s.end();
-    assert.deepEqual(got, [['a', 1], ['b', 'x,}'], ['c', null], ['d', [1, { e: [] }]]]);
-    const empty = new TrackerSplitter();
-    assert.deepEqual(empty.push('{}'), []);
-    empty.end();
-  });
-
-  it('rejects text that is not one JSON object', () => {
-    assert.throws(() => new TrackerSplitter().push('[1,2]'), SyntaxError);
-    assert.throws(() => new TrackerSplitter().push('{"a" 1}'), SyntaxError);
-    assert.throws(() => new TrackerSplitter().push('{"a":1}x'), SyntaxError);
-    assert.throws(() => new TrackerSplitter().push('{"a":{]}'), SyntaxError);
-    const truncated = new TrackerSplitter();
-    truncated.push('{"a":{"b":');
-    assert.throws(() => truncated.end(), SyntaxError);
-  });
-
-  it('reads a byte stream, even with characters split across chunks', async () => {
-    const bytes = Buffer.from(text, 'utf8');
-    async function* chunks() {
-      for (let i = 0; i < bytes.length; i += 5) yield bytes.subarray(i, i + 5);
-    }
-    const got: [string, unknown][] = [];
-    for await (const e of trackerEntries(chunks())) got.push(e);
-    assert.deepEqual(got, Object.entries(doc));
-    // Entry by entry into the parser, as the lead's importer will do.
-    const rows = got.flatMap(([name, issues]) => parseTrackerPackage(name, issues).affected);
-    assert.equal(rows.length, 8);
   });
 });

@@ -78,6 +78,11 @@ export function enableScan(ctx: FeatureContext): ScanFeature {
     start() {
       // The push is committed when the bus hears of it: its queued scan can start now.
       unsubscribe = ctx.registry.bus.on('push', (e) => { if (SCANNABLE.has(e.mediaType)) ctx.jobs.wake(); });
+      // An operator learns of a stale or missing feed from the log too, not only from the API.
+      void services.views.feed(config.maxFeedAgeHours).then((status) => {
+        if (!status.active) ctx.log.warn({}, 'no vulnerability feed is imported yet: images are inventoried but have no findings; import one with berth vulndb import');
+        else if (status.stale) ctx.log.warn({ feed: status.active.digest, ageDays: Math.floor(status.active.ageSeconds / 86400) }, `the vulnerability feed is older than scan.maxFeedAgeHours (${config.maxFeedAgeHours}); import a newer one with berth vulndb import`);
+      }, (error: unknown) => ctx.log.error({ err: error }, 'reading the vulnerability feed status failed'));
     },
     async close() {
       unsubscribe?.();

@@ -71,6 +71,8 @@ export const paths = {
   search: (q?: string) => (q ? `/search?q=${encodeURIComponent(q)}` : '/search'),
   repository: (name: string) => `/r/${name}`,
   tags: (name: string) => `/r/${name}/-/tags`,
+  /** The scan report of one tag or digest of a repository. */
+  scan: (name: string, reference: string) => `/r/${name}/-/scan/${encodeURIComponent(reference)}`,
   project: (name: string, tab?: string) => `/projects/${encodeURIComponent(name)}${tab ? `/${tab}` : ''}`,
   admin: (tab?: string) => `/admin${tab ? `/${tab}` : ''}`,
   account: (tab?: string) => `/account${tab ? `/${tab}` : ''}`,

@@ -123,3 +123,107 @@ export interface AuditEntry {
   outcome: string;
   detail: string | null;
 }
+
+// The scan feature (shown only when GET /capabilities lists "scan").
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'unknown';
+export type SeverityCounts = Record<Severity, number>;
+export type ScanStatus = 'done' | 'failed' | 'not-scanned' | 'partial';
+
+export interface ScanSummary {
+  status: ScanStatus;
+  /** A scan is queued or running. */
+  pending: boolean;
+  summary: SeverityCounts;
+  fixable: SeverityCounts;
+  scannedAt: string | null;
+}
+
+export interface ScanSummaries {
+  summaries: Record<string, ScanSummary>;
+}
+
+export interface ScanPackage {
+  name: string;
+  version: string;
+  type: string;
+  purl: string;
+  location: string;
+  source?: { name: string; version: string };
+  arch?: string;
+  licenses?: string[];
+  platform?: string;
+}
+
+export interface Vulnerability {
+  id: string;
+  aliases: string[];
+  package: string;
+  type: string;
+  installedVersion: string;
+  fixedVersion: string | null;
+  severity: Severity;
+  cvss: number | null;
+  fixable: boolean;
+  summary: string | null;
+  links: string[];
+  purl: string;
+  platform?: string;
+}
+
+export interface ImageReportFields {
+  digest: string;
+  status: ScanStatus;
+  pending: boolean;
+  error: string | null;
+  scannedAt: string | null;
+  durationMs: number | null;
+  feed: { id: number; digest: string; dataTime: string; ageSeconds: number; stale: boolean } | null;
+  inventory: { source: 'layers' | 'sbom'; sbomDigest: string | null; os: { id: string; versionId: string; prettyName?: string } | null; packageCount: number } | null;
+  summary: SeverityCounts;
+  fixable: SeverityCounts;
+}
+
+export interface PlatformReport extends ImageReportFields {
+  platform: string;
+}
+
+export interface ScanReport extends ImageReportFields {
+  repository: string;
+  reference: string;
+  mediaType: string;
+  packages: ScanPackage[];
+  vulnerabilities: Vulnerability[];
+  platforms?: PlatformReport[];
+}
+
+export interface FeedStatus {
+  active: { id: number; digest: string; createdAt: string; dataTime: string; ageSeconds: number; previousId: number | null } | null;
+  stale: boolean;
+  maxFeedAgeHours: number;
+}
+
+export interface Job {
+  id: number;
+  kind: string;
+  state: 'pending' | 'running' | 'done' | 'failed';
+  progress: string | null;
+  error: string | null;
+}
+
+export type PreventSeverity = 'critical' | 'high' | 'medium' | 'low' | 'none';
+
+export interface AllowlistEntry {
+  id: string;
+  expiresAt?: string;
+  reason?: string;
+}
+
+export interface ScanPolicy {
+  scanOnPush: boolean;
+  preventSeverity: PreventSeverity;
+  fixableOnly: boolean;
+  preventUnscanned: boolean;
+  graceSeconds: number;
+  allowlist: AllowlistEntry[];
+  exempt: string[];
+}

@@ -24,6 +24,11 @@ export interface SearchParams {
   readonly project?: string;
   /** One label (a word of repositories.labels). */
   readonly label?: string;
+  /**
+   * true: only repositories with a tag whose image has a scan report (for an index, any of its
+   * platform manifests); false: only the others.
+   */
+  readonly scanned?: boolean;
   /** Default: relevance with a query, pulls without. */
   readonly sort?: SearchSort;
   /** From 1. */
@@ -64,6 +69,15 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/**
+ * Some tag of `r` names a scanned image: its manifest has a row in scan_reports, or (an index)
+ * one of the manifests it lists does. Plain SQL, the same on SQLite and PostgreSQL.
+ */
+const HAS_SCAN = sql`exists (select 1 from tags t where t.repository_id = r.id and (
+    exists (select 1 from scan_reports s where s.manifest_digest = t.digest)
+    or exists (select 1 from manifest_refs mr join scan_reports s on s.manifest_digest = mr.child_digest
+      where mr.manifest_digest = t.digest and mr.kind = 'manifest')))`;
+
 function flag(column: RawBuilder<unknown>, wanted: boolean): RawBuilder<unknown> {
   return wanted ? sql`coalesce(${column}, 0) = 1` : sql`coalesce(${column}, 0) = 0`;
 }
@@ -83,6 +97,7 @@ export async function searchRepositories(db: Kysely<Database>, dialect: SearchDi
   if (params.verified !== undefined) conds.push(flag(sql`p.verified`, params.verified));
   if (params.sponsored !== undefined) conds.push(flag(sql`p.sponsored`, params.sponsored));
   if (params.project !== undefined) conds.push(sql`r.project = ${params.project}`);
+  if (params.scanned !== undefined) conds.push(params.scanned ? HAS_SCAN : sql`not ${HAS_SCAN}`);
   if (params.label !== undefined) conds.push(sql`(' ' || r.labels || ' ') like ${`% ${escapeLike(params.label.toLowerCase())} %`} escape '\\'`);
   const where = sql.join(conds, sql` and `);
   const from = sql`repositories r ${match?.join ?? sql.raw('')} left join projects p on p.name = r.project`;

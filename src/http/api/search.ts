@@ -25,6 +25,7 @@ const SearchQuery = z.object({
   sponsored: BooleanParam.optional().describe('projects marked Sponsored OSS'),
   project: z.string().min(1).max(255).optional(),
   label: z.string().min(1).max(255).optional().describe('one label'),
+  scanned: BooleanParam.optional().describe('true: only repositories with a tag whose image (or, for an index, one of its platforms) has a vulnerability scan report; false: only those without'),
   ...Paging,
 });
 const ProjectRepositoriesQuery = z.object({ q: Q, ...Paging });

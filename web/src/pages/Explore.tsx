@@ -1,8 +1,10 @@
 // Explore: search with filters (trusted content, project), sort and pages. The header's search
 // box writes `q` into the URL as you type; this page reads every filter from the URL, so the
-// results can be linked and the back button works. A newer query cancels the older request.
+// results can be linked and the back button works. A newer query cancels the older request. With
+// the scan feature, a filter keeps the repositories that have a vulnerability scan (scanned=1).
 import { useId, useState } from 'react';
 import { ApiError, qs } from '../api.ts';
+import { useCapabilities } from '../capabilities.ts';
 import { Pagination } from '../components/Pagination.tsx';
 import { RepoCard } from '../components/RepoCard.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
@@ -27,6 +29,10 @@ export function Explore() {
   const verified = query.get('verified') === '1';
   const sponsored = query.get('sponsored') === '1';
   const project = query.get('project') ?? '';
+  const features = useCapabilities();
+  const scanFeature = features?.has('scan') ?? false;
+  // The filter applies where the server scans (while that is unknown, the URL is taken at its word).
+  const scanned = query.get('scanned') === '1' && (features === undefined || scanFeature);
   const sort = query.get('sort') ?? '';
   const page = Math.max(1, Number(query.get('page') ?? '1') || 1);
   const ids = useId();
@@ -34,14 +40,14 @@ export function Explore() {
   const [showFilters, setShowFilters] = useState(false);
   useTitle(q ? `“${q}”` : 'Explore');
 
-  const path = `/search${qs({ q, official, verified, sponsored, project, sort, page: page > 1 ? page : undefined, n: PAGE_SIZE })}`;
+  const path = `/search${qs({ q, official, verified, sponsored, project, scanned, sort, page: page > 1 ? page : undefined, n: PAGE_SIZE })}`;
   const answer = useFetch<SearchAnswer>(path);
   const projects = useFetch<{ projects: Project[] }>('/projects');
   const set = (changes: Record<string, string | undefined>) => setQuery({ ...changes, page: undefined });
   const effectiveSort = sort || (q ? '' : 'pulls');
 
   const data = answer.data;
-  const active = [official, verified, sponsored, !!project].filter(Boolean).length;
+  const active = [official, verified, sponsored, !!project, scanned].filter(Boolean).length;
   const filters = (
     <aside className="filters" aria-label="Filters">
       <button type="button" className="filters-toggle btn btn-secondary btn-small" aria-expanded={showFilters} aria-controls={`${ids}-filters`} onClick={() => setShowFilters((v) => !v)}>
@@ -63,6 +69,15 @@ export function Explore() {
           Sponsored OSS
         </label>
       </fieldset>
+      {scanFeature && (
+        <fieldset>
+          <legend>Security</legend>
+          <label className="check">
+            <input type="checkbox" checked={scanned} onChange={(e) => set({ scanned: e.target.checked ? '1' : undefined })} />
+            Has a vulnerability scan
+          </label>
+        </fieldset>
+      )}
       <div className="field">
         <label htmlFor={`${ids}-project`}>Project</label>
         <select id={`${ids}-project`} value={project} onChange={(e) => set({ project: e.target.value || undefined })}>
@@ -75,8 +90,8 @@ export function Explore() {
           {project && !(projects.data?.projects ?? []).some((p) => p.name === project) && <option value={project}>{project}</option>}
         </select>
       </div>
-      {(official || verified || sponsored || project) && (
-        <button type="button" className="btn btn-link" onClick={() => set({ official: undefined, verified: undefined, sponsored: undefined, project: undefined })}>
+      {(official || verified || sponsored || project || scanned) && (
+        <button type="button" className="btn btn-link" onClick={() => set({ official: undefined, verified: undefined, sponsored: undefined, project: undefined, scanned: undefined })}>
           Clear filters
         </button>
       )}
@@ -86,7 +101,7 @@ export function Explore() {
 
   return (
     <div className="page explore">
-      {!q && !official && !verified && !sponsored && !project && (
+      {!q && !official && !verified && !sponsored && !project && !scanned && (
         <section className="hero">
           <h1>Explore images</h1>
           <p>Search the repositories on this registry. Official Images, Verified Publishers and Sponsored OSS are marked wherever they appear.</p>
@@ -133,7 +148,7 @@ export function Explore() {
           {data && data.results.length === 0 && (
             <Empty>
               No repositories match{q ? <> “{q}”</> : ''}
-              {official || verified || sponsored || project ? ' with these filters' : ''}.
+              {official || verified || sponsored || project || scanned ? ' with these filters' : ''}.
             </Empty>
           )}
           {data && data.results.length > 0 && (

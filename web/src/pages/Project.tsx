@@ -1,6 +1,7 @@
 // A project: its repositories, members and roles, robot accounts, settings and audit log. Each
 // tab is shown only to those the API lets see it (members: members and administrators; robots,
-// settings and audit: owners and administrators).
+// settings and audit: owners and administrators). With the scan feature, Settings holds the scan
+// policy too; other members see that policy, read-only, in the same place.
 import { useEffect, useId, useState } from 'react';
 import { api, ApiError, messageOf, qs } from '../api.ts';
 import { Badges, VisibilityBadge } from '../components/Badges.tsx';
@@ -17,6 +18,8 @@ import { useSession } from '../session.tsx';
 import type { AuditEntry, Member, Project as ProjectT, RepositoryList, Robot, Role } from '../types.ts';
 import { NotFound } from './NotFound.tsx';
 import { ExpirySelect, PermissionChecks } from '../components/CredentialFields.tsx';
+import { useCapability } from '../capabilities.ts';
+import { ScanPolicySettings } from './ScanPolicy.tsx';
 
 const ROLES: Role[] = ['owner', 'maintainer', 'developer', 'guest'];
 export type ProjectTab = 'repositories' | 'members' | 'robots' | 'settings' | 'audit';
@@ -28,6 +31,7 @@ export function ProjectBadges({ project }: { project: ProjectT }) {
 export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
   const { me } = useSession();
   const project = useFetch<ProjectT>(`/projects/${encodeURIComponent(name)}`);
+  const scan = useCapability('scan');
   useTitle(name);
   if (project.error instanceof ApiError && project.error.status === 404) return <NotFound what={`The project ${name}`} />;
   if (project.error && !project.data) return <div className="page"><ErrorNote error={project.error} /></div>;
@@ -41,6 +45,8 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
     ...(manage ? [{ id: 'robots', label: 'Robot accounts', to: paths.project(name, 'robots') }] : []),
     ...(manage ? [{ id: 'audit', label: 'Audit log', to: paths.project(name, 'audit') }] : []),
     ...(manage ? [{ id: 'settings', label: 'Settings', to: paths.project(name, 'settings') }] : []),
+    // Members who do not manage the project read its scan policy where the settings are.
+    ...(!manage && member && scan ? [{ id: 'settings', label: 'Scan policy', to: paths.project(name, 'settings') }] : []),
   ];
   const allowed = tabs.some((t) => t.id === tab);
   return (
@@ -66,8 +72,12 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
         <Robots project={p.name} />
       ) : tab === 'audit' ? (
         <Audit project={p.name} />
+      ) : manage ? (
+        <Settings project={p} onSaved={(np) => project.setData(() => np)} scan={scan} />
       ) : (
-        <Settings project={p} onSaved={(np) => project.setData(() => np)} />
+        <section aria-label="Scan policy" className="settings">
+          <ScanPolicySettings project={p.name} editable={false} />
+        </section>
       )}
     </div>
   );
@@ -338,7 +348,7 @@ function Audit({ project }: { project: string }) {
   );
 }
 
-function Settings({ project, onSaved }: { project: ProjectT; onSaved: (p: ProjectT) => void }) {
+function Settings({ project, onSaved, scan }: { project: ProjectT; onSaved: (p: ProjectT) => void; scan: boolean }) {
   const { me } = useSession();
   const [visibility, setVisibility] = useState(project.visibility);
   const [description, setDescription] = useState(project.description);
@@ -387,6 +397,7 @@ function Settings({ project, onSaved }: { project: ProjectT; onSaved: (p: Projec
           <button type="submit" className="btn btn-primary">Save changes</button>
         </div>
       </form>
+      {scan && <ScanPolicySettings project={project.name} editable />}
       {project.name !== 'library' && !personal && (
         <form className="card form-card danger-zone" onSubmit={(e) => { e.preventDefault(); void remove(); }}>
           <h2>Delete this project</h2>

@@ -1,16 +1,20 @@
 // The Tags tab: filter, sort and pages are done by the server (5,000 tags stay fast); every tag
 // shows its digest, compressed size, last push and pull, and for an index every platform with its
-// own digest and size. Retag and delete appear only for callers allowed to do them.
+// own digest and size. Retag and delete appear only for callers allowed to do them. With the scan
+// feature, each tag also shows its vulnerabilities by severity (one request per page of tags),
+// linking to its report.
 import { useEffect, useId, useState } from 'react';
 import { api, messageOf, qs, repoPath } from '../api.ts';
+import { useCapability } from '../capabilities.ts';
 import { Breakable, CopyButton } from '../components/CopyButton.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { Pagination } from '../components/Pagination.tsx';
+import { ScanState } from '../components/Severity.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
 import { ago, bytes, count, platformName, shortDigest, when } from '../format.ts';
 import { useDebounced, useFetch } from '../hooks.ts';
-import { useQueryState } from '../router.tsx';
-import type { RepositoryDetail, TagList, TagView } from '../types.ts';
+import { paths, useQueryState } from '../router.tsx';
+import type { RepositoryDetail, ScanSummaries, ScanSummary, TagList, TagView } from '../types.ts';
 
 const SORTS = { pushed: 'Last pushed', name: 'Tag name', pulled: 'Last pulled' } as const;
 type Sort = keyof typeof SORTS;
@@ -43,6 +47,16 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
     onChanged();
   };
   const data = list.data;
+  // One request for the whole page: the summaries of every digest shown (a page holds at most 100).
+  const scan = useCapability('scan');
+  const digests = data ? [...new Set(data.tags.map((t) => t.digest))] : [];
+  const summaries = useFetch<ScanSummaries>(scan && digests.length > 0 ? `${base}/scan-summaries${qs({ digests: digests.join(',') })}` : null);
+  /** undefined: still loading; null: no report. */
+  const summaryOf = (digest: string): ScanSummary | null | undefined => {
+    const found = summaries.data?.summaries[digest];
+    if (found) return found;
+    return summaries.loading ? undefined : null;
+  };
 
   return (
     <section className="tags" aria-labelledby={`${ids}-h`}>
@@ -70,12 +84,13 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
         </button>
       </div>
       {list.error ? <ErrorNote error={list.error} title="Could not load the tags" /> : null}
+      {summaries.error && data ? <ErrorNote error={summaries.error} title="Could not load the vulnerability counts" /> : null}
       {!data && list.loading && <Loading label="Loading tags" />}
       {data && data.tags.length === 0 && <Empty>{q ? <>No tags match “{q}”.</> : 'This repository has no tags.'}</Empty>}
       {data && data.tags.length > 0 && (
         <ul className={`tag-list ${list.loading ? 'stale' : ''}`} aria-label="Tags">
           {data.tags.map((t) => (
-            <TagRow key={t.name} tag={t} repo={repo} onRetag={() => setRetag(t)} onDelete={() => setRemove(t)} />
+            <TagRow key={t.name} tag={t} repo={repo} scan={scan && !summaries.error ? summaryOf(t.digest) : false} onRetag={() => setRetag(t)} onDelete={() => setRemove(t)} />
           ))}
         </ul>
       )}
@@ -98,7 +113,8 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
   );
 }
 
-function TagRow({ tag, repo, onRetag, onDelete }: { tag: TagView; repo: RepositoryDetail; onRetag: () => void; onDelete: () => void }) {
+/** `scan`: false without the scan feature, else the tag's summary (undefined while loading, null: none). */
+function TagRow({ tag, repo, scan, onRetag, onDelete }: { tag: TagView; repo: RepositoryDetail; scan: ScanSummary | null | undefined | false; onRetag: () => void; onDelete: () => void }) {
   const base = pullBase(repo.pullCommand);
   const pull = `${base}:${tag.name}`;
   const multi = tag.platforms.length > 1 || /index|manifest\.list/.test(tag.mediaType);
@@ -152,6 +168,12 @@ function TagRow({ tag, repo, onRetag, onDelete }: { tag: TagView; repo: Reposito
           <dt>Pulls</dt>
           <dd>{count(tag.pullCount)}</dd>
         </div>
+        {scan !== false && (
+          <div className="tag-vulns" data-scan={scan?.status ?? (scan === null ? 'not-scanned' : 'loading')}>
+            <dt>Vulnerabilities</dt>
+            <dd><ScanState summary={scan} to={paths.scan(repo.name, tag.name)} tag={tag.name} /></dd>
+          </div>
+        )}
       </dl>
       <div className="command command-small">
         <code><Breakable text={pull} /></code>

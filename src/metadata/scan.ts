@@ -393,3 +393,35 @@ export async function placesOf(db: Executor, digests: readonly string[]): Promis
   }
   return out;
 }
+
+/** The manifests among `digests` that the repository holds, with their media types. */
+export async function linkedManifests(db: Executor, repository: string, digests: readonly string[]): Promise<{ digest: string; mediaType: string }[]> {
+  const out: { digest: string; mediaType: string }[] = [];
+  for (const batch of slices([...new Set(digests)], IN_LIST_MAX)) {
+    const rows = await db.selectFrom('repository_manifests as rm').innerJoin('repositories as r', 'r.id', 'rm.repository_id').innerJoin('manifests as m', 'm.digest', 'rm.digest')
+      .select(['m.digest', 'm.media_type']).where('r.name', '=', repository).where('rm.digest', 'in', batch).execute();
+    for (const r of rows) out.push({ digest: r.digest, mediaType: r.media_type });
+  }
+  return out;
+}
+
+/** The child manifests of these indexes, with their stored platform (JSON) or null. */
+export async function indexChildren(db: Executor, indexes: readonly string[]): Promise<{ index: string; digest: string; platform: string | null }[]> {
+  const out: { index: string; digest: string; platform: string | null }[] = [];
+  for (const batch of slices([...new Set(indexes)], IN_LIST_MAX)) {
+    const rows = await db.selectFrom('manifest_refs').select(['manifest_digest', 'child_digest', 'platform'])
+      .where('kind', '=', 'manifest').where('manifest_digest', 'in', batch).orderBy('manifest_digest').orderBy('position').execute();
+    for (const r of rows) out.push({ index: r.manifest_digest, digest: r.child_digest, platform: r.platform });
+  }
+  return out;
+}
+
+/** Which of these job keys have a job queued or running. */
+export async function openJobKeys(db: Executor, keys: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const batch of slices([...new Set(keys)], IN_LIST_MAX)) {
+    const rows = await db.selectFrom('jobs').select('key').where('key', 'in', batch).where('state', 'in', ['pending', 'running']).execute();
+    for (const r of rows) if (r.key) out.add(r.key);
+  }
+  return out;
+}

@@ -1,11 +1,20 @@
 // The OpenAPI document of /api/v1: valid JSON (3.1), served by a real server, listing exactly the
-// routes fastify registers; and /api/v1 exists only with auth.mode builtin.
+// routes fastify registers (the core's and the enabled features'); and /api/v1 exists only with
+// auth.mode builtin.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import { createBuiltinAuth } from '../../src/auth/builtin.ts';
 import { parseConfig } from '../../src/core/config.ts';
-import { API_PREFIX, openApiDocument, registerApi } from '../../src/http/api/index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { enableScan } from '../../src/features/scan/index.ts';
+import { API_PREFIX, openApiDocument, registerApi, type ApiDeps } from '../../src/http/api/index.ts';
+import { JobRunner } from '../../src/jobs/runner.ts';
+import { EventBus } from '../../src/registry/event-bus.ts';
+import { Registry } from '../../src/registry/registry.ts';
+import { FilesystemDriver } from '../../src/storage/filesystem.ts';
 import { openMetadata, type MetadataDb } from '../../src/metadata/db.ts';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
 import { call, expectStatus, startApiServer } from './api-helpers.ts';
@@ -27,19 +36,31 @@ function documented(doc: Doc): string[] {
 
 describe('api: OpenAPI document', () => {
   let metadata: MetadataDb;
+  let dir: string;
+  let deps: ApiDeps;
   before(async () => {
     metadata = await openMetadata({ dialect: 'sqlite', location: ':memory:' });
+    dir = mkdtempSync(join(tmpdir(), 'berth-openapi-'));
+    // The API as the server composes it: the core routes and every enabled feature's.
+    const config = parseConfig({});
+    const identity = await createBuiltinAuth(metadata.db, config);
+    const storage = new FilesystemDriver(dir);
+    const registry = new Registry({ db: metadata.db, storage, bus: new EventBus(), limits: { manifestMaxBytes: 4 << 20, pageMaxEntries: 1000 } });
+    const jobs = new JobRunner(metadata.db, { pollMs: 1000, leaseMs: 60_000, keepMs: 86_400_000, onError: () => {} });
+    const scan = enableScan({ db: metadata.db, dialect: 'sqlite', config, registry, storage, jobs, identity, record: () => {}, log: { info() {}, warn() {}, error() {} } });
+    deps = { ...identity, db: metadata.db, features: [scan], jobs, registry };
   });
-  after(async () => { await metadata?.close(); });
+  after(async () => {
+    await metadata?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('lists exactly the routes fastify registers under /api/v1', async () => {
-    const identity = await createBuiltinAuth(metadata.db, parseConfig({}));
     const app = Fastify({ exposeHeadRoutes: false });
     const registered: string[] = [];
     app.addHook('onRoute', (r) => {
       for (const m of [r.method].flat()) registered.push(`${m} ${r.url}`);
     });
-    const deps = { ...identity, db: metadata.db };
     registerApi(app, deps);
     await app.ready();
     const doc = openApiDocument(deps) as Doc;
@@ -52,6 +73,7 @@ describe('api: OpenAPI document', () => {
       'GET /projects/{name}/robots', 'POST /projects/{name}/robots', 'GET /robots', 'POST /robots', 'POST /robots/{name}/rotate',
       'PATCH /robots/{name}', 'DELETE /robots/{name}', 'GET /users/{name}/tokens', 'POST /users/{name}/tokens',
       'DELETE /users/{name}/tokens/{id}', 'GET /audit', 'GET /me', 'GET /openapi.json',
+      'GET /vulndb', 'POST /vulndb/imports', 'GET /repositories/{project}/{repository}/reports/{reference}', 'GET /scan/packages', 'GET /jobs/{id}',
     ]) {
       const [method, path] = r.split(' ') as [string, string];
       assert.ok(doc.paths[path]?.[method.toLowerCase()], `${r} is not documented`);
@@ -60,7 +82,7 @@ describe('api: OpenAPI document', () => {
   });
 
   it('is well formed: path parameters declared, unique operation ids, refs that resolve', () => {
-    const doc = openApiDocument({ db: metadata.db } as never) as Doc & { components: { schemas: Record<string, unknown> } };
+    const doc = openApiDocument(deps) as Doc & { components: { schemas: Record<string, unknown> } };
     assert.equal(doc.openapi, '3.1.0');
     const ids = new Set<string>();
     for (const [path, ops] of Object.entries(doc.paths)) {
@@ -87,7 +109,7 @@ describe('api: OpenAPI document', () => {
       assert.match(res.headers.get('content-type') ?? '', /application\/json/);
       const doc = JSON.parse(res.text) as Doc;
       assert.equal(doc.openapi, '3.1.0');
-      assert.deepEqual(documented(doc), documented(openApiDocument({ db: metadata.db } as never) as Doc));
+      assert.deepEqual(documented(doc), documented(openApiDocument(deps) as Doc));
     });
   });
 

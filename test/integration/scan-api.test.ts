@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BerthProcess } from '../helpers/berth-process.ts';
 import { ADMIN, addUser, call, expectStatus, startApiServer, type Creds } from './api-helpers.ts';
 import {
-  BOOKWORM_OS_RELEASE, dpkgStatus, getManifest, importFeed, layerOf, osvFixtures, pushLayers, trackerFixture, waitJob, waitReport, type PushedImage,
+  BOOKWORM_OS_RELEASE, dpkgStatus, getManifest, importFeed, layerOf, osvFixtures, pushIndex, pushLayers, trackerFixture, waitJob, waitReport, type PushedImage,
 } from './scan-helpers.ts';
 
 const base = (repo: string) => `/repositories/${repo.split('/')[0]}/${encodeURIComponent(repo.split('/').slice(1).join('/'))}`;
@@ -126,6 +126,12 @@ describe('scanning through the API', { timeout: 300_000 }, () => {
     assert.deepEqual(fixable.vulnerabilities.map((v: { id: string }) => v.id).sort(), ['CVE-2023-5363', 'GHSA-29mw-wpgm-hmr9', 'GHSA-35jh-r3h4-6jhm']);
     const openssl = expectStatus(await call(server, 'GET', `${base(repo)}/reports/1.0?package=openssl`, { as: alice }), 200).body;
     assert.deepEqual(openssl.packages.map((p: { name: string }) => p.name), ['libssl3']);
+    assert.deepEqual(openssl.vulnerabilities.map((v: { id: string }) => v.id).sort(), ['CVE-2010-0928', 'CVE-2023-5363'], 'a source package name finds its binaries\' findings');
+    const summaries = expectStatus(await call(server, 'GET', `${base(repo)}/scan-summaries?digests=${image.digest},sha256:${'0'.repeat(64)}`, { as: alice }), 200).body;
+    assert.deepEqual(Object.keys(summaries.summaries), [image.digest], 'a digest the repository does not hold is left out');
+    assert.equal(summaries.summaries[image.digest].status, 'done');
+    assert.equal(summaries.summaries[image.digest].pending, false);
+    assert.deepEqual(summaries.summaries[image.digest].summary, high.summary);
   });
 
   it('which images hold a package (in a version range), and which an advisory affects', async () => {
@@ -199,6 +205,22 @@ describe('scanning through the API', { timeout: 300_000 }, () => {
     const report = await waitReport(server, alice, repo, '1.0', (r) => r.feed?.id === restored.active.id);
     assert.equal(report.vulnerabilities.filter((v: { type: string }) => v.type === 'npm').length, 0, 'the OSV data is gone again');
     expectStatus(await call(server, 'POST', '/vulndb/restore', { as: alice }), 403, 'DENIED');
+  });
+
+  it('a multi-arch image is reported per platform, and its summary sums them', async () => {
+    const amd = await pushLayers(server, alice, 'alice/multi', 'amd64', [layerOf({ 'etc/os-release': BOOKWORM_OS_RELEASE, 'var/lib/dpkg/status': dpkgStatus([{ name: 'tar', version: '1.34+dfsg-1.2+deb12u1' }]) })]);
+    const arm = await pushLayers(server, alice, 'alice/multi', 'arm64', [layerOf({ 'etc/os-release': BOOKWORM_OS_RELEASE, 'var/lib/dpkg/status': dpkgStatus([{ name: 'tar', version: '1.34+dfsg-1.2+deb12u1', arch: 'arm64' }, { name: 'libssl3', version: '3.0.11-1~deb12u1', source: 'openssl', arch: 'arm64' }]) })], { os: 'linux', architecture: 'arm64' });
+    const index = await pushIndex(server, alice, 'alice/multi', 'latest', [{ image: amd, os: 'linux', architecture: 'amd64' }, { image: arm, os: 'linux', architecture: 'arm64' }]);
+    const report = await waitReport(server, alice, 'alice/multi', 'latest', (r) => r.status === 'done');
+    assert.equal(report.digest, index);
+    assert.deepEqual(report.platforms.map((p: { platform: string; status: string; summary: { low: number } }) => `${p.platform} ${p.status} ${p.summary.low}`), ['linux/amd64 done 1', 'linux/arm64 done 2']);
+    assert.deepEqual(report.vulnerabilities.map((v: { id: string; platform: string }) => `${v.platform} ${v.id}`).sort(), ['linux/amd64 CVE-2005-2541', 'linux/arm64 CVE-2005-2541', 'linux/arm64 CVE-2010-0928', 'linux/arm64 CVE-2023-5363']);
+    const sum = expectStatus(await call(server, 'GET', `${base('alice/multi')}/scan-summaries?digests=${index}`, { as: alice }), 200).body.summaries[index];
+    assert.deepEqual([sum.status, sum.summary.low, sum.summary.unknown], ['done', 3, 1]);
+    const sbom = await call(server, 'GET', `${base('alice/multi')}/sbom/latest`, { as: alice });
+    assert.equal(sbom.status, 400, 'an index asks which platform');
+    assert.match(sbom.text, /linux\/amd64, linux\/arm64/);
+    assert.equal((await call(server, 'GET', `${base('alice/multi')}/sbom/latest?platform=linux/arm64`, { as: alice })).body.components.filter((c: { purl?: string }) => c.purl).length, 2);
   });
 
   it('the routes are in the OpenAPI document', async () => {

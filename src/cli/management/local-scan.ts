@@ -30,7 +30,7 @@ export function localScanOps(db: Kysely<Database>, config: Config, record: Chang
     if (!opened) {
       const storage = openStorageFor(config);
       const registry = new Registry({ db, storage, bus: new EventBus(), limits: { manifestMaxBytes: config.limits.manifestMaxBytes, pageMaxEntries: config.limits.pageMaxEntries } });
-      opened = { storage, services: scanServices({ db, storage, registry, record }) };
+      opened = { storage, services: scanServices({ db, storage, registry, record, maxFeedAgeHours: config.scan.maxFeedAgeHours }) };
     }
     return opened.services;
   };

@@ -27,7 +27,7 @@ export interface ScanFeature extends Feature {
 
 export function enableScan(ctx: FeatureContext): ScanFeature {
   const config = ctx.config.scan;
-  const services = scanServices({ db: ctx.db, storage: ctx.storage, registry: ctx.registry, record: ctx.record });
+  const services = scanServices({ db: ctx.db, storage: ctx.storage, registry: ctx.registry, record: ctx.record, maxFeedAgeHours: config.maxFeedAgeHours });
   registerScanJobs(ctx.jobs, {
     db: ctx.db, engine: services.engine, feeds: services.feeds, reports: services.reports, settings: services.settings,
     bus: ctx.registry.bus, concurrency: config.concurrency,

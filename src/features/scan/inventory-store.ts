@@ -5,10 +5,11 @@
 import type { Kysely } from 'kysely';
 import { findInventory, findLayerIndex, inventoryPackages, saveInventory, saveLayerIndex, type InventoryRecord, type PackageRecord } from '../../metadata/scan.ts';
 import type { Database } from '../../metadata/schema.ts';
+import { LAYER_INDEX_VERSION } from './inventory/layer.ts';
 import type { Inventory, LayerIndex, OsRelease, Package, PackageType } from './inventory/types.ts';
 
 /** Bump when the layer reader learns something new: layers are then indexed again. */
-export const INDEXER_VERSION = 1;
+export const INDEXER_VERSION = LAYER_INDEX_VERSION;
 
 export interface StoredInventory extends Inventory {
   readonly source: 'layers' | 'sbom';

@@ -32,6 +32,8 @@ export function scanServices(deps: {
   readonly storage: StorageDriver;
   readonly registry: Registry;
   readonly record?: ChangeRecorder;
+  /** scan.maxFeedAgeHours: reports say when the feed in use is older. */
+  readonly maxFeedAgeHours?: number;
   readonly now?: () => number;
 }): ScanServices {
   const now = deps.now ?? Date.now;
@@ -40,7 +42,7 @@ export function scanServices(deps: {
   const reports = new ReportStore(deps.db);
   const settings = new ScanSettings(deps.db, deps.record ?? IGNORE_CHANGES, now);
   const engine = new ScanEngine({ db: deps.db, storage: deps.storage, registry: deps.registry, feeds, inventories, reports, tool: SCANNER, now });
-  const views = new ReportViews({ engine, reports, inventories, feeds });
+  const views = new ReportViews({ engine, reports, inventories, feeds, db: deps.db, maxFeedAgeHours: deps.maxFeedAgeHours ?? 0 });
   const queries = new ScanQueries(deps.db, feeds);
   return { feeds, inventories, reports, settings, engine, views, queries };
 }

@@ -2,9 +2,13 @@
 // (filterable by severity, fix and package), or an index's per platform with the union on top;
 // and the feed's status. One builder for both, so `berth scan report --json` and the API agree.
 import { z } from 'zod';
+import type { Kysely } from 'kysely';
 import { isIndexMediaType } from '../../core/mediatypes.ts';
+import { indexChildren, linkedManifests, openJobKeys } from '../../metadata/scan.ts';
+import type { Database } from '../../metadata/schema.ts';
 import { SEVERITIES, type AffectedPackage, type Finding, type Severity } from './advisories/types.ts';
 import { platformOf, type ScanEngine } from './engine.ts';
+import { scanImageKey } from './jobs.ts';
 import type { FeedStatus, FeedStore } from './feed/store.ts';
 import type { InventoryStore } from './inventory-store.ts';
 import type { Package } from './inventory/types.ts';
@@ -28,11 +32,15 @@ export const VulnerabilitySchema = z.object({
 });
 const ImageReportFields = {
   digest: z.string(),
-  status: z.enum(['done', 'failed', 'not-scanned']).describe('not-scanned: no report yet (a scan may be queued)'),
+  status: z.enum(['done', 'failed', 'not-scanned', 'partial']).describe('not-scanned: no report yet; partial (an index): some platforms have theirs'),
+  pending: z.boolean().describe('a scan of it is queued or running'),
   error: z.string().nullable(),
   scannedAt: z.string().nullable(),
   durationMs: z.number().int().nullable(),
-  feed: z.object({ id: z.number().int(), digest: z.string(), dataTime: z.string(), ageSeconds: z.number().int() }).nullable().describe('the feed the report was made with, and how old its data was then'),
+  feed: z.object({
+    id: z.number().int(), digest: z.string(), dataTime: z.string(), ageSeconds: z.number().int().describe('how old its data was when the report was made'),
+    stale: z.boolean().describe('the feed in use now is older than scan.maxFeedAgeHours'),
+  }).nullable().describe('the feed the report was made with'),
   inventory: z.object({ source: z.enum(['layers', 'sbom']), sbomDigest: z.string().nullable(), os: z.object({ id: z.string(), versionId: z.string(), prettyName: z.string().optional() }).nullable(), packageCount: z.number().int() }).nullable(),
   summary: Counts,
   fixable: Counts.describe('of the findings, those that have a fix'),
@@ -101,6 +109,13 @@ export type AdvisoryAnswerView = z.infer<typeof AdvisoryAnswerSchema>;
 export type FeedStatusView = z.infer<typeof FeedStatusSchema>;
 export type { PolicyChanges } from './settings.ts';
 
+export const ScanSummarySchema = z.object({
+  status: z.enum(['done', 'failed', 'not-scanned', 'partial']).describe('partial: some platforms of an index are scanned'),
+  pending: z.boolean().describe('a scan is queued or running'),
+  summary: Counts, fixable: Counts, scannedAt: z.string().nullable(),
+});
+export type ScanSummaryView = z.infer<typeof ScanSummarySchema>;
+
 export interface ReportFilter {
   readonly severity?: Severity;
   readonly fixable?: boolean;
@@ -110,24 +125,38 @@ export interface ReportFilter {
 const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, unknown: 0 };
 
 export class ReportViews {
-  constructor(private readonly deps: { engine: ScanEngine; reports: ReportStore; inventories: InventoryStore; feeds: FeedStore }) {}
+  constructor(private readonly deps: { engine: ScanEngine; reports: ReportStore; inventories: InventoryStore; feeds: FeedStore; db: Kysely<Database>; maxFeedAgeHours: number }) {}
+
+  /** Whether the feed in use now is stale (for the reports' warning). */
+  private async staleNow(): Promise<boolean> {
+    if (this.deps.maxFeedAgeHours <= 0) return false;
+    const feed = await this.deps.feeds.active();
+    return feed !== undefined && Date.now() - feed.dataTime > this.deps.maxFeedAgeHours * 3_600_000;
+  }
+
+  /** Digests of these images with a scan queued or running. */
+  private async pendingOf(digests: readonly string[]): Promise<Set<string>> {
+    const keys = await openJobKeys(this.deps.db, digests.map(scanImageKey));
+    return new Set(digests.filter((d) => keys.has(scanImageKey(d))));
+  }
 
   async report(repository: string, reference: string, digest: string, mediaType: string, filter: ReportFilter = {}): Promise<ReportView> {
+    const stale = await this.staleNow();
     if (!isIndexMediaType(mediaType)) {
-      const image = await this.image(digest, filter);
+      const image = await this.image(digest, filter, stale, await this.pendingOf([digest]));
       return { repository, reference, mediaType, ...image };
     }
     const facts = await this.deps.engine.facts(digest);
+    const children = facts.manifests.map((m) => ({ digest: m.digest, platform: platformOf(m) })).filter((c): c is { digest: string; platform: string } => c.platform !== undefined);
+    const pending = await this.pendingOf([digest, ...children.map((c) => c.digest)]);
     const platforms: (ImageReport & { platform: string })[] = [];
-    for (const child of facts.manifests) {
-      const platform = platformOf(child);
-      if (platform) platforms.push({ ...(await this.image(child.digest, filter)), platform });
-    }
+    for (const child of children) platforms.push({ ...(await this.image(child.digest, filter, stale, pending)), platform: child.platform });
     const sum = (key: 'summary' | 'fixable') => Object.fromEntries(SEVERITIES.map((s) => [s, platforms.reduce((n, p) => n + p[key][s], 0)])) as Record<Severity, number>;
     const scanned = platforms.filter((p) => p.status === 'done');
     return {
       repository, reference, mediaType, digest,
-      status: !platforms.length ? 'not-scanned' : platforms.some((p) => p.status === 'failed') ? 'failed' : platforms.every((p) => p.status === 'done') ? 'done' : 'not-scanned',
+      status: indexStatus(platforms.map((p) => p.status)),
+      pending: pending.size > 0,
       error: platforms.find((p) => p.error)?.error ?? null,
       scannedAt: scanned.map((p) => p.scannedAt!).sort().pop() ?? null,
       durationMs: scanned.length ? scanned.reduce((n, p) => n + (p.durationMs ?? 0), 0) : null,
@@ -139,46 +168,66 @@ export class ReportViews {
     };
   }
 
-  private async image(digest: string, filter: ReportFilter): Promise<ImageReport> {
+  private async image(digest: string, filter: ReportFilter, stale: boolean, pending: ReadonlySet<string>): Promise<ImageReport> {
     const [report, inventory] = await Promise.all([this.deps.reports.get(digest), this.deps.inventories.get(digest)]);
     const zero = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
     if (!report) {
-      return { digest, status: 'not-scanned', error: null, scannedAt: null, durationMs: null, feed: null, inventory: null, summary: zero, fixable: zero, packages: [], vulnerabilities: [] };
+      return { digest, status: 'not-scanned', pending: pending.has(digest), error: null, scannedAt: null, durationMs: null, feed: null, inventory: null, summary: zero, fixable: zero, packages: [], vulnerabilities: [] };
     }
-    const findings = report.status === 'done' ? (await this.deps.reports.findings(digest)).filter((f) => keep(f, filter)) : [];
+    // A package filter names a package or its source package (openssl finds libssl3 and its findings).
+    const packages = (inventory?.packages ?? []).filter((p) => !filter.package || p.name === filter.package || p.source?.name === filter.package);
+    const named = new Set(filter.package ? [filter.package, ...packages.map((p) => p.name)] : []);
+    const findings = report.status === 'done' ? (await this.deps.reports.findings(digest)).filter((f) => keep(f, filter, named)) : [];
     return {
-      digest, status: report.status, error: report.error ?? null, scannedAt: new Date(report.scannedAt).toISOString(), durationMs: report.durationMs,
+      digest, status: report.status, pending: pending.has(digest), error: report.error ?? null, scannedAt: new Date(report.scannedAt).toISOString(), durationMs: report.durationMs,
       feed: report.feedId !== undefined && report.feedDigest !== undefined
-        ? { id: report.feedId, digest: report.feedDigest, dataTime: new Date(report.feedTime ?? 0).toISOString(), ageSeconds: Math.max(0, Math.round((report.scannedAt - (report.feedTime ?? report.scannedAt)) / 1000)) }
+        ? { id: report.feedId, digest: report.feedDigest, dataTime: new Date(report.feedTime ?? 0).toISOString(), ageSeconds: Math.max(0, Math.round((report.scannedAt - (report.feedTime ?? report.scannedAt)) / 1000)), stale }
         : null,
       inventory: inventory ? { source: inventory.source, sbomDigest: inventory.sbomDigest ?? null, os: inventory.os ? { id: inventory.os.id, versionId: inventory.os.versionId, ...(inventory.os.prettyName ? { prettyName: inventory.os.prettyName } : {}) } : null, packageCount: inventory.packages.length } : null,
       summary: report.summary, fixable: report.fixable,
-      packages: (inventory?.packages ?? []).filter((p) => !filter.package || p.name === filter.package || p.source?.name === filter.package).map(packageView),
+      packages: packages.map(packageView),
       vulnerabilities: findings.map(findingView),
     };
   }
 
-  /** Counts by severity of an image, or of an index's platforms summed (the tags view). */
-  async summary(digest: string, mediaType: string): Promise<{ status: 'done' | 'failed' | 'not-scanned' | 'partial'; summary: Record<Severity, number>; fixable: Record<Severity, number>; scannedAt: string | null }> {
-    const zero = () => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-    const digests = isIndexMediaType(mediaType)
-      ? (await this.deps.engine.facts(digest)).manifests.filter((m) => platformOf(m)).map((m) => m.digest)
-      : [digest];
-    const reports = await this.deps.reports.many(digests);
-    const summary = zero();
-    const fixable = zero();
-    let latest = 0;
-    for (const r of reports.values()) {
-      for (const s of SEVERITIES) {
-        summary[s] += r.summary[s];
-        fixable[s] += r.fixable[s];
-      }
-      latest = Math.max(latest, r.scannedAt);
+  /**
+   * Counts by severity of several images of a repository at once (the tags view), an index's
+   * platforms summed; digests the repository does not hold are left out. A few queries whatever
+   * the number of digests.
+   */
+  async summaries(repository: string, digests: readonly string[]): Promise<Record<string, ScanSummaryView>> {
+    const linked = await linkedManifests(this.deps.db, repository, digests);
+    const children = await indexChildren(this.deps.db, linked.filter((m) => isIndexMediaType(m.mediaType)).map((m) => m.digest));
+    const imagesOf = new Map<string, string[]>();
+    for (const m of linked) {
+      imagesOf.set(m.digest, isIndexMediaType(m.mediaType)
+        ? children.filter((c) => c.index === m.digest && platformOfJson(c.platform)).map((c) => c.digest)
+        : [m.digest]);
     }
-    const done = [...reports.values()].filter((r) => r.status === 'done').length;
-    const failed = [...reports.values()].some((r) => r.status === 'failed');
-    const status = !reports.size ? 'not-scanned' : failed ? 'failed' : done === digests.length ? 'done' : 'partial';
-    return { status, summary, fixable, scannedAt: latest ? new Date(latest).toISOString() : null };
+    const all = [...new Set([...imagesOf.values()].flat())];
+    const [reports, pending] = await Promise.all([this.deps.reports.many(all), this.pendingOf([...all, ...linked.map((m) => m.digest)])]);
+    const out: Record<string, ScanSummaryView> = {};
+    for (const [digest, images] of imagesOf) {
+      const summary = zeroCounts();
+      const fixable = zeroCounts();
+      let latest = 0;
+      const statuses: ('done' | 'failed' | 'not-scanned')[] = [];
+      for (const d of images) {
+        const r = reports.get(d);
+        statuses.push(r?.status ?? 'not-scanned');
+        if (!r) continue;
+        for (const s of SEVERITIES) {
+          summary[s] += r.summary[s];
+          fixable[s] += r.fixable[s];
+        }
+        latest = Math.max(latest, r.scannedAt);
+      }
+      out[digest] = {
+        status: indexStatus(statuses), pending: pending.has(digest) || images.some((d) => pending.has(d)),
+        summary, fixable, scannedAt: latest ? new Date(latest).toISOString() : null,
+      };
+    }
+    return out;
   }
 
   async feed(maxFeedAgeHours: number): Promise<z.infer<typeof FeedStatusSchema>> {
@@ -200,11 +249,33 @@ export function affectedView(a: AffectedPackage): AdvisoryAnswerView['advisory']
   };
 }
 
-function keep(f: Finding, filter: ReportFilter): boolean {
+function keep(f: Finding, filter: ReportFilter, named: ReadonlySet<string>): boolean {
   if (filter.severity && RANK[f.severity] < RANK[filter.severity]) return false;
   if (filter.fixable !== undefined && (f.fixedVersion !== undefined) !== filter.fixable) return false;
-  if (filter.package && f.package !== filter.package) return false;
+  if (filter.package && !named.has(f.package)) return false;
   return true;
+}
+
+function zeroCounts(): Record<Severity, number> {
+  return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+}
+
+/** An index's status from its platforms': every one done is done, any failed is failed, some done is partial. */
+function indexStatus(statuses: readonly ('done' | 'failed' | 'not-scanned' | 'partial')[]): 'done' | 'failed' | 'not-scanned' | 'partial' {
+  if (!statuses.length || statuses.every((s) => s === 'not-scanned')) return 'not-scanned';
+  if (statuses.some((s) => s === 'failed')) return 'failed';
+  return statuses.every((s) => s === 'done') ? 'done' : 'partial';
+}
+
+/** An index child's stored platform is an image platform (not an attestation's unknown/unknown). */
+function platformOfJson(platform: string | null): boolean {
+  if (!platform) return false;
+  try {
+    const p = JSON.parse(platform) as { os?: string };
+    return typeof p.os === 'string' && p.os !== 'unknown';
+  } catch {
+    return false;
+  }
 }
 
 function packageView(p: Package): z.infer<typeof PackageSchema> {

@@ -9,7 +9,7 @@ import { platformOf } from '../engine.ts';
 import { SCAN_IMAGE, scanImageKey, type ScanImagePayload } from '../jobs.ts';
 import { CYCLONEDX_MEDIA_TYPE, SPDX_MEDIA_TYPE, cyclonedx, spdx } from '../sbom/generate.ts';
 import { SCANNER } from '../services.ts';
-import { ReportSchema } from '../views.ts';
+import { ReportSchema, ScanSummarySchema } from '../views.ts';
 import { readableRepository, resolveReference } from './access.ts';
 import type { ScanRouteDeps } from './deps.ts';
 
@@ -34,12 +34,7 @@ const SbomQuery = z.object({
 });
 const Counts = z.object({ critical: z.number().int(), high: z.number().int(), medium: z.number().int(), low: z.number().int(), unknown: z.number().int() });
 const SummaryQuery = z.object({ digests: z.string().max(100 * 80).describe('comma-separated manifest digests (at most 100)') });
-const SummarySchema = z.object({
-  summaries: z.record(z.string(), z.object({
-    status: z.enum(['done', 'failed', 'not-scanned', 'partial']).describe('partial: some platforms of an index are scanned'),
-    summary: Counts, fixable: Counts, scannedAt: z.string().nullable(),
-  })),
-});
+const SummarySchema = z.object({ summaries: z.record(z.string(), ScanSummarySchema) });
 
 export function reportRoutes(deps: ScanRouteDeps): ApiRoute[] {
   const resource = 'scans';
@@ -111,13 +106,7 @@ export function reportRoutes(deps: ScanRouteDeps): ApiRoute[] {
         const name = await readableRepository(authorizer, actor, params);
         const digests = [...new Set(query.digests.split(',').map((d) => d.trim()).filter(Boolean))];
         if (digests.length > 100) throw new RegistryError('INVALID_REQUEST', undefined, { message: 'at most 100 digests at once' });
-        const summaries: z.infer<typeof SummarySchema>['summaries'] = {};
-        for (const digest of digests) {
-          const info = await resolveReference(registry, name, digest).catch(() => undefined);
-          if (!info) continue; // not in this repository: left out
-          summaries[digest] = await services.views.summary(info.digest, info.mediaType);
-        }
-        return { summaries };
+        return { summaries: await services.views.summaries(name, digests) };
       },
     }),
   ];

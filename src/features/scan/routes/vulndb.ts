@@ -48,7 +48,7 @@ export function vulndbRoutes(deps: ScanRouteDeps): ApiRoute[] {
   };
   return [
     route({
-      method: 'GET', path: '/vulndb', resource, auth: 'required', summary: 'The active vulnerability feed: its digest, its imports, its age, and whether it is stale',
+      method: 'GET', path: '/vulndb', resource, auth: 'optional', summary: 'The active vulnerability feed: its digest, its imports, its age, and whether it is stale',
       status: 200, response: FeedStatusSchema, errors: [],
       handler: async () => deps.services.views.feed(deps.config.maxFeedAgeHours),
     }),

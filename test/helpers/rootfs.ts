@@ -4,7 +4,7 @@
 // it. Building takes minutes: progress goes to stderr as it happens. Needs root (the tests have it).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface RootfsSpec {
@@ -129,7 +129,8 @@ export async function debianRootfs(spec: RootfsSpec): Promise<Rootfs> {
   const variant = spec.variant ?? 'minbase';
   const mirror = spec.mirror ?? 'http://deb.debian.org/debian';
   const include = [...spec.include].sort();
-  const key = createHash('sha256').update(JSON.stringify({ suite, variant, include, mirror })).digest('hex').slice(0, 16);
+  // 'clean': the apt caches are emptied, as Debian's official images are (the key changes with it).
+  const key = createHash('sha256').update(JSON.stringify({ suite, variant, include, mirror, clean: 'apt' })).digest('hex').slice(0, 16);
   const dir = cacheDir();
   const tarball = join(dir, `rootfs-${suite}-${variant}-${key}.tar.gz`);
   if (existsSync(tarball)) return { tarball, key };
@@ -150,6 +151,11 @@ export async function debianRootfs(spec: RootfsSpec): Promise<Rootfs> {
         throw new Error(`debootstrap ${net ? `could not reach ${mirror}` : 'failed'} (exit ${code}):\n${tail.slice(-15).join('\n')}`);
       }
       unmountUnder(root);
+      // What debootstrap downloaded (the .debs, the package lists) is not part of an image.
+      for (const sub of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
+        for (const f of readdirSync(join(root, sub), { withFileTypes: true })) if (f.isFile() && f.name !== 'lock') rmSync(join(root, sub, f.name));
+      }
+      for (const f of readdirSync(join(root, 'var/cache/apt'))) if (f.endsWith('.bin')) rmSync(join(root, 'var/cache/apt', f));
       log(`debootstrap done in ${Math.round((Date.now() - started) / 1000)} s; writing ${tarball}`);
       const tmp = `${tarball}.tmp-${process.pid}`;
       const tar = spawnSync('bash', ['-c', 'set -o pipefail; tar -C "$1" --numeric-owner --sort=name -cf - . | gzip -6 > "$2"', 'bash', root, tmp], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -44,6 +44,13 @@ describe('Go build info of real binaries', { timeout: 15 * 60_000 }, () => {
     });
   }
 
+  it('the go tool itself, which also holds the magic string as data: the same as go version -m', async () => {
+    const goBin = join(run('go', ['env', 'GOROOT']).toString().trim(), 'bin/go');
+    const ours = await scanFile(goBin);
+    assert.deepEqual(ours, goVersionM(goBin));
+    assert.equal(ours.path, 'cmd/go');
+  });
+
   it('skopeo and podman in a gzip layer: stdlib at the toolchain version, as go version -m says', async () => {
     const tar = run('tar', ['-C', '/', '-cf', '-', 'usr/bin/skopeo', 'usr/bin/podman']);
     const gz = run('gzip', ['-1', '-c'], { input: tar });

@@ -56,7 +56,9 @@ describe('berth vulndb, berth scan, berth find and the policy flags', { timeout:
 
   it('vulndb import PATH offline loads the tracker data and re-matches the stored image before it returns', async () => {
     const r = ok(await berth(['vulndb', 'import', join(FIXTURES, 'debian-tracker.json'), ...offline()]));
-    assert.match(r.stdout, /Imported \d+ records .* as debian-tracker; feed sha256:[0-9a-f]{12}/);
+    assert.match(r.stdout, /Imported \d+ records .* as debian-tracker; feed \d+ \(sha256:[0-9a-f]{12}\) is active/);
+    const status = JSON.parse(ok(await berth(['vulndb', 'status', '--json', ...offline()])).stdout);
+    assert.ok(r.stdout.includes(`feed ${status.active.id} (${status.active.digest.slice(0, 19)})`), 'the digest printed is the active feed\'s');
     assert.match(r.stdout, /Re-matched 1 images .*: 1 have new advisories/);
     assert.match(r.stderr, /re-matched 1 images/, 'progress on stderr');
     const report = JSON.parse(ok(await berth(['scan', 'report', 'alice/app:1.0', '--json', ...offline()])).stdout);

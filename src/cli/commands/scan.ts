@@ -123,7 +123,7 @@ export function registerScanCommands(program: Command): void {
         ...(flags.registryUser ? { registryUser: flags.registryUser } : {}), ...(password !== undefined && flags.registryUser ? { registryPassword: password } : {}), ...(flags.plainHttp ? { plainHttp: true } : {}),
       }, progress);
       if (flags.json) return printJson(result);
-      say(`Imported ${result.records.toLocaleString('en')} records (${result.affected.toLocaleString('en')} affected packages) as ${result.source}; feed ${result.digest.slice(0, 19)} is active.`);
+      say(`Imported ${result.records.toLocaleString('en')} records (${result.affected.toLocaleString('en')} affected packages) as ${result.source}; feed ${result.feedId} (${result.feedDigest.slice(0, 19)}) is active.`);
       if (result.invalid || result.skipped) say(`${result.invalid} records could not be read; ${result.skipped} entries are of ecosystems Berth does not scan.`);
       if (result.rematch) say(`Re-matched ${result.rematch.images.toLocaleString('en')} images in ${(result.rematch.tookMs / 1000).toFixed(1)} s: ${result.rematch.changed} have new advisories.`);
       else if (result.rematchJob !== null) say(`Every stored image is being re-matched in the background (job ${result.rematchJob}).`);

@@ -92,7 +92,7 @@ export function remoteScanOps(client: ApiClient): ScanOps {
       const counted = Readable.from((async function* () {
         for await (const chunk of file) {
           sent += (chunk as Buffer).length;
-          if (sent - shown >= 16 * 1024 * 1024 || sent === info.size) {
+          if (sent - shown >= 16 * 1024 * 1024 || (sent === info.size && sent > 0)) {
             shown = sent;
             progress(`uploaded ${(sent / 1048576).toFixed(0)} of ${(info.size / 1048576).toFixed(0)} MiB`);
           }
@@ -108,7 +108,9 @@ export function remoteScanOps(client: ApiClient): ScanOps {
       progress(`queued as job ${queued.job}${queued.deduplicated ? ' (a scan of this image was already queued)' : ''}`);
       const job = await waitForJob(queued.job, options.timeoutMs, progress);
       if (job.state === 'failed') throw new CliError(`the scan failed: ${job.error ?? 'no reason given'}`);
-      return call<ReportView>('GET', `/repositories/${repoPath(repository)}/reports/${enc(queued.digest)}`);
+      // The image scanned, whatever the tag points at now; shown under the name it was asked by.
+      const report = await call<ReportView>('GET', `/repositories/${repoPath(repository)}/reports/${enc(queued.digest)}`);
+      return { ...report, reference };
     },
     scanReport(repository, reference, filter) {
       const q = new URLSearchParams();

@@ -61,14 +61,14 @@ type ImageReport = z.infer<z.ZodObject<typeof ImageReportFields>> & { packages: 
 export const FeedStatusSchema = z.object({
   active: z.object({
     id: z.number().int(), digest: z.string(), createdAt: z.string(), dataTime: z.string(), ageSeconds: z.number().int(), previousId: z.number().int().nullable(),
-    imports: z.array(z.object({ source: z.string(), format: z.string(), origin: z.string(), digest: z.string(), records: z.number().int(), affected: z.number().int(), dataTime: z.string().nullable(), importedAt: z.string() })),
+    imports: z.array(z.object({ source: z.string(), format: z.string(), origin: z.string(), digest: z.string(), records: z.number().int().describe('records read: OSV advisories, or the tracker\'s source packages'), affected: z.number().int(), dataTime: z.string().nullable(), importedAt: z.string() })),
   }).nullable(),
   stale: z.boolean().describe('older than scan.maxFeedAgeHours'),
   maxFeedAgeHours: z.number(),
 });
 
 export const ImportResultSchema = z.object({
-  feedId: z.number().int(), digest: z.string(), source: z.string().describe('what this import replaces: osv:<releases and ecosystems>, or debian-tracker'),
+  feedId: z.number().int(), feedDigest: z.string().describe('the feed version now active'), digest: z.string().describe('this import\'s: SHA-256 of the data read'), source: z.string().describe('what this import replaces: osv:<releases and ecosystems>, or debian-tracker'),
   format: z.enum(['osv', 'debian-tracker']), records: z.number().int(), affected: z.number().int().describe('affected-package entries loaded'),
   invalid: z.number().int().describe('records that could not be read'), skipped: z.number().int().describe('entries of ecosystems Berth does not scan'),
   rematchJob: z.number().int().nullable().describe('the job re-matching every stored image against the new feed (GET /jobs/{id}); null when the CLI did it offline'),

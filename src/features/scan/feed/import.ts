@@ -31,6 +31,8 @@ export interface ImportOptions {
 
 export interface ImportResult {
   readonly feedId: number;
+  /** The feed version now active (its imports' digests hashed together). */
+  readonly feedDigest: string;
   readonly digest: string;
   readonly source: string;
   readonly format: FeedFormat;
@@ -267,7 +269,7 @@ async function run(store: FeedStore, origin: string, options: ImportOptions, rea
     const { records, affected } = load.counts;
     options.progress?.(`read ${records.toLocaleString('en')} records (${affected.toLocaleString('en')} affected packages); switching the feed`);
     const committed = await load.commit();
-    return { feedId: committed.feedId, digest: committed.digest, source: committed.source, format: importer.format, records, affected: load.counts.affected, invalid: importer.invalid, skipped: importer.skipped };
+    return { feedId: committed.feedId, feedDigest: committed.feedDigest, digest: committed.digest, source: committed.source, format: importer.format, records, affected: load.counts.affected, invalid: importer.invalid, skipped: importer.skipped };
   } catch (error) {
     await load.abandon().catch(() => undefined);
     throw asImportError(error, origin);

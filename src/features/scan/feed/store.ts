@@ -153,11 +153,12 @@ export class FeedLoad {
    * Switches the active feed to one made of this import and the active feed's imports of other
    * sources, in one transaction; older versions and unreferenced imports are pruned.
    */
-  async commit(): Promise<{ feedId: number; digest: string; source: string }> {
+  /** `digest` is this import's (of the data read); `feedDigest` the new feed version's. */
+  async commit(): Promise<{ feedId: number; feedDigest: string; digest: string; source: string }> {
     if (!this.source) throw new Error('FeedLoad.commit: setSourceAndFormat first');
     await this.flush();
     const digest = `sha256:${this.hash.digest('hex')}`;
-    const feedId = await this.db.transaction().execute(async (trx) => {
+    const feed = await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('vuln_imports').set({ digest, format: this.format }).where('id', '=', this.importId).execute();
       const current = await activeFeed(trx);
       const kept: ImportRecord[] = [];
@@ -186,11 +187,11 @@ export class FeedLoad {
       const importIds = [...kept.map((i) => i.id), this.importId];
       const digests = [...kept.map((i) => i.digest), digest].sort();
       const feedDigest = `sha256:${createHash('sha256').update(digests.join('\n')).digest('hex')}`;
-      return createActiveFeed(trx, importIds, current?.id ?? null, feedDigest, this.now());
+      return { id: await createActiveFeed(trx, importIds, current?.id ?? null, feedDigest, this.now()), digest: feedDigest };
     });
     await pruneFeeds(this.db, KEEP_FEEDS);
     await pruneImports(this.db, this.now() - 86_400_000);
-    return { feedId, digest, source: this.source };
+    return { feedId: feed.id, feedDigest: feed.digest, digest, source: this.source };
   }
 
   /** Drops what was loaded (a failed import). */

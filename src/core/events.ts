@@ -63,6 +63,13 @@ export interface UntagEvent extends EventBase {
   readonly digest: string;
 }
 
+/** A signature was stored through the registry signature API extension. */
+export interface SignatureAddedEvent extends EventBase {
+  readonly type: 'signature';
+  readonly digest: string;
+  readonly name: string;
+}
+
 /** Counts of findings by severity. */
 export interface SeverityCounts {
   readonly critical: number;
@@ -101,6 +108,7 @@ export type RegistryEvent =
   | BlobPushedEvent
   | TagEvent
   | UntagEvent
+  | SignatureAddedEvent
   | ScanCompletedEvent
   | VulnerabilityNewEvent;
 

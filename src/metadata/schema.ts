@@ -180,12 +180,22 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
+export interface ImageSignaturesTable {
+  repository_id: number;
+  digest: string;
+  name: string;
+  content: string;
+  created_at: number;
+  created_by: string | null;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
   repository_blobs: RepositoryBlobsTable;
   manifests: ManifestsTable;
   manifest_refs: ManifestRefsTable;
+  image_signatures: ImageSignaturesTable;
   repository_manifests: RepositoryManifestsTable;
   tags: TagsTable;
   uploads: UploadsTable;

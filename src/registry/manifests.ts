@@ -8,7 +8,9 @@ import { parseManifest, type Descriptor, type ManifestFacts } from '../core/mani
 import { isValidTag } from '../core/reference.ts';
 import { linkedDigests } from '../metadata/blobs.ts';
 import { findLinkedManifest, findTaggedManifest, insertManifest, linkManifest, linkedManifestDigests, unlinkManifest, type ManifestRecord } from '../metadata/manifests.ts';
+import type { Executor } from '../metadata/executor.ts';
 import { touchRepository } from '../metadata/repositories.ts';
+import { deleteSignaturesOf } from '../metadata/signatures.ts';
 import { deleteTag, deleteTagsOf, setTag } from '../metadata/tags.ts';
 import { blobPath } from '../storage/paths.ts';
 import type { RequestContext } from './context.ts';
@@ -145,11 +147,28 @@ export class ManifestService {
         if (!digest) throw unknown();
         happened.push({ type: 'untag', repository, tag: reference, digest, at, actor: ctx.actor, requestId: ctx.requestId });
       } else {
-        const digest = parseDigest(reference).digest;
-        const tags = await deleteTagsOf(trx, repo.id, digest);
-        if (!(await unlinkManifest(trx, repo.id, digest))) throw unknown();
-        for (const tag of tags) happened.push({ type: 'untag', repository, tag, digest, at, actor: ctx.actor, requestId: ctx.requestId });
-        happened.push({ type: 'delete', target: 'manifest', repository, digest, tags, at, actor: ctx.actor, requestId: ctx.requestId });
+        const first = parseDigest(reference).digest;
+        // What follows the image goes with it: its referrers (signatures, SBOMs, attestations)
+        // and cosign's sha256-<hex>.sig/.att/.sbom tags, and theirs in turn, and the signatures
+        // stored through the signature extension.
+        const queue = [first];
+        const seen = new Set<string>();
+        while (queue.length) {
+          const digest = queue.shift()!;
+          if (seen.has(digest)) continue;
+          seen.add(digest);
+          const followers = await followersOf(trx, repo.id, digest);
+          const tags = await deleteTagsOf(trx, repo.id, digest);
+          const unlinked = await unlinkManifest(trx, repo.id, digest);
+          if (!unlinked) {
+            if (digest === first) throw unknown();
+            continue;
+          }
+          await deleteSignaturesOf(trx, repo.id, digest);
+          for (const tag of tags) happened.push({ type: 'untag', repository, tag, digest, at, actor: ctx.actor, requestId: ctx.requestId });
+          happened.push({ type: 'delete', target: 'manifest', repository, digest, tags, at, actor: ctx.actor, requestId: ctx.requestId });
+          queue.push(...followers);
+        }
       }
       await touchRepository(trx, repo.id, at.getTime());
       await this.deps.inTransaction?.(trx, happened);
@@ -171,6 +190,17 @@ export class ManifestService {
       });
     }
   }
+}
+
+/** Cosign's tag suffixes for what it attaches to an image (signature, attestation, SBOM). */
+const COSIGN_SUFFIXES = ['sig', 'att', 'sbom'] as const;
+
+/** The manifests that follow `digest` in the repository: its referrers and its cosign tags' manifests. */
+async function followersOf(db: Executor, repositoryId: number, digest: string): Promise<string[]> {
+  const referrers = await db.selectFrom('repository_manifests').select('digest').where('repository_id', '=', repositoryId).where('subject_digest', '=', digest).execute();
+  const cosignTags = COSIGN_SUFFIXES.map((s) => `${digest.replace(':', '-')}.${s}`);
+  const tagged = await db.selectFrom('tags').select('digest').where('repository_id', '=', repositoryId).where('name', 'in', cosignTags).execute();
+  return [...new Set([...referrers, ...tagged].map((r) => r.digest))].filter((d) => d !== digest);
 }
 
 function toRecord(digest: string, size: number, facts: ManifestFacts): ManifestRecord {

@@ -4,6 +4,7 @@ import type { RegistryDeps } from './deps.ts';
 import { DiscoveryService } from './discovery.ts';
 import { ManifestService } from './manifests.ts';
 import { Repositories } from './repositories.ts';
+import { SignatureService } from './signatures.ts';
 import { UploadService } from './uploads.ts';
 
 export class Registry {
@@ -12,6 +13,7 @@ export class Registry {
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
   readonly discovery: DiscoveryService;
+  readonly signatures: SignatureService;
 
   constructor(readonly deps: RegistryDeps) {
     this.repositories = new Repositories(deps.db);
@@ -19,6 +21,7 @@ export class Registry {
     this.uploads = new UploadService(deps, this.repositories);
     this.manifests = new ManifestService(deps, this.repositories);
     this.discovery = new DiscoveryService(deps, this.repositories);
+    this.signatures = new SignatureService(deps, this.repositories);
   }
 
   get bus() {

@@ -9,7 +9,8 @@ export type OciRoute =
   | { kind: 'blob'; name: string; digest: string }
   | { kind: 'manifest'; name: string; reference: string }
   | { kind: 'tags'; name: string }
-  | { kind: 'referrers'; name: string; digest: string };
+  | { kind: 'referrers'; name: string; digest: string }
+  | { kind: 'signatures'; name: string; digest: string };
 
 const PATTERNS: [RegExp, (m: RegExpExecArray) => OciRoute][] = [
   [/^\/v2\/?$/, () => ({ kind: 'base' })],
@@ -20,6 +21,8 @@ const PATTERNS: [RegExp, (m: RegExpExecArray) => OciRoute][] = [
   [/^\/v2\/(.+)\/manifests\/([^/]+)$/, (m) => ({ kind: 'manifest', name: m[1]!, reference: decode(m[2]!) })],
   [/^\/v2\/(.+)\/tags\/list$/, (m) => ({ kind: 'tags', name: m[1]! })],
   [/^\/v2\/(.+)\/referrers\/([^/]+)$/, (m) => ({ kind: 'referrers', name: m[1]! , digest: decode(m[2]!) })],
+  // The registry signature API extension (containers/image): outside /v2, with /v2's names and rights.
+  [/^\/extensions\/v2\/(.+)\/signatures\/([^/]+)$/, (m) => ({ kind: 'signatures', name: m[1]!, digest: decode(m[2]!) })],
 ];
 
 /** Some clients percent-encode the ':' of a digest; decode the last segment only. */

@@ -10,6 +10,7 @@ import { deleteBlob, getBlob, headBlob } from './blobs.ts';
 import type { OciCall, OciDeps } from './context.ts';
 import { catalog, listTags, referrers } from './listing.ts';
 import { deleteManifest, getManifest, putManifest } from './manifests.ts';
+import { getSignatures, putSignature } from './signatures.ts';
 import { parseOciPath, splitUrl, type OciRoute } from './paths.ts';
 import { cancelUpload, getUpload, patchUpload, putUpload, startUpload } from './uploads.ts';
 
@@ -46,12 +47,15 @@ const ENDPOINTS: Record<OciRoute['kind'], Partial<Record<string, Endpoint>>> = {
   },
   tags: { GET: { action: 'pull', handle: listTags as Handler }, HEAD: { action: 'pull', handle: listTags as Handler } },
   referrers: { GET: { action: 'pull', handle: referrers as Handler }, HEAD: { action: 'pull', handle: referrers as Handler } },
+  // Reading signatures needs pull, adding one push (as for the image itself).
+  signatures: { GET: { action: 'pull', handle: getSignatures as Handler }, PUT: { action: 'push', handle: putSignature as Handler } },
 };
 
 export function registerOciRoutes(app: FastifyInstance, deps: OciDeps): void {
   const handler = (request: FastifyRequest, reply: FastifyReply) => dispatch(request, reply, deps);
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/v2', handler });
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/v2/*', handler });
+  app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/extensions/v2/*', handler });
 }
 
 // Returns the reply: an async fastify handler that resolves to undefined after reply.send(stream)
@@ -59,6 +63,9 @@ export function registerOciRoutes(app: FastifyInstance, deps: OciDeps): void {
 async function dispatch(request: FastifyRequest, reply: FastifyReply, deps: OciDeps): Promise<FastifyReply> {
   try {
     reply.header('Docker-Distribution-API-Version', 'registry/2.0');
+    // containers/image (skopeo, podman, buildah) reads this on its ping of /v2/: signatures made
+    // with --sign-by are then stored and read through /extensions/v2/.../signatures/.
+    reply.header('X-Registry-Supports-Signatures', '1');
     const { path, query } = splitUrl(request.raw.url ?? '');
     const route = parseOciPath(path);
     if (!route) throw new RegistryError('NOT_FOUND', undefined, { message: 'no such endpoint in the distribution API' });

@@ -7,6 +7,7 @@ import * as m004 from './004-discovery.ts';
 import * as m005 from './005-webhook-safety.ts';
 import * as m006 from './006-jobs.ts';
 import * as m007 from './007-scan.ts';
+import * as m008 from './008-signatures.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -22,6 +23,7 @@ const steps: Record<string, Step> = {
   '005-webhook-safety': m005,
   '006-jobs': m006,
   '007-scan': m007,
+  '008-signatures': m008,
 };
 
 export class BerthMigrations implements MigrationProvider {

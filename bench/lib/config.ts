@@ -18,6 +18,10 @@ export const WORKLOADS = [
   'scale-catalog',
   'search',
   'login-flood',
+  'scan-debootstrap',
+  'scan-1gib',
+  'rematch-10k',
+  'scan-push',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -33,6 +37,7 @@ const ALIASES: Record<string, WorkloadName[]> = {
   '8': ['catalog'],
   '9': ['rss'],
   scale: ['scale-tags', 'scale-catalog'],
+  scan: ['scan-debootstrap', 'scan-1gib', 'rematch-10k', 'scan-push'],
 };
 
 export interface BenchConfig {
@@ -71,6 +76,16 @@ export interface BenchConfig {
   loginFloodRequests: number;
   /** concurrent clients sending them */
   loginFloodClients: number;
+  /** MiB of tar content in the generated image of scan-1gib (Berth only) */
+  scanImageMiB: number;
+  /** stored inventories (images) seeded for rematch-10k (Berth only) */
+  rematchImages: number;
+  /** advisories in the bench feed (the fixtures plus generated ones) the scan workloads import */
+  feedAdvisories: number;
+  /** measured requests per registry-wide query in rematch-10k */
+  scanQueries: number;
+  /** seconds allowed for one scan or re-match job (and for a feed import) */
+  scanTimeout: number;
   /** seconds allowed for any one seeding step before the bench gives up */
   seedTimeout: number;
   /** upper bound on requests per target per measured loop */
@@ -109,6 +124,11 @@ const FULL: Pick<BenchConfig, NumKey | 'scaleTags'> = {
   searchQueries: 1000,
   loginFloodRequests: 30_000,
   loginFloodClients: 16,
+  scanImageMiB: 1024,
+  rematchImages: 10_000,
+  feedAdvisories: 3000,
+  scanQueries: 20,
+  scanTimeout: 1800,
   seedTimeout: 1800,
   maxRequests: 2_000_000,
 };
@@ -128,6 +148,10 @@ const QUICK: Pick<BenchConfig, NumKey | 'scaleTags'> = {
   searchRepos: 1000,
   searchQueries: 200,
   loginFloodRequests: 3000,
+  scanImageMiB: 256,
+  rematchImages: 1000,
+  feedAdvisories: 1500,
+  scanQueries: 5,
   seedTimeout: 120,
 };
 
@@ -155,6 +179,11 @@ const NUMERIC_FLAGS: Record<NumKey, [string, string]> = {
   searchQueries: ['search-queries', 'measured queries per search endpoint'],
   loginFloodRequests: ['login-flood-requests', 'failed logins (8,000-character names) sent in the login-flood workload (Berth only)'],
   loginFloodClients: ['login-flood-clients', 'concurrent clients sending them'],
+  scanImageMiB: ['scan-image-mib', 'MiB of tar content in the generated image of scan-1gib (Berth only)'],
+  rematchImages: ['rematch-images', 'stored inventories seeded for rematch-10k (Berth only)'],
+  feedAdvisories: ['feed-advisories', 'advisories in the feed the scan workloads import (fixtures plus generated)'],
+  scanQueries: ['scan-queries', 'measured requests per registry-wide query in rematch-10k'],
+  scanTimeout: ['scan-timeout', 'seconds allowed for one scan or re-match job'],
   seedTimeout: ['seed-timeout', 'seconds allowed for one seeding step'],
   maxRequests: ['max-requests', 'upper bound on requests per target per measured loop'],
 };
@@ -164,10 +193,10 @@ const envName = (k: NumKey): string => `BENCH_${flagOf(k).replace(/-/g, '_').toU
 
 export const USAGE = `usage: npm run bench -- [options]
 
-  --quick                     small sizes and short durations (finishes in about a minute)
+  --quick                     small sizes and short durations (a few minutes)
   --target both|distribution|berth   which servers to run (default both)
   --only a,b,...              workloads to run: ${WORKLOADS.join(', ')}
-                              (or the issue's numbers 1-9, and "scale")
+                              (or the issue's numbers 1-9, "scale", and "scan" for the four scan workloads)
   --keep                      keep the temp dir (server data, logs) after the run
   --tmp-dir DIR               where to create the temp dir (default: the OS temp dir)
   --results-dir DIR           where to write <timestamp>.json (default bench/results)
@@ -228,7 +257,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig
     nums[k] = raw === undefined ? base[k] : positiveNumber(`--${flagOf(k)}`, raw);
   }
   for (const k of NUMERIC) {
-    if (!['duration', 'warmup', 'seedTimeout'].includes(k)) nums[k] = Math.max(1, Math.floor(nums[k]));
+    if (!['duration', 'warmup', 'seedTimeout', 'scanTimeout'].includes(k)) nums[k] = Math.max(1, Math.floor(nums[k]));
   }
   const scaleRaw = last('scale-tags') ?? env.BENCH_SCALE_TAGS;
   const scaleTags = scaleRaw === undefined ? base.scaleTags : numberList('--scale-tags', scaleRaw);
@@ -246,7 +275,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig
   } else {
     for (const part of onlyRaw.split(',').map((s) => s.trim()).filter(Boolean)) {
       const names = ALIASES[part] ?? ((WORKLOADS as readonly string[]).includes(part) ? [part as WorkloadName] : undefined);
-      if (!names) throw new Error(`--only: unknown workload "${part}"; known: ${WORKLOADS.join(', ')}, 1-9, scale`);
+      if (!names) throw new Error(`--only: unknown workload "${part}"; known: ${WORKLOADS.join(', ')}, 1-9, scale, scan`);
       for (const n of names) only.add(n);
     }
   }

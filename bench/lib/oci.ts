@@ -77,7 +77,8 @@ export interface Hit {
 export class OciClient {
   readonly pool: Pool;
 
-  constructor(readonly origin: string, connections: number) {
+  /** `defaults`: headers sent with every request (an Authorization for a Berth with auth builtin). */
+  constructor(readonly origin: string, connections: number, private readonly defaults?: Record<string, string>) {
     this.pool = new Pool(origin, {
       connections,
       pipelining: 1,
@@ -100,6 +101,8 @@ export class OciClient {
   ): Promise<Response> {
     const url = new URL(pathOrUrl, this.origin);
     if (url.origin === this.origin) {
+      // The default headers (credentials) go to this origin only, never along a redirect.
+      if (this.defaults) headers = { ...this.defaults, ...headers };
       const res = await this.pool.request({ method, path: url.pathname + url.search, headers, body, reset: false });
       return { status: res.statusCode, headers: res.headers, body: res.body };
     }
@@ -180,6 +183,7 @@ export class OciClient {
    * generator spends as little CPU per request as it can.
    */
   hit(method: Dispatcher.HttpMethod, path: string, headers: Record<string, string> = {}): Promise<Hit> {
+    if (this.defaults) headers = { ...this.defaults, ...headers };
     return new Promise((ok, fail) => {
       let status = 0;
       let bytes = 0;

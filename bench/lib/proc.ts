@@ -38,14 +38,17 @@ export interface RssReport {
   method: string;
   samples: number;
   startMiB: number;
+  /** the highest VmRSS sample (what the sampling alone saw) */
+  sampledPeakMiB: number;
 }
 
 /**
  * Samples a process's RSS while `fn` runs. It first resets the kernel's high-water mark
  * (writing 5 to /proc/PID/clear_refs), so VmHWM afterwards is the peak of this interval
- * exactly; VmRSS is also sampled every 25 ms in case the reset is not allowed.
+ * exactly; VmRSS is also sampled every `intervalMs` (25 ms unless given) in case the reset is
+ * not allowed.
  */
-export async function measurePeakRss<T>(pid: number, fn: () => Promise<T>): Promise<{ result: T; rss: RssReport }> {
+export async function measurePeakRss<T>(pid: number, fn: () => Promise<T>, intervalMs = 25): Promise<{ result: T; rss: RssReport }> {
   let hwmReset = false;
   try {
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
@@ -62,7 +65,7 @@ export async function measurePeakRss<T>(pid: number, fn: () => Promise<T>): Prom
       samples++;
       if (v > peakKiB) peakKiB = v;
     }
-  }, 25);
+  }, intervalMs);
   try {
     const result = await fn();
     return { result, rss: finish() };
@@ -77,7 +80,8 @@ export async function measurePeakRss<T>(pid: number, fn: () => Promise<T>): Prom
     const useHwm = hwm !== undefined && hwm >= peakKiB;
     return {
       peakMiB: (useHwm ? hwm : peakKiB) / 1024,
-      method: useHwm ? 'VmHWM (reset before the measurement)' : `VmRSS sampled every 25 ms`,
+      method: useHwm ? 'VmHWM (reset before the measurement)' : `VmRSS sampled every ${intervalMs} ms`,
+      sampledPeakMiB: peakKiB / 1024,
       samples,
       startMiB: startKiB / 1024,
     };

@@ -37,7 +37,7 @@ const WORDS = ('alpine apache api app backup base bench build cache cert chart c
   'sync task tensor test tls tool trace ui vault video vpn watch web worker zookeeper').split(' ');
 
 /** Deterministic pseudo-random numbers (mulberry32), so every run seeds the same data. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -12,6 +12,8 @@ import { header, makeSmallImage, MANIFEST_ACCEPT, nextLink } from './oci.ts';
 import type { OciClient, SmallImage } from './oci.ts';
 import { measurePeakRss } from './proc.ts';
 import { loginFloodWorkload } from './login-flood.ts';
+import { rematchWorkload } from './rematch.ts';
+import { scanBigWorkload, scanDebootstrapWorkload, scanPushWorkload } from './scan.ts';
 import { searchWorkload } from './search.ts';
 import type { RssReport } from './proc.ts';
 import type { RunningServer } from './servers.ts';
@@ -453,7 +455,7 @@ async function scaleCatalog(env: BenchEnv): Promise<void> {
 }
 
 export function needsBlob(only: Set<WorkloadName>): boolean {
-  return ['push-mono', 'push-chunked', 'pull', 'rss'].some((w) => only.has(w as WorkloadName));
+  return ['push-mono', 'push-chunked', 'pull', 'rss', 'scan-push'].some((w) => only.has(w as WorkloadName));
 }
 
 export async function runWorkloads(env: BenchEnv): Promise<void> {
@@ -471,6 +473,10 @@ export async function runWorkloads(env: BenchEnv): Promise<void> {
     [only.has('scale-catalog'), 'scaling: catalog page', () => scaleCatalog(env)],
     [only.has('search'), 'search (Berth only)', () => searchWorkload(env, { repos: env.cfg.searchRepos, queries: env.cfg.searchQueries })],
     [only.has('login-flood'), 'failed-login flood (Berth only)', () => loginFloodWorkload(env, { requests: env.cfg.loginFloodRequests, clients: env.cfg.loginFloodClients })],
+    [only.has('scan-debootstrap'), 'scan: the debootstrap bookworm image (Berth only)', () => scanDebootstrapWorkload(env)],
+    [only.has('scan-1gib'), 'scan: the big image (Berth only)', () => scanBigWorkload(env)],
+    [only.has('rematch-10k'), 'scan: re-match of the stored inventories (Berth only)', () => rematchWorkload(env)],
+    [only.has('scan-push'), 'scan: pushes while scans run (Berth only)', () => scanPushWorkload(env)],
   ];
   for (const [on, name, fn] of steps) {
     if (!on) continue;

@@ -251,6 +251,7 @@ export interface ReportRecord {
   readonly fixable: string;
   readonly scanned_at: number;
   readonly duration_ms: number;
+  readonly findings_hash: string | null;
 }
 
 export interface FindingRecord {
@@ -276,8 +277,13 @@ export async function saveReport(db: Executor, report: ReportRecord, findings: r
   await db.insertInto('scan_reports').values(report).onConflict((oc) => oc.column('manifest_digest').doUpdateSet(rest)).execute();
   const rows = findings.map((f, position) => ({ manifest_digest: digest, position, ...f }));
   for (const batch of slices(rows, rowsPerInsert(13))) await db.insertInto('scan_findings').values(batch).execute();
-  const idRows = [...new Set(ids.flat())].map((id) => ({ manifest_digest: digest, id }));
-  for (const batch of slices(idRows, rowsPerInsert(2))) await db.insertInto('scan_finding_ids').values(batch).execute();
+  const idRows = idRowsOf(digest, ids);
+  for (const batch of slices(idRows, rowsPerInsert(3))) await db.insertInto('scan_finding_ids').values(batch).execute();
+}
+
+/** One row per id (advisory or alias) of each finding, with the finding's position. */
+function idRowsOf(digest: string, ids: readonly (readonly string[])[]): { manifest_digest: string; id: string; position: number }[] {
+  return ids.flatMap((list, position) => [...new Set(list)].map((id) => ({ manifest_digest: digest, id, position })));
 }
 
 /** Replaces the reports of many images at once (a re-match page): batched deletes and inserts. */
@@ -289,11 +295,19 @@ export async function saveReports(db: Executor, entries: readonly { report: Repo
     await db.deleteFrom('scan_reports').where('manifest_digest', 'in', batch).execute();
   }
   const reports = entries.map((e) => e.report);
-  for (const batch of slices(reports, rowsPerInsert(14))) await db.insertInto('scan_reports').values(batch).execute();
+  for (const batch of slices(reports, rowsPerInsert(15))) await db.insertInto('scan_reports').values(batch).execute();
   const findings = entries.flatMap((e) => e.findings.map((f, position) => ({ manifest_digest: e.report.manifest_digest, position, ...f })));
   for (const batch of slices(findings, rowsPerInsert(13))) await db.insertInto('scan_findings').values(batch).execute();
-  const ids = entries.flatMap((e) => [...new Set(e.ids.flat())].map((id) => ({ manifest_digest: e.report.manifest_digest, id })));
-  for (const batch of slices(ids, rowsPerInsert(2))) await db.insertInto('scan_finding_ids').values(batch).execute();
+  const ids = entries.flatMap((e) => idRowsOf(e.report.manifest_digest, e.ids));
+  for (const batch of slices(ids, rowsPerInsert(3))) await db.insertInto('scan_finding_ids').values(batch).execute();
+}
+
+/** A re-match that found the same findings: only the feed the reports name (and their time) change. */
+export async function touchReports(db: Executor, digests: readonly string[], feed: { id: number; digest: string; time: number }, at: number): Promise<void> {
+  for (const batch of slices([...digests], IN_LIST_MAX)) {
+    await db.updateTable('scan_reports').set({ feed_id: feed.id, feed_digest: feed.digest, feed_time: feed.time, scanned_at: at, duration_ms: 0 })
+      .where('manifest_digest', 'in', batch).execute();
+  }
 }
 
 /**
@@ -343,7 +357,7 @@ export async function findingIdsOf(db: Executor, digests: readonly string[]): Pr
 
 /** Manifests whose current report has a finding with this id (advisory or alias). */
 export async function manifestsWithFinding(db: Executor, id: string): Promise<string[]> {
-  return (await db.selectFrom('scan_finding_ids').select('manifest_digest').where('id', '=', id).orderBy('manifest_digest').limit(100_000).execute()).map((r) => r.manifest_digest);
+  return (await db.selectFrom('scan_finding_ids').select('manifest_digest').distinct().where('id', '=', id).orderBy('manifest_digest').limit(100_000).execute()).map((r) => r.manifest_digest);
 }
 
 // ---- Settings -----------------------------------------------------------------------------------
@@ -424,4 +438,12 @@ export async function openJobKeys(db: Executor, keys: readonly string[]): Promis
     for (const r of rows) if (r.key) out.add(r.key);
   }
   return out;
+}
+
+/** The findings with this id (advisory or alias), image by image: one indexed join. */
+export async function findingsWithId(db: Executor, id: string, limit: number): Promise<{ manifest_digest: string; package: string; installed_version: string; fixed_version: string | null; severity: string }[]> {
+  return db.selectFrom('scan_finding_ids as i')
+    .innerJoin('scan_findings as f', (j) => j.onRef('f.manifest_digest', '=', 'i.manifest_digest').onRef('f.position', '=', 'i.position'))
+    .select(['f.manifest_digest', 'f.package', 'f.installed_version', 'f.fixed_version', 'f.severity'])
+    .where('i.id', '=', id).orderBy('f.manifest_digest').orderBy('f.position').limit(limit).execute();
 }

@@ -189,6 +189,34 @@ export interface ImageSignaturesTable {
   created_by: string | null;
 }
 
+export interface TrustPoliciesTable {
+  project_id: number;
+  mode: string;
+  exempt: string;
+  version: number;
+  updated_at: number;
+}
+
+export interface TrustSignersTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  kind: string;
+  material: string;
+  fingerprint: string;
+  created_at: number;
+  created_by: string;
+}
+
+export interface TrustVerdictsTable {
+  repository_id: number;
+  digest: string;
+  policy_version: number;
+  signed: number;
+  verdict: string;
+  computed_at: number;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -196,6 +224,9 @@ export interface Database {
   manifests: ManifestsTable;
   manifest_refs: ManifestRefsTable;
   image_signatures: ImageSignaturesTable;
+  trust_policies: TrustPoliciesTable;
+  trust_signers: TrustSignersTable;
+  trust_verdicts: TrustVerdictsTable;
   repository_manifests: RepositoryManifestsTable;
   tags: TagsTable;
   uploads: UploadsTable;
@@ -315,6 +346,7 @@ export interface ScanReportsTable {
   fixable: Generated<string>;
   scanned_at: number;
   duration_ms: Generated<number>;
+  findings_hash: string | null;
 }
 
 export interface ScanFindingsTable {
@@ -336,6 +368,7 @@ export interface ScanFindingsTable {
 export interface ScanFindingIdsTable {
   manifest_digest: string;
   id: string;
+  position: number;
 }
 
 export interface ScanSettingsTable {

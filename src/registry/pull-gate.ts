@@ -10,6 +10,13 @@ export interface PullRequestInfo {
   readonly mediaType: string;
   /** The account pulling (undefined: anonymous). */
   readonly account?: string;
+  /** Whether it was asked for by digest (not by tag). */
+  readonly byDigest: boolean;
+  /**
+   * Whether the caller may push to the repository (asked only by gates that need it): a signer
+   * reads the manifest by digest before pushing its signature, and must not be refused.
+   */
+  mayPush(): Promise<boolean>;
 }
 
 export interface PullGate {

@@ -18,6 +18,7 @@ import { blobPath, isValidUploadId, uploadDataPath, uploadIdOf, uploadPrefix, UP
 import { exactLength } from './body-guard.ts';
 import type { RequestContext } from './context.ts';
 import type { RegistryDeps } from './deps.ts';
+import { PushActivity } from './activity.ts';
 import { HashStates } from './hash-states.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import type { Repositories } from './repositories.ts';
@@ -35,6 +36,8 @@ export interface ChunkRange {
 }
 
 export class UploadService {
+  /** Uploads streaming in now (background work steps aside while there are some). */
+  readonly activity = new PushActivity();
   private readonly lock = new KeyedLock();
   private readonly hashes = new HashStates();
   private readonly now: () => number;
@@ -63,7 +66,7 @@ export class UploadService {
    * (client gone, body shorter than Content-Length) leaves the offset where it was.
    */
   async append(repository: string, id: string, source: ByteSource, range?: ChunkRange, contentLength?: number): Promise<UploadStatus> {
-    return this.lock.run(id, async () => {
+    return this.activity.during(() => this.lock.run(id, async () => {
       const row = await this.session(repository, id);
       const body = this.chunkBody(id, repository, row, source, range, contentLength);
       const size = await this.write(id, row.size, body);
@@ -73,7 +76,7 @@ export class UploadService {
         throw new RegistryError('BLOB_UPLOAD_INVALID', { id }, { message: 'upload was changed concurrently; check its status and resume' });
       }
       return { id, size };
-    });
+    }));
   }
 
   /** Checks a chunk's range against the session (416 when it does not fit) and guards its length. */
@@ -111,7 +114,7 @@ export class UploadService {
    */
   async complete(ctx: RequestContext, repository: string, id: string, digest: string, source?: ByteSource, range?: ChunkRange, contentLength?: number): Promise<{ digest: string; size: number }> {
     const expected = parseDigest(digest);
-    return this.lock.run(id, async () => {
+    return this.activity.during(() => this.lock.run(id, async () => {
       const row = await this.session(repository, id);
       let size = row.size;
       if (source) {
@@ -134,7 +137,7 @@ export class UploadService {
       }
       await this.commit(ctx, repository, id, expected, size, row.repository_id);
       return { digest: expected.digest, size };
-    });
+    }));
   }
 
   /**
@@ -144,7 +147,7 @@ export class UploadService {
   async putMonolithic(ctx: RequestContext, repository: string, digest: string, source: ByteSource): Promise<{ digest: string; size: number }> {
     const expected = parseDigest(digest);
     const repo = await this.repos.ensure(repository, this.now());
-    return this.stageAndCommit(ctx, repository, expected, repo.id, source);
+    return this.activity.during(() => this.stageAndCommit(ctx, repository, expected, repo.id, source));
   }
 
   /**

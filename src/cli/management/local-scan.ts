@@ -42,7 +42,7 @@ export function localScanOps(db: Kysely<Database>, config: Config, record: Chang
     // Never-scanned images are left to the server's job runner (it reads their layers).
     const jobs = new JobRunner(db, { pollMs: 1000, leaseMs: 60_000, keepMs: 7 * 86_400_000, onError: () => {} });
     for (const image of await unscannedImages(db, 10_000)) {
-      await jobs.enqueue(SCAN_IMAGE, { repository: image.repository, digest: image.digest, reason: 'feed' }, { key: scanImageKey(image.digest) });
+      await jobs.enqueue(SCAN_IMAGE, { repository: image.repository, digest: image.digest, reason: 'feed' }, { key: scanImageKey(image.digest), priority: 10 });
     }
     return result;
   };

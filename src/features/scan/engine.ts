@@ -9,6 +9,7 @@ import { parseManifest, type Descriptor, type ManifestFacts } from '../../core/m
 import { MediaType } from '../../core/mediatypes.ts';
 import type { Database } from '../../metadata/schema.ts';
 import { SYSTEM_CONTEXT, type RequestContext } from '../../registry/context.ts';
+import type { PushActivity } from '../../registry/activity.ts';
 import type { ManifestInfo } from '../../registry/manifests.ts';
 import type { Registry } from '../../registry/registry.ts';
 import type { StorageDriver } from '../../storage/driver.ts';
@@ -158,7 +159,7 @@ export class ScanEngine {
           if (layer.mediaType.includes('nondistributable') || layer.mediaType.includes('foreign')) continue;
           throw new Error(`layer ${layer.digest} is not in storage`);
         }
-        index = await indexLayer(await this.deps.storage.read(path), layer.mediaType);
+        index = await indexLayer(stepAside(await this.deps.storage.read(path), this.deps.registry.uploads.activity, options.signal), layer.mediaType);
         await this.deps.inventories.saveLayer(layer.digest, index, this.now());
       }
       layers.push(index);
@@ -227,6 +228,22 @@ export class ScanEngine {
     const chunks: Buffer[] = [];
     for await (const c of await this.deps.storage.read(blobPath(parseDigest(layer.digest)))) chunks.push(c as Buffer);
     return Buffer.concat(chunks);
+  }
+}
+
+/**
+ * A layer read that steps aside while uploads stream in, so scanning does not slow a push: it
+ * waits between chunks while any upload runs, but moves on at least every half second, so a
+ * registry that is never idle still gets its images scanned.
+ */
+const STEP_ASIDE_MS = 20;
+const STEP_ASIDE_MAX_MS = 500;
+async function* stepAside(source: AsyncIterable<Uint8Array>, activity: PushActivity, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    for (let waited = 0; activity.busy && waited < STEP_ASIDE_MAX_MS && !signal?.aborted; waited += STEP_ASIDE_MS) {
+      await new Promise((r) => setTimeout(r, STEP_ASIDE_MS));
+    }
+    yield chunk;
   }
 }
 

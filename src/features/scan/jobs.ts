@@ -13,7 +13,7 @@ import type { Finding } from './advisories/types.ts';
 import type { ScanEngine } from './engine.ts';
 import type { ActiveFeed, FeedStore } from './feed/store.ts';
 import { fromRows } from './inventory-store.ts';
-import { matchMany } from './matching.ts';
+import { matchMany, type MatchMemo } from './matching.ts';
 import { countBySeverity } from './policy.ts';
 import type { ReportStore } from './report-store.ts';
 import type { ScanSettings } from './settings.ts';
@@ -92,7 +92,8 @@ export function registerScanJobs(jobs: JobRunner, deps: {
       // Images never scanned (pushed before scanning was on, or while it was off) are scanned now.
       let queued = 0;
       for (const image of await unscannedImages(deps.db, MAX_CATCH_UP)) {
-        const r = await jobs.enqueue(SCAN_IMAGE, { repository: image.repository, digest: image.digest, reason: 'feed' } satisfies ScanImagePayload, { key: scanImageKey(image.digest) });
+        // After push scans (lower runs first): catching up on old images waits its turn.
+        const r = await jobs.enqueue(SCAN_IMAGE, { repository: image.repository, digest: image.digest, reason: 'feed' } satisfies ScanImagePayload, { key: scanImageKey(image.digest), priority: 10 });
         if (!r.deduplicated) queued++;
       }
       return { ...result, queuedScans: queued };
@@ -113,8 +114,12 @@ export async function rematchAll(
   let after: string | undefined;
   let done = 0;
   let changed = 0;
+  const memo: MatchMemo = new Map();
   for (;;) {
     signal?.throwIfAborted();
+    // Between pages the event loop gets a turn (SQLite's calls do not give one): requests are
+    // served, and the job's lease is renewed, while every stored image is re-matched.
+    await new Promise((r) => setImmediate(r));
     const page = await inventoryPage(deps.db, after, REMATCH_PAGE);
     if (!page.length) break;
     after = page[page.length - 1]!.manifest_digest;
@@ -122,8 +127,9 @@ export async function rematchAll(
     const packages = await packagesOfMany(deps.db, digests);
     const inventories = page.map((row) => fromRows(row, packages.get(row.manifest_digest) ?? []));
     const before = await deps.reports.findingIds(digests);
-    const matched = await matchMany(deps.feeds, feed, inventories);
+    const matched = await matchMany(deps.feeds, feed, inventories, memo);
     const scannedAt = deps.now();
+    await new Promise((r) => setImmediate(r));
     await deps.reports.saveMany(digests.map((digest, i) => ({ digest, status: 'done' as const, scannedAt, durationMs: 0, feed: { id: feed.id, digest: feed.digest, dataTime: feed.dataTime }, findings: matched[i]! })));
     const fresh = digests.map((digest, i) => {
       const had = before.get(digest) ?? new Set<string>();
@@ -133,7 +139,8 @@ export async function rematchAll(
     if (withNew.length) {
       changed += withNew.length;
       const places = await placesOf(deps.db, withNew);
-      for (const place of places) emitNew(deps.emit, place.repository, place.digest, fresh[digests.indexOf(place.digest)]!, new Date(scannedAt), feed.digest);
+      const position = new Map(digests.map((d, i) => [d, i]));
+      for (const place of places) emitNew(deps.emit, place.repository, place.digest, fresh[position.get(place.digest)!]!, new Date(scannedAt), feed.digest);
     }
     done += page.length;
     progress(`re-matched ${done.toLocaleString('en')} images (${changed.toLocaleString('en')} with new advisories)`);

@@ -29,20 +29,36 @@ async function lookupAll(feeds: FeedStore, feed: ActiveFeed, inventories: readon
   return byName;
 }
 
-function matchWith(byName: Map<string, AffectedPackage[]>, inventory: Inventory): Finding[] {
+/** What a re-match shares across all its inventories: which advisory entries affect which package version. */
+export type MatchMemo = NonNullable<Parameters<typeof match>[0]['memo']>;
+
+function matchWith(byName: Map<string, AffectedPackage[]>, inventory: Inventory, memo?: MatchMemo): Finding[] {
   return match({
     packages: inventory.packages,
     ...(inventory.os ? { os: inventory.os } : {}),
     lookup: (type, name, release) => (byName.get(keyOf(type, name)) ?? []).filter((ap) => ap.release === release),
+    ...(memo ? { memo } : {}),
   });
 }
+
+/** Matching is synchronous work: a page of inventories gives the event loop a turn this often. */
+const YIELD_EVERY = 50;
 
 export async function matchInventory(feeds: FeedStore, feed: ActiveFeed, inventory: Inventory): Promise<Finding[]> {
   return matchWith(await lookupAll(feeds, feed, [inventory]), inventory);
 }
 
-/** The findings of each inventory, in order. */
-export async function matchMany(feeds: FeedStore, feed: ActiveFeed, inventories: readonly Inventory[]): Promise<Finding[][]> {
+/**
+ * The findings of each inventory, in order. A memo shared across calls (against the same feed)
+ * saves working out the same package versions again; the event loop gets turns in between, so
+ * requests are served while thousands of images are matched.
+ */
+export async function matchMany(feeds: FeedStore, feed: ActiveFeed, inventories: readonly Inventory[], memo: MatchMemo = new Map()): Promise<Finding[][]> {
   const byName = await lookupAll(feeds, feed, inventories);
-  return inventories.map((inventory) => matchWith(byName, inventory));
+  const out: Finding[][] = [];
+  for (let i = 0; i < inventories.length; i++) {
+    if (i > 0 && i % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+    out.push(matchWith(byName, inventories[i]!, memo));
+  }
+  return out;
 }

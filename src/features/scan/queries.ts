@@ -3,7 +3,7 @@
 // an advisory Y affects. Each answer names the repositories and tags holding each image; what the
 // caller may not pull is left out by the caller (the API route filters by project).
 import type { Kysely } from 'kysely';
-import { manifestsWithFinding, packagesNamed, placesOf } from '../../metadata/scan.ts';
+import { findingsWithId, packagesNamed, placesOf } from '../../metadata/scan.ts';
 import type { Database } from '../../metadata/schema.ts';
 import type { AffectedPackage } from './advisories/types.ts';
 import type { FeedStore } from './feed/store.ts';
@@ -57,28 +57,14 @@ export class ScanQueries {
   async imagesWithAdvisory(id: string): Promise<AdvisoryAnswer> {
     const feed = await this.feeds.active();
     const affected = feed ? await this.feeds.advisory(feed, id) : [];
-    const digests = await manifestsWithFinding(this.db, id);
-    const places = await placesOf(this.db, digests);
-    const findings = await this.findingsNamed(digests, id);
-    return {
-      id, affected,
-      images: places.map((p) => ({ ...p, findings: findings.get(p.digest) ?? [] })),
-    };
-  }
-
-  private async findingsNamed(digests: readonly string[], id: string): Promise<Map<string, { package: string; installedVersion: string; fixedVersion: string | null; severity: string }[]>> {
-    const out = new Map<string, { package: string; installedVersion: string; fixedVersion: string | null; severity: string }[]>();
-    for (let i = 0; i < digests.length; i += 500) {
-      const rows = await this.db.selectFrom('scan_findings').select(['manifest_digest', 'advisory', 'aliases', 'package', 'installed_version', 'fixed_version', 'severity'])
-        .where('manifest_digest', 'in', digests.slice(i, i + 500)).execute();
-      for (const r of rows) {
-        if (r.advisory !== id && !(JSON.parse(r.aliases) as string[]).includes(id)) continue;
-        const list = out.get(r.manifest_digest) ?? [];
-        list.push({ package: r.package, installedVersion: r.installed_version, fixedVersion: r.fixed_version, severity: r.severity });
-        out.set(r.manifest_digest, list);
-      }
+    const findings = new Map<string, { package: string; installedVersion: string; fixedVersion: string | null; severity: string }[]>();
+    for (const r of await findingsWithId(this.db, id, 200_000)) {
+      const list = findings.get(r.manifest_digest) ?? [];
+      list.push({ package: r.package, installedVersion: r.installed_version, fixedVersion: r.fixed_version, severity: r.severity });
+      findings.set(r.manifest_digest, list);
     }
-    return out;
+    const places = await placesOf(this.db, [...findings.keys()]);
+    return { id, affected, images: places.map((p) => ({ ...p, findings: findings.get(p.digest) ?? [] })) };
   }
 }
 

@@ -1,8 +1,9 @@
 // Scan reports as the scan feature keeps them: one per image manifest (the same image in two
 // repositories shares it), with its findings, the feed version it was made with, and counts by
 // severity (and how many of them have a fix) for lists and policies.
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { findReport, findingsOf, findingIdsOf, reportsOf, saveReport, saveReports, type FindingRecord, type ReportRecord } from '../../metadata/scan.ts';
+import { findReport, findingsOf, findingIdsOf, reportsOf, saveReport, saveReports, touchReports, type FindingRecord, type ReportRecord } from '../../metadata/scan.ts';
 import type { Database } from '../../metadata/schema.ts';
 import { SEVERITIES, type Finding, type Severity } from './advisories/types.ts';
 import type { PackageType } from './inventory/types.ts';
@@ -31,11 +32,22 @@ export class ReportStore {
     await this.db.transaction().execute((trx) => saveReport(trx, row, findings.map(toFindingRecord), findings.map((f) => [f.advisory, ...f.aliases])));
   }
 
-  /** Replaces many reports in one transaction (a re-match page). */
-  async saveMany(entries: readonly (ReportInput & { findings: readonly Finding[] })[]): Promise<void> {
-    await this.db.transaction().execute((trx) => saveReports(trx, entries.map((e) => ({
-      report: toReportRecord(e, e.findings), findings: e.findings.map(toFindingRecord), ids: e.findings.map((f) => [f.advisory, ...f.aliases]),
-    }))));
+  /**
+   * Replaces many reports in one transaction (a re-match page): those whose findings did not
+   * change only get the new feed and time; the others are written again. Returns how many changed.
+   */
+  async saveMany(entries: readonly (ReportInput & { findings: readonly Finding[] })[]): Promise<number> {
+    const stored = await reportsOf(this.db, entries.map((e) => e.digest));
+    const records = entries.map((e) => ({ e, record: toReportRecord(e, e.findings) }));
+    const isChanged = ({ e, record }: (typeof records)[number]) => stored.get(e.digest)?.findings_hash !== record.findings_hash || stored.get(e.digest)?.status !== e.status;
+    const changed = records.filter(isChanged);
+    const same = records.filter((r) => !isChanged(r));
+    await this.db.transaction().execute(async (trx) => {
+      await saveReports(trx, changed.map(({ e, record }) => ({ report: record, findings: e.findings.map(toFindingRecord), ids: e.findings.map((f) => [f.advisory, ...f.aliases]) })));
+      const feed = same[0]?.e.feed;
+      if (feed) await touchReports(trx, same.map((r) => r.e.digest), { id: feed.id, digest: feed.digest, time: feed.dataTime }, same[0]!.e.scannedAt);
+    });
+    return changed.length;
   }
 
   async get(digest: string): Promise<StoredReport | undefined> {
@@ -75,7 +87,14 @@ function toReportRecord(report: ReportInput, findings: readonly Finding[]): Repo
     manifest_digest: report.digest, status: report.status, error: report.error ?? null,
     feed_id: report.feed?.id ?? null, feed_digest: report.feed?.digest ?? null, feed_time: report.feed?.dataTime ?? null,
     ...summary, fixable: JSON.stringify(fixable), scanned_at: report.scannedAt, duration_ms: Math.round(report.durationMs),
+    findings_hash: report.status === 'done' ? findingsHash(findings) : null,
   };
+}
+
+/** SHA-256 over everything a report shows of its findings, in a canonical order. */
+export function findingsHash(findings: readonly Finding[]): string {
+  const rows = findings.map((f) => JSON.stringify([f.advisory, [...f.aliases].sort(), f.package, f.type, f.installedVersion, f.fixedVersion ?? null, f.severity, f.cvss ?? null, f.summary ?? null, f.links, f.purl]));
+  return createHash('sha256').update(rows.sort().join('\n')).digest('hex');
 }
 
 function fromReportRecord(r: ReportRecord): StoredReport {

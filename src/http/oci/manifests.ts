@@ -1,5 +1,6 @@
 // /v2/<name>/manifests/<reference> — PUT, GET, HEAD and DELETE, by tag or digest.
 import { readLimited } from '../body.ts';
+import { mayAccess } from './access.ts';
 import type { OciCall } from './context.ts';
 import { location, manifestPathOf } from './locations.ts';
 import type { OciRoute } from './paths.ts';
@@ -24,7 +25,13 @@ export async function getManifest(call: ManifestCall, head: boolean): Promise<vo
   const manifests = deps.registry.manifests;
   const info = await manifests.resolve(repository, route.reference);
   // Policies (a vulnerability policy, a trust policy) may refuse a GET; a HEAD is never refused.
-  if (!head && manifests.gated) await manifests.checkPull({ repository, digest: info.digest, mediaType: info.mediaType, ...(call.identity?.name ? { account: call.identity.name } : {}) });
+  if (!head && manifests.gated) {
+    await manifests.checkPull({
+      repository, digest: info.digest, mediaType: info.mediaType, byDigest: info.tag === undefined,
+      ...(call.identity?.name ? { account: call.identity.name } : {}),
+      mayPush: () => mayAccess(deps.auth, call.identity, repository, 'push'),
+    });
+  }
   reply.code(200).headers({
     'Content-Type': info.mediaType,
     'Content-Length': String(info.size),

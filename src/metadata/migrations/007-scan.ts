@@ -120,6 +120,8 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
     .addColumn('scanned_at', 'bigint', (c) => c.notNull())
     /** How long the scan took (indexing and matching). */
     .addColumn('duration_ms', 'integer', (c) => c.notNull().defaultTo(0))
+    /** SHA-256 over the findings: a re-match that finds the same ones only updates the feed columns. */
+    .addColumn('findings_hash', 'text')
     .execute();
 
   await db.schema.createTable('scan_findings')
@@ -143,7 +145,9 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
   await db.schema.createTable('scan_finding_ids')
     .addColumn('manifest_digest', 'text', (c) => c.notNull().references('scan_reports.manifest_digest').onDelete('cascade'))
     .addColumn('id', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('scan_finding_ids_pk', ['id', 'manifest_digest'])
+    /** The finding's position in scan_findings: the question is answered with one indexed join. */
+    .addColumn('position', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('scan_finding_ids_pk', ['id', 'manifest_digest', 'position'])
     .execute();
   await db.schema.createIndex('scan_finding_ids_manifest').on('scan_finding_ids').column('manifest_digest').execute();
 

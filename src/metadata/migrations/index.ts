@@ -8,6 +8,7 @@ import * as m005 from './005-webhook-safety.ts';
 import * as m006 from './006-jobs.ts';
 import * as m007 from './007-scan.ts';
 import * as m008 from './008-signatures.ts';
+import * as m009 from './009-trust.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -24,6 +25,7 @@ const steps: Record<string, Step> = {
   '006-jobs': m006,
   '007-scan': m007,
   '008-signatures': m008,
+  '009-trust': m009,
 };
 
 export class BerthMigrations implements MigrationProvider {

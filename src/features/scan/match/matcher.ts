@@ -38,6 +38,12 @@ export interface MatchInput {
   readonly packages: readonly Package[];
   readonly os?: OsRelease;
   readonly lookup: AdvisoryLookup;
+  /**
+   * Shared by the matches of many inventories against the same advisories (a re-match): which
+   * entries affect a (type, name, release, version), and their fixed versions, are worked out
+   * once. Most images share most of their package versions.
+   */
+  readonly memo?: Map<string, readonly { readonly ap: AffectedPackage; readonly fixed: string | undefined }[]>;
 }
 
 const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
@@ -262,13 +268,22 @@ export function match(input: MatchInput): Finding[] {
     const sourceDiffers = pkg.source !== undefined && (pkg.source.name !== pkg.name || pkg.source.version !== pkg.version) && pkg.type !== 'rpm';
     for (const key of matchKeys(pkg, release)) {
       const k = keyOf(key);
-      let found = cache.get(k);
-      if (!found) cache.set(k, (found = input.lookup(key.type, key.name, key.release)));
-      for (const ap of found) {
-        // The lookup should return only these, but an advisory for another release never matches.
-        if (ap.type !== key.type || ap.name !== key.name || ap.release !== key.release) continue;
-        if (!isAffected(key.version, ap, cmp)) continue;
-        const fixed = fixedVersionFor(key.version, ap, cmp);
+      const mk = `${k}\u0000${key.version}`;
+      let affecting = input.memo?.get(mk);
+      if (!affecting) {
+        let found = cache.get(k);
+        if (!found) cache.set(k, (found = input.lookup(key.type, key.name, key.release)));
+        const list: { ap: AffectedPackage; fixed: string | undefined }[] = [];
+        for (const ap of found) {
+          // The lookup should return only these, but an advisory for another release never matches.
+          if (ap.type !== key.type || ap.name !== key.name || ap.release !== key.release) continue;
+          if (!isAffected(key.version, ap, cmp)) continue;
+          list.push({ ap, fixed: fixedVersionFor(key.version, ap, cmp) });
+        }
+        affecting = list;
+        input.memo?.set(mk, list);
+      }
+      for (const { ap, fixed } of affecting) {
         raw.push({
           advisory: ap.advisory,
           aliases: ap.aliases,

@@ -51,7 +51,8 @@ export function reportRoutes(deps: ScanRouteDeps): ApiRoute[] {
         if (!(await authorizer.allows(actor, name, 'push'))) throw new RegistryError('DENIED', undefined, { message: `you may not scan images in ${name}: it takes the push permission (developers and up)` });
         const info = await resolveReference(registry, name, body.reference);
         const payload: ScanImagePayload = { repository: name, digest: info.digest, reason: 'request', ...(body.reindex ? { reindex: true } : {}) };
-        const queued = await deps.jobs.enqueue(SCAN_IMAGE, payload, { key: scanImageKey(info.digest), priority: 10 });
+        // Lower runs first: a scan someone asked for goes before the push scans queued before it.
+        const queued = await deps.jobs.enqueue(SCAN_IMAGE, payload, { key: scanImageKey(info.digest), priority: -10 });
         await deps.record({ action: 'scan.request', actor, project: params.project!, target: `${name}@${info.digest}`, detail: { job: queued.id, ...(body.reindex ? { reindex: true } : {}) } });
         return { job: queued.id, deduplicated: queued.deduplicated, digest: info.digest };
       },

@@ -98,10 +98,25 @@ export function compareFragment(a: string, b: string): Ordering {
  * same lenient way (first ':' and last '-') and compared, so bad data never throws.
  */
 export function compare(a: string, b: string): Ordering {
-  const pa = parse(a) ?? lenient(a);
-  const pb = parse(b) ?? lenient(b);
+  const pa = parsed(a);
+  const pb = parsed(b);
   if (pa.epoch !== pb.epoch) return pa.epoch < pb.epoch ? -1 : 1;
   return compareFragment(pa.upstream, pb.upstream) || compareFragment(pa.revision, pb.revision);
+}
+
+// Matching compares the same few thousand versions millions of times (a re-match of every stored
+// image): each is split once. Bounded; cleared when full.
+const PARSED = new Map<string, DpkgVersion>();
+const PARSED_MAX = 100_000;
+
+function parsed(v: string): DpkgVersion {
+  let p = PARSED.get(v);
+  if (!p) {
+    p = parse(v) ?? lenient(v);
+    if (PARSED.size >= PARSED_MAX) PARSED.clear();
+    PARSED.set(v, p);
+  }
+  return p;
 }
 
 function lenient(v: string): DpkgVersion {

@@ -32,7 +32,6 @@ const SbomQuery = z.object({
   format: z.enum(['cyclonedx', 'spdx']).default('cyclonedx'),
   platform: z.string().max(64).optional().describe('for an index: which platform, e.g. linux/arm64'),
 });
-const Counts = z.object({ critical: z.number().int(), high: z.number().int(), medium: z.number().int(), low: z.number().int(), unknown: z.number().int() });
 const SummaryQuery = z.object({ digests: z.string().max(100 * 80).describe('comma-separated manifest digests (at most 100)') });
 const SummarySchema = z.object({ summaries: z.record(z.string(), ScanSummarySchema) });
 

@@ -83,6 +83,17 @@ export async function packagesOfMany(db: Executor, digests: readonly string[]): 
   return out;
 }
 
+/** The os-release of these images' inventories. */
+export async function inventoryOsOf(db: Executor, digests: readonly string[]): Promise<Map<string, { id: string | null; version: string | null }>> {
+  const out = new Map<string, { id: string | null; version: string | null }>();
+  for (const batch of slices([...new Set(digests)], IN_LIST_MAX)) {
+    for (const r of await db.selectFrom('scan_inventories').select(['manifest_digest', 'os_id', 'os_version']).where('manifest_digest', 'in', batch).execute()) {
+      out.set(r.manifest_digest, { id: r.os_id, version: r.os_version });
+    }
+  }
+  return out;
+}
+
 export async function countInventories(db: Executor): Promise<number> {
   const r = await db.selectFrom('scan_inventories').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
   return Number(r?.n ?? 0);
@@ -226,12 +237,15 @@ export async function affectedFor(db: Executor, importIds: readonly number[], ke
   return out;
 }
 
-/** Every affected-package row of one advisory in these imports (by its id). */
+/** Every affected-package row of an advisory in these imports, by its id or one of its aliases. */
 export async function affectedByAdvisory(db: Executor, importIds: readonly number[], advisory: string): Promise<AffectedRecord[]> {
   if (!importIds.length) return [];
+  const alias = `%${JSON.stringify(advisory).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return db.selectFrom('vuln_affected')
     .select(['type', 'name', 'release', 'advisory', 'aliases', 'upstream', 'ranges', 'versions', 'severity', 'cvss', 'summary', 'links'])
-    .where('import_id', 'in', [...importIds]).where('advisory', '=', advisory).execute();
+    .where('import_id', 'in', [...importIds])
+    .where((eb) => eb.or([eb('advisory', '=', advisory), eb('aliases', 'like', sql<string>`${alias} escape '\\'`)]))
+    .execute();
 }
 
 // ---- Reports ------------------------------------------------------------------------------------
@@ -252,54 +266,21 @@ export interface ReportRecord {
   readonly scanned_at: number;
   readonly duration_ms: number;
   readonly findings_hash: string | null;
+  /** JSON array of the findings' advisory ids. */
+  readonly finding_ids: string;
 }
 
-export interface FindingRecord {
-  readonly advisory: string;
-  readonly aliases: string;
-  readonly package: string;
-  readonly type: string;
-  readonly installed_version: string;
-  readonly fixed_version: string | null;
-  readonly severity: string;
-  readonly cvss: number | null;
-  readonly summary: string | null;
-  readonly links: string;
-  readonly purl: string;
-}
 
-/** Replaces a manifest's report, its findings and their ids (call inside a transaction). */
-export async function saveReport(db: Executor, report: ReportRecord, findings: readonly FindingRecord[], ids: readonly string[][]): Promise<void> {
-  const digest = report.manifest_digest;
-  await db.deleteFrom('scan_finding_ids').where('manifest_digest', '=', digest).execute();
-  await db.deleteFrom('scan_findings').where('manifest_digest', '=', digest).execute();
+/** Replaces a manifest's report. */
+export async function saveReport(db: Executor, report: ReportRecord): Promise<void> {
   const { manifest_digest: _d, ...rest } = report;
   await db.insertInto('scan_reports').values(report).onConflict((oc) => oc.column('manifest_digest').doUpdateSet(rest)).execute();
-  const rows = findings.map((f, position) => ({ manifest_digest: digest, position, ...f }));
-  for (const batch of slices(rows, rowsPerInsert(13))) await db.insertInto('scan_findings').values(batch).execute();
-  const idRows = idRowsOf(digest, ids);
-  for (const batch of slices(idRows, rowsPerInsert(3))) await db.insertInto('scan_finding_ids').values(batch).execute();
 }
 
-/** One row per id (advisory or alias) of each finding, with the finding's position. */
-function idRowsOf(digest: string, ids: readonly (readonly string[])[]): { manifest_digest: string; id: string; position: number }[] {
-  return ids.flatMap((list, position) => [...new Set(list)].map((id) => ({ manifest_digest: digest, id, position })));
-}
-
-/** Replaces the reports of many images at once (a re-match page): batched deletes and inserts. */
-export async function saveReports(db: Executor, entries: readonly { report: ReportRecord; findings: readonly FindingRecord[]; ids: readonly string[][] }[]): Promise<void> {
-  const digests = entries.map((e) => e.report.manifest_digest);
-  for (const batch of slices(digests, IN_LIST_MAX)) {
-    await db.deleteFrom('scan_finding_ids').where('manifest_digest', 'in', batch).execute();
-    await db.deleteFrom('scan_findings').where('manifest_digest', 'in', batch).execute();
-    await db.deleteFrom('scan_reports').where('manifest_digest', 'in', batch).execute();
-  }
-  const reports = entries.map((e) => e.report);
-  for (const batch of slices(reports, rowsPerInsert(15))) await db.insertInto('scan_reports').values(batch).execute();
-  const findings = entries.flatMap((e) => e.findings.map((f, position) => ({ manifest_digest: e.report.manifest_digest, position, ...f })));
-  for (const batch of slices(findings, rowsPerInsert(13))) await db.insertInto('scan_findings').values(batch).execute();
-  const ids = entries.flatMap((e) => idRowsOf(e.report.manifest_digest, e.ids));
-  for (const batch of slices(ids, rowsPerInsert(3))) await db.insertInto('scan_finding_ids').values(batch).execute();
+/** Replaces the reports of many images at once (a re-match page). */
+export async function saveReports(db: Executor, reports: readonly ReportRecord[]): Promise<void> {
+  for (const batch of slices(reports.map((r) => r.manifest_digest), IN_LIST_MAX)) await db.deleteFrom('scan_reports').where('manifest_digest', 'in', batch).execute();
+  for (const batch of slices([...reports], rowsPerInsert(16))) await db.insertInto('scan_reports').values(batch).execute();
 }
 
 /** A re-match that found the same findings: only the feed the reports name (and their time) change. */
@@ -340,25 +321,8 @@ export async function reportsOf(db: Executor, digests: readonly string[]): Promi
   return out;
 }
 
-export async function findingsOf(db: Executor, digest: string): Promise<FindingRecord[]> {
-  return db.selectFrom('scan_findings')
-    .select(['advisory', 'aliases', 'package', 'type', 'installed_version', 'fixed_version', 'severity', 'cvss', 'summary', 'links', 'purl'])
-    .where('manifest_digest', '=', digest).orderBy('position').execute();
-}
 
-/** The finding ids (advisories and aliases) each of these manifests has now. */
-export async function findingIdsOf(db: Executor, digests: readonly string[]): Promise<Map<string, Set<string>>> {
-  const out = new Map<string, Set<string>>(digests.map((d) => [d, new Set<string>()]));
-  for (const batch of slices([...new Set(digests)], IN_LIST_MAX)) {
-    for (const r of await db.selectFrom('scan_finding_ids').select(['manifest_digest', 'id']).where('manifest_digest', 'in', batch).execute()) out.get(r.manifest_digest)?.add(r.id);
-  }
-  return out;
-}
 
-/** Manifests whose current report has a finding with this id (advisory or alias). */
-export async function manifestsWithFinding(db: Executor, id: string): Promise<string[]> {
-  return (await db.selectFrom('scan_finding_ids').select('manifest_digest').distinct().where('id', '=', id).orderBy('manifest_digest').limit(100_000).execute()).map((r) => r.manifest_digest);
-}
 
 // ---- Settings -----------------------------------------------------------------------------------
 
@@ -440,10 +404,3 @@ export async function openJobKeys(db: Executor, keys: readonly string[]): Promis
   return out;
 }
 
-/** The findings with this id (advisory or alias), image by image: one indexed join. */
-export async function findingsWithId(db: Executor, id: string, limit: number): Promise<{ manifest_digest: string; package: string; installed_version: string; fixed_version: string | null; severity: string }[]> {
-  return db.selectFrom('scan_finding_ids as i')
-    .innerJoin('scan_findings as f', (j) => j.onRef('f.manifest_digest', '=', 'i.manifest_digest').onRef('f.position', '=', 'i.position'))
-    .select(['f.manifest_digest', 'f.package', 'f.installed_version', 'f.fixed_version', 'f.severity'])
-    .where('i.id', '=', id).orderBy('f.manifest_digest').orderBy('f.position').limit(limit).execute();
-}

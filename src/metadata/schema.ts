@@ -252,8 +252,6 @@ export interface Database {
   vuln_feeds: VulnFeedsTable;
   vuln_feed_imports: VulnFeedImportsTable;
   scan_reports: ScanReportsTable;
-  scan_findings: ScanFindingsTable;
-  scan_finding_ids: ScanFindingIdsTable;
   scan_settings: ScanSettingsTable;
 }
 
@@ -347,28 +345,7 @@ export interface ScanReportsTable {
   scanned_at: number;
   duration_ms: Generated<number>;
   findings_hash: string | null;
-}
-
-export interface ScanFindingsTable {
-  manifest_digest: string;
-  position: number;
-  advisory: string;
-  aliases: string;
-  package: string;
-  type: string;
-  installed_version: string;
-  fixed_version: string | null;
-  severity: string;
-  cvss: number | null;
-  summary: string | null;
-  links: string;
-  purl: string;
-}
-
-export interface ScanFindingIdsTable {
-  manifest_digest: string;
-  id: string;
-  position: number;
+  finding_ids: Generated<string>;
 }
 
 export interface ScanSettingsTable {

@@ -10,6 +10,7 @@ import { projectOf } from '../../core/reference.ts';
 import type { Database } from '../../metadata/schema.ts';
 import type { PullGate, PullRequestInfo } from '../../registry/pull-gate.ts';
 import { evaluatePolicy, severityRank, type PolicyFinding } from './policy.ts';
+import type { ReportFindings } from './report-findings.ts';
 import type { ReportStore } from './report-store.ts';
 import type { ScanSettings } from './settings.ts';
 
@@ -24,6 +25,7 @@ export class ScanPullGate implements PullGate {
     private readonly db: Kysely<Database>,
     private readonly settings: ScanSettings,
     private readonly reports: ReportStore,
+    private readonly findings: ReportFindings,
     private readonly stale: StaleFeed,
     private readonly now: () => number = Date.now,
   ) {}
@@ -47,7 +49,7 @@ export class ScanPullGate implements PullGate {
       // Most images have nothing at or above the threshold: the counts say so without the findings.
       const counts = (policy.fixableOnly ? report.fixable : report.summary);
       const relevant = Object.entries(counts).some(([s, n]) => n > 0 && severityRank(s as PolicyFinding['severity']) >= threshold);
-      findings = relevant ? (await this.reports.findings(pull.digest)).map((f) => ({
+      findings = relevant ? (await this.findings.of(pull.digest, report)).map((f) => ({
         advisory: f.advisory, aliases: f.aliases, severity: f.severity, package: f.package, installedVersion: f.installedVersion,
         ...(f.fixedVersion !== undefined ? { fixedVersion: f.fixedVersion } : {}), ...(f.cvss !== undefined ? { cvss: f.cvss } : {}),
       })) : [];

@@ -34,7 +34,7 @@ export function enableScan(ctx: FeatureContext): ScanFeature {
   });
 
   const maxAgeMs = config.maxFeedAgeHours * 3_600_000;
-  const gate = new ScanPullGate(ctx.db, services.settings, services.reports, {
+  const gate = new ScanPullGate(ctx.db, services.settings, services.reports, services.findings, {
     block: config.staleFeed === 'block' && maxAgeMs > 0,
     ageSeconds: async () => {
       const feed = await services.feeds.active();

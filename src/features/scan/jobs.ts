@@ -13,7 +13,7 @@ import type { Finding } from './advisories/types.ts';
 import type { ScanEngine } from './engine.ts';
 import type { ActiveFeed, FeedStore } from './feed/store.ts';
 import { fromRows } from './inventory-store.ts';
-import { matchMany, type MatchMemo } from './matching.ts';
+import { matchMany, newMatchMemo } from './matching.ts';
 import { countBySeverity } from './policy.ts';
 import type { ReportStore } from './report-store.ts';
 import type { ScanSettings } from './settings.ts';
@@ -114,7 +114,7 @@ export async function rematchAll(
   let after: string | undefined;
   let done = 0;
   let changed = 0;
-  const memo: MatchMemo = new Map();
+  const memo = newMatchMemo();
   for (;;) {
     signal?.throwIfAborted();
     // Between pages the event loop gets a turn (SQLite's calls do not give one): requests are

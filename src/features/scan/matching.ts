@@ -29,15 +29,22 @@ async function lookupAll(feeds: FeedStore, feed: ActiveFeed, inventories: readon
   return byName;
 }
 
-/** What a re-match shares across all its inventories: which advisory entries affect which package version. */
-export type MatchMemo = NonNullable<Parameters<typeof match>[0]['memo']>;
+/** What a re-match shares across all its inventories: which advisory entries affect which package version, and the merged findings of each package group. */
+export interface MatchMemo {
+  readonly affecting: NonNullable<Parameters<typeof match>[0]['memo']>;
+  readonly groups: NonNullable<Parameters<typeof match>[0]['groupMemo']>;
+}
+
+export function newMatchMemo(): MatchMemo {
+  return { affecting: new Map(), groups: new Map() };
+}
 
 function matchWith(byName: Map<string, AffectedPackage[]>, inventory: Inventory, memo?: MatchMemo): Finding[] {
   return match({
     packages: inventory.packages,
     ...(inventory.os ? { os: inventory.os } : {}),
     lookup: (type, name, release) => (byName.get(keyOf(type, name)) ?? []).filter((ap) => ap.release === release),
-    ...(memo ? { memo } : {}),
+    ...(memo ? { memo: memo.affecting, groupMemo: memo.groups } : {}),
   });
 }
 
@@ -53,7 +60,7 @@ export async function matchInventory(feeds: FeedStore, feed: ActiveFeed, invento
  * saves working out the same package versions again; the event loop gets turns in between, so
  * requests are served while thousands of images are matched.
  */
-export async function matchMany(feeds: FeedStore, feed: ActiveFeed, inventories: readonly Inventory[], memo: MatchMemo = new Map()): Promise<Finding[][]> {
+export async function matchMany(feeds: FeedStore, feed: ActiveFeed, inventories: readonly Inventory[], memo: MatchMemo = newMatchMemo()): Promise<Finding[][]> {
   const byName = await lookupAll(feeds, feed, inventories);
   const out: Finding[][] = [];
   for (let i = 0; i < inventories.length; i++) {

@@ -3,7 +3,9 @@
 // an advisory Y affects. Each answer names the repositories and tags holding each image; what the
 // caller may not pull is left out by the caller (the API route filters by project).
 import type { Kysely } from 'kysely';
-import { findingsWithId, packagesNamed, placesOf } from '../../metadata/scan.ts';
+import { inventoryOsOf, packagesNamed, placesOf } from '../../metadata/scan.ts';
+import { fromRecord } from './inventory-store.ts';
+import { fixedVersionFor, isAffected, matchKeys, releaseKey } from './match/matcher.ts';
 import type { Database } from '../../metadata/schema.ts';
 import type { AffectedPackage } from './advisories/types.ts';
 import type { FeedStore } from './feed/store.ts';
@@ -53,15 +55,41 @@ export class ScanQueries {
     return out;
   }
 
-  /** Images whose current report has a finding with this id (or alias), and the feed's entries for it. */
+  /**
+   * Images an advisory (or an alias of it) affects under the active feed, and what the feed says
+   * about it: its entries name packages (and releases); the images holding those packages are
+   * found through the stored inventories' package index, and each version is placed in the
+   * entry's ranges, as the matcher does.
+   */
   async imagesWithAdvisory(id: string): Promise<AdvisoryAnswer> {
     const feed = await this.feeds.active();
     const affected = feed ? await this.feeds.advisory(feed, id) : [];
     const findings = new Map<string, { package: string; installedVersion: string; fixedVersion: string | null; severity: string }[]>();
-    for (const r of await findingsWithId(this.db, id, 200_000)) {
-      const list = findings.get(r.manifest_digest) ?? [];
-      list.push({ package: r.package, installedVersion: r.installed_version, fixedVersion: r.fixed_version, severity: r.severity });
-      findings.set(r.manifest_digest, list);
+    const keys = new Map<string, AffectedPackage[]>();
+    for (const ap of affected) {
+      const k = `${ap.type}\u0000${ap.name}`;
+      keys.set(k, [...(keys.get(k) ?? []), ap]);
+    }
+    for (const entries of keys.values()) {
+      const { type, name } = entries[0]!;
+      const rows = await packagesNamed(this.db, name, type);
+      const os = await inventoryOsOf(this.db, rows.map((r) => r.manifest_digest));
+      for (const r of rows) {
+        const pkg = fromRecord(r);
+        const o = os.get(r.manifest_digest);
+        const release = releaseKey(o?.id ? { id: o.id, versionId: o.version ?? '' } : undefined);
+        for (const key of matchKeys(pkg, release)) {
+          if (key.type !== type || key.name !== name) continue;
+          for (const ap of entries) {
+            if (ap.release !== key.release || !isAffected(key.version, ap)) continue;
+            const list = findings.get(r.manifest_digest) ?? [];
+            if (!list.some((f) => f.package === pkg.name && f.installedVersion === pkg.version)) {
+              list.push({ package: pkg.name, installedVersion: pkg.version, fixedVersion: fixedVersionFor(key.version, ap) ?? null, severity: ap.severity });
+            }
+            findings.set(r.manifest_digest, list);
+          }
+        }
+      }
     }
     const places = await placesOf(this.db, [...findings.keys()]);
     return { id, affected, images: places.map((p) => ({ ...p, findings: findings.get(p.digest) ?? [] })) };

@@ -1,12 +1,14 @@
-// Scan reports as the scan feature keeps them: one per image manifest (the same image in two
-// repositories shares it), with its findings, the feed version it was made with, and counts by
-// severity (and how many of them have a fix) for lists and policies.
+// Scan reports as the scan feature keeps them: one row per image manifest (the same image in two
+// repositories shares it) with the feed version it was made with, counts by severity (and how
+// many have a fix) for lists and policies, the advisory ids (to tell what a re-match adds) and a
+// hash of the findings. The findings themselves are not stored: they follow from the stored
+// inventory and the report's feed version (ReportFindings), so a re-match of every image writes
+// one row per image instead of hundreds.
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { findReport, findingsOf, findingIdsOf, reportsOf, saveReport, saveReports, touchReports, type FindingRecord, type ReportRecord } from '../../metadata/scan.ts';
+import { findReport, reportsOf, saveReport, saveReports, touchReports, type ReportRecord } from '../../metadata/scan.ts';
 import type { Database } from '../../metadata/schema.ts';
 import { SEVERITIES, type Finding, type Severity } from './advisories/types.ts';
-import type { PackageType } from './inventory/types.ts';
 import { countBySeverity } from './policy.ts';
 
 export interface StoredReport {
@@ -21,31 +23,43 @@ export interface StoredReport {
   readonly fixable: Record<Severity, number>;
   readonly scannedAt: number;
   readonly durationMs: number;
+  /** The findings' advisory ids. */
+  readonly findingIds: readonly string[];
+}
+
+export interface ReportInput {
+  readonly digest: string;
+  readonly status: 'done' | 'failed';
+  readonly error?: string;
+  readonly feed?: { readonly id: number; readonly digest: string; readonly dataTime: number };
+  readonly scannedAt: number;
+  readonly durationMs: number;
 }
 
 export class ReportStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Replaces the report of `digest` (findings sorted most severe first). */
+  /** Replaces the report of `digest`. */
   async save(report: ReportInput, findings: readonly Finding[]): Promise<void> {
-    const row = toReportRecord(report, findings);
-    await this.db.transaction().execute((trx) => saveReport(trx, row, findings.map(toFindingRecord), findings.map((f) => [f.advisory, ...f.aliases])));
+    await saveReport(this.db, toReportRecord(report, findings));
   }
 
   /**
-   * Replaces many reports in one transaction (a re-match page): those whose findings did not
-   * change only get the new feed and time; the others are written again. Returns how many changed.
+   * Replaces many reports at once (a re-match page, one feed): those whose findings did not
+   * change only get the new feed and time. Returns how many changed.
    */
   async saveMany(entries: readonly (ReportInput & { findings: readonly Finding[] })[]): Promise<number> {
     const stored = await reportsOf(this.db, entries.map((e) => e.digest));
-    const records = entries.map((e) => ({ e, record: toReportRecord(e, e.findings) }));
-    const isChanged = ({ e, record }: (typeof records)[number]) => stored.get(e.digest)?.findings_hash !== record.findings_hash || stored.get(e.digest)?.status !== e.status;
+    const records = entries.map((e) => toReportRecord(e, e.findings));
+    const isChanged = (r: ReportRecord) => stored.get(r.manifest_digest)?.findings_hash !== r.findings_hash || stored.get(r.manifest_digest)?.status !== r.status;
     const changed = records.filter(isChanged);
     const same = records.filter((r) => !isChanged(r));
     await this.db.transaction().execute(async (trx) => {
-      await saveReports(trx, changed.map(({ e, record }) => ({ report: record, findings: e.findings.map(toFindingRecord), ids: e.findings.map((f) => [f.advisory, ...f.aliases]) })));
-      const feed = same[0]?.e.feed;
-      if (feed) await touchReports(trx, same.map((r) => r.e.digest), { id: feed.id, digest: feed.digest, time: feed.dataTime }, same[0]!.e.scannedAt);
+      await saveReports(trx, changed);
+      const first = same[0];
+      if (first && first.feed_id !== null && first.feed_digest !== null) {
+        await touchReports(trx, same.map((r) => r.manifest_digest), { id: first.feed_id, digest: first.feed_digest, time: first.feed_time ?? 0 }, first.scanned_at);
+      }
     });
     return changed.length;
   }
@@ -61,23 +75,12 @@ export class ReportStore {
     return out;
   }
 
-  async findings(digest: string): Promise<Finding[]> {
-    return (await findingsOf(this.db, digest)).map(fromFindingRecord);
-  }
-
-  /** The advisory ids (with aliases) each of these images is affected by now. */
+  /** The advisory ids each of these images is affected by now. */
   async findingIds(digests: readonly string[]): Promise<Map<string, Set<string>>> {
-    return findingIdsOf(this.db, digests);
+    const out = new Map<string, Set<string>>();
+    for (const [d, r] of await this.many(digests)) out.set(d, new Set(r.findingIds));
+    return out;
   }
-}
-
-export interface ReportInput {
-  readonly digest: string;
-  readonly status: 'done' | 'failed';
-  readonly error?: string;
-  readonly feed?: { readonly id: number; readonly digest: string; readonly dataTime: number };
-  readonly scannedAt: number;
-  readonly durationMs: number;
 }
 
 function toReportRecord(report: ReportInput, findings: readonly Finding[]): ReportRecord {
@@ -88,6 +91,7 @@ function toReportRecord(report: ReportInput, findings: readonly Finding[]): Repo
     feed_id: report.feed?.id ?? null, feed_digest: report.feed?.digest ?? null, feed_time: report.feed?.dataTime ?? null,
     ...summary, fixable: JSON.stringify(fixable), scanned_at: report.scannedAt, duration_ms: Math.round(report.durationMs),
     findings_hash: report.status === 'done' ? findingsHash(findings) : null,
+    finding_ids: JSON.stringify([...new Set(findings.map((f) => f.advisory))].sort()),
   };
 }
 
@@ -102,27 +106,10 @@ function fromReportRecord(r: ReportRecord): StoredReport {
   const fixable = { ...Object.fromEntries(SEVERITIES.map((s) => [s, 0])), ...(JSON.parse(r.fixable) as Partial<Record<Severity, number>>) } as Record<Severity, number>;
   return {
     digest: r.manifest_digest, status: r.status, summary, fixable, scannedAt: Number(r.scanned_at), durationMs: Number(r.duration_ms),
+    findingIds: JSON.parse(r.finding_ids ?? '[]') as string[],
     ...(r.error !== null ? { error: r.error } : {}),
     ...(r.feed_id !== null ? { feedId: Number(r.feed_id) } : {}),
     ...(r.feed_digest !== null ? { feedDigest: r.feed_digest } : {}),
     ...(r.feed_time !== null ? { feedTime: Number(r.feed_time) } : {}),
-  };
-}
-
-function toFindingRecord(f: Finding): FindingRecord {
-  return {
-    advisory: f.advisory, aliases: JSON.stringify(f.aliases), package: f.package, type: f.type, installed_version: f.installedVersion,
-    fixed_version: f.fixedVersion ?? null, severity: f.severity, cvss: f.cvss ?? null, summary: f.summary ?? null,
-    links: JSON.stringify(f.links), purl: f.purl,
-  };
-}
-
-function fromFindingRecord(r: FindingRecord): Finding {
-  return {
-    advisory: r.advisory, aliases: JSON.parse(r.aliases) as string[], package: r.package, type: r.type as PackageType,
-    installedVersion: r.installed_version, severity: r.severity as Severity, links: JSON.parse(r.links) as string[], purl: r.purl,
-    ...(r.fixed_version !== null ? { fixedVersion: r.fixed_version } : {}),
-    ...(r.cvss !== null ? { cvss: Number(r.cvss) } : {}),
-    ...(r.summary !== null ? { summary: r.summary } : {}),
   };
 }

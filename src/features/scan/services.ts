@@ -10,6 +10,7 @@ import { ScanEngine } from './engine.ts';
 import { FeedStore } from './feed/store.ts';
 import { InventoryStore } from './inventory-store.ts';
 import { ScanQueries } from './queries.ts';
+import { ReportFindings } from './report-findings.ts';
 import { ReportStore } from './report-store.ts';
 import { ScanSettings } from './settings.ts';
 import { ReportViews } from './views.ts';
@@ -21,6 +22,7 @@ export interface ScanServices {
   readonly feeds: FeedStore;
   readonly inventories: InventoryStore;
   readonly reports: ReportStore;
+  readonly findings: ReportFindings;
   readonly settings: ScanSettings;
   readonly engine: ScanEngine;
   readonly views: ReportViews;
@@ -42,7 +44,8 @@ export function scanServices(deps: {
   const reports = new ReportStore(deps.db);
   const settings = new ScanSettings(deps.db, deps.record ?? IGNORE_CHANGES, now);
   const engine = new ScanEngine({ db: deps.db, storage: deps.storage, registry: deps.registry, feeds, inventories, reports, tool: SCANNER, now });
-  const views = new ReportViews({ engine, reports, inventories, feeds, db: deps.db, maxFeedAgeHours: deps.maxFeedAgeHours ?? 0 });
+  const findings = new ReportFindings({ feeds, inventories, reports });
+  const views = new ReportViews({ engine, reports, findings, inventories, feeds, db: deps.db, maxFeedAgeHours: deps.maxFeedAgeHours ?? 0 });
   const queries = new ScanQueries(deps.db, feeds);
-  return { feeds, inventories, reports, settings, engine, views, queries };
+  return { feeds, inventories, reports, findings, settings, engine, views, queries };
 }

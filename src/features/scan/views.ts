@@ -12,6 +12,7 @@ import { scanImageKey } from './jobs.ts';
 import type { FeedStatus, FeedStore } from './feed/store.ts';
 import type { InventoryStore } from './inventory-store.ts';
 import type { Package } from './inventory/types.ts';
+import type { ReportFindings } from './report-findings.ts';
 import type { ReportStore } from './report-store.ts';
 import { PREVENT_SEVERITIES, type PreventSeverity } from './policy.ts';
 
@@ -125,7 +126,7 @@ export interface ReportFilter {
 const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, unknown: 0 };
 
 export class ReportViews {
-  constructor(private readonly deps: { engine: ScanEngine; reports: ReportStore; inventories: InventoryStore; feeds: FeedStore; db: Kysely<Database>; maxFeedAgeHours: number }) {}
+  constructor(private readonly deps: { engine: ScanEngine; reports: ReportStore; findings: ReportFindings; inventories: InventoryStore; feeds: FeedStore; db: Kysely<Database>; maxFeedAgeHours: number }) {}
 
   /** Whether the feed in use now is stale (for the reports' warning). */
   private async staleNow(): Promise<boolean> {
@@ -177,7 +178,7 @@ export class ReportViews {
     // A package filter names a package or its source package (openssl finds libssl3 and its findings).
     const packages = (inventory?.packages ?? []).filter((p) => !filter.package || p.name === filter.package || p.source?.name === filter.package);
     const named = new Set(filter.package ? [filter.package, ...packages.map((p) => p.name)] : []);
-    const findings = report.status === 'done' ? (await this.deps.reports.findings(digest)).filter((f) => keep(f, filter, named)) : [];
+    const findings = (await this.deps.findings.of(digest, report)).filter((f) => keep(f, filter, named));
     return {
       digest, status: report.status, pending: pending.has(digest), error: report.error ?? null, scannedAt: new Date(report.scannedAt).toISOString(), durationMs: report.durationMs,
       feed: report.feedId !== undefined && report.feedDigest !== undefined

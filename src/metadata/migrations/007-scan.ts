@@ -122,34 +122,13 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
     .addColumn('duration_ms', 'integer', (c) => c.notNull().defaultTo(0))
     /** SHA-256 over the findings: a re-match that finds the same ones only updates the feed columns. */
     .addColumn('findings_hash', 'text')
+    /**
+     * JSON array of the findings' advisory ids, for telling which advisories are new after a
+     * re-match. The findings themselves are not stored: they follow from the stored inventory and
+     * the feed version the report names, so a re-match writes one row per image, not hundreds.
+     */
+    .addColumn('finding_ids', 'text', (c) => c.notNull().defaultTo('[]'))
     .execute();
-
-  await db.schema.createTable('scan_findings')
-    .addColumn('manifest_digest', 'text', (c) => c.notNull().references('scan_reports.manifest_digest').onDelete('cascade'))
-    .addColumn('position', 'integer', (c) => c.notNull())
-    .addColumn('advisory', 'text', (c) => c.notNull())
-    .addColumn('aliases', 'text', (c) => c.notNull())
-    .addColumn('package', 'text', (c) => c.notNull())
-    .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('installed_version', 'text', (c) => c.notNull())
-    .addColumn('fixed_version', 'text')
-    .addColumn('severity', 'text', (c) => c.notNull())
-    .addColumn('cvss', float)
-    .addColumn('summary', 'text')
-    .addColumn('links', 'text', (c) => c.notNull())
-    .addColumn('purl', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('scan_findings_pk', ['manifest_digest', 'position'])
-    .execute();
-
-  /** Every id of every finding (the advisory and its aliases), for "which images does Y affect". */
-  await db.schema.createTable('scan_finding_ids')
-    .addColumn('manifest_digest', 'text', (c) => c.notNull().references('scan_reports.manifest_digest').onDelete('cascade'))
-    .addColumn('id', 'text', (c) => c.notNull())
-    /** The finding's position in scan_findings: the question is answered with one indexed join. */
-    .addColumn('position', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint('scan_finding_ids_pk', ['id', 'manifest_digest', 'position'])
-    .execute();
-  await db.schema.createIndex('scan_finding_ids_manifest').on('scan_finding_ids').column('manifest_digest').execute();
 
   await db.schema.createTable('scan_settings')
     .addColumn('project_id', 'bigint', (c) => c.primaryKey().references('projects.id').onDelete('cascade'))

@@ -63,6 +63,14 @@ export class FeedStore {
     return { id: feed.id, digest: feed.digest, dataTime: dataTimeOf(imports), importIds: imports.map((i) => i.id) };
   }
 
+  /** A feed version by its id, if it is still kept (the active one or one it could be restored to). */
+  async byId(id: number): Promise<ActiveFeed | undefined> {
+    const feed = await findFeed(this.db, id);
+    if (!feed) return undefined;
+    const imports = await importsOfFeed(this.db, feed.id);
+    return { id: feed.id, digest: feed.digest, dataTime: dataTimeOf(imports), importIds: imports.map((i) => i.id) };
+  }
+
   async status(): Promise<FeedStatus | undefined> {
     const feed = await activeFeed(this.db);
     if (!feed) return undefined;

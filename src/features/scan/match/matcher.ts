@@ -44,6 +44,8 @@ export interface MatchInput {
    * once. Most images share most of their package versions.
    */
   readonly memo?: Map<string, readonly { readonly ap: AffectedPackage; readonly fixed: string | undefined }[]>;
+  /** With `memo`: the merged findings of each group of packages (same type, name and version), by what the group holds. */
+  readonly groupMemo?: Map<string, readonly Finding[]>;
 }
 
 const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
@@ -262,8 +264,37 @@ function keyOf(k: { type: string; name: string; release?: string }): string {
 export function match(input: MatchInput): Finding[] {
   const release = releaseKey(input.os);
   const cache = new Map<string, readonly AffectedPackage[]>();
-  const raw: RawFinding[] = [];
+  // Findings merge per (type, package, installed version): each such group is matched on its own,
+  // and with a memo, once for every image that holds the same packages.
+  const groups = new Map<string, Package[]>();
   for (const pkg of input.packages) {
+    const key = `${pkg.type}\u0000${pkg.name}\u0000${pkg.version}`;
+    const g = groups.get(key);
+    if (g) g.push(pkg);
+    else groups.set(key, [pkg]);
+  }
+  const out: Finding[] = [];
+  for (const [key, pkgs] of groups) {
+    const memoKey = input.memo ? `${release ?? ''}\u0000${key}\u0000${pkgs.map((p) => `${p.purl}\u0000${p.source?.name ?? ''}\u0000${p.source?.version ?? ''}`).sort().join('\u0001')}` : undefined;
+    const hit = memoKey !== undefined ? input.groupMemo?.get(memoKey) : undefined;
+    if (hit) {
+      out.push(...hit);
+      continue;
+    }
+    const merged = mergeFindings(rawFindings(pkgs, release, input, cache));
+    if (memoKey !== undefined) input.groupMemo?.set(memoKey, merged);
+    out.push(...merged);
+  }
+  return out.sort(
+    (a, b) =>
+      cmpStr(a.type, b.type) || cmpStr(a.package, b.package) || cmpStr(a.installedVersion, b.installedVersion) || RANK[b.severity] - RANK[a.severity] || cmpStr(a.advisory, b.advisory),
+  );
+}
+
+/** The findings of some packages before merging. */
+function rawFindings(packages: readonly Package[], release: string | undefined, input: MatchInput, cache: Map<string, readonly AffectedPackage[]>): RawFinding[] {
+  const raw: RawFinding[] = [];
+  for (const pkg of packages) {
     const cmp = comparatorFor(pkg.type);
     const sourceDiffers = pkg.source !== undefined && (pkg.source.name !== pkg.name || pkg.source.version !== pkg.version) && pkg.type !== 'rpm';
     for (const key of matchKeys(pkg, release)) {
@@ -302,7 +333,7 @@ export function match(input: MatchInput): Finding[] {
       }
     }
   }
-  return mergeFindings(raw);
+  return raw;
 }
 
 /** match() with a lookup that may be asynchronous (PostgreSQL): every distinct query is made once, then matched. */

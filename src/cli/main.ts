@@ -7,6 +7,7 @@ import { registerAuditCommand } from './commands/audit.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerRobotCommands } from './commands/robots.ts';
 import { registerScanCommands } from './commands/scan.ts';
+import { registerTrustCommands } from './commands/trust.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { registerWebhookCommands } from './commands/webhook.ts';
@@ -48,6 +49,7 @@ registerTokenCommands(program);
 registerAuditCommand(program);
 registerWebhookCommands(program);
 registerScanCommands(program);
+registerTrustCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

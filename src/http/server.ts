@@ -20,6 +20,7 @@ import { enablePullCounts } from '../features/pulls/index.ts';
 import { enableWebhooks } from '../features/webhooks/index.ts';
 import type { Feature, FeatureContext } from '../features/feature.ts';
 import { enableScan } from '../features/scan/index.ts';
+import { enableTrust } from '../features/trust/index.ts';
 import type { RegistryEvent } from '../core/events.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import type { Executor } from '../metadata/executor.ts';
@@ -141,6 +142,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   };
   const features: Feature[] = [];
   if (config.scan.enabled) features.push(enableScan(featureContext));
+  features.push(enableTrust(featureContext));
   for (const f of features) {
     for (const gate of f.pullGates ?? []) registry.manifests.addPullGate(gate);
     if (f.inTransaction) transactionHooks.push((trx, events) => f.inTransaction!(trx, events));

@@ -15,6 +15,7 @@ import type { DirectoryChange } from '../../auth/directory/changes.ts';
 import { insertAudit, queryAudit } from '../../metadata/identity/audit.ts';
 import { CliError } from '../cli-error.ts';
 import { localScanOps } from './local-scan.ts';
+import { localTrustOps } from './local-trust.ts';
 import { loadConfig } from '../config-loader.ts';
 import type { AuditEntryView, AuditFilter, Management, NewRobot, NewToken } from './types.ts';
 
@@ -45,6 +46,7 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
   const scan = localScanOps(db, config, record);
   return {
     ...scan,
+    ...localTrustOps(db, config, record),
     target,
     addUser: (name, password, admin) => s.users.create(SYSTEM, name, password, admin),
     listUsers: () => s.users.list(SYSTEM),

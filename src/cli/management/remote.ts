@@ -2,6 +2,7 @@
 // Basic credentials (--user and the password or access token from BERTH_PASSWORD or stdin).
 import { CliError, hintFor } from '../cli-error.ts';
 import { remoteScanOps } from './remote-scan.ts';
+import { remoteTrustOps } from './remote-trust.ts';
 import type { AccessTokenView, AuditEntryView, AuditFilter, DeliveryView, Management, MemberView, NewRobot, NewToken, ProjectRemoval, ProjectView, RobotView, UserRemoval, UserView, WebhookView } from './types.ts';
 
 export interface RemoteOptions {
@@ -87,6 +88,7 @@ export function openRemote(options: RemoteOptions): Management {
   const enc = encodeURIComponent;
   return {
     ...remoteScanOps(client),
+    ...remoteTrustOps(client),
     target: server,
     addUser: (name, password, admin) => call<UserView>('POST', '/users', { name, password, admin }),
     listUsers: async () => (await call<{ users: UserView[] }>('GET', '/users')).users,

@@ -87,7 +87,20 @@ export interface ScanOps {
   findAdvisory(id: string): Promise<AdvisoryAnswerView>;
 }
 
-export interface Management extends ScanOps {
+export type { TrustPolicyView, VerdictView, SignerViewOut as TrustSignerView } from '../../features/trust/views.ts';
+import type { SignerViewOut, TrustPolicyView, VerdictView } from '../../features/trust/views.ts';
+
+/** The trust feature's commands (berth trust key|policy|verify). */
+export interface TrustOps {
+  trustKeyAdd(project: string, name: string, key: string, kind?: SignerViewOut['kind']): Promise<SignerViewOut>;
+  trustKeyList(project: string): Promise<SignerViewOut[]>;
+  trustKeyRemove(project: string, name: string): Promise<void>;
+  trustPolicy(project: string): Promise<TrustPolicyView>;
+  updateTrustPolicy(project: string, changes: { mode?: TrustPolicyView['mode']; exempt?: string[] }): Promise<TrustPolicyView>;
+  trustVerify(repository: string, reference: string): Promise<VerdictView>;
+}
+
+export interface Management extends ScanOps, TrustOps {
   /** "the data directory /x" or "http://host:5000": where the commands act, for messages. */
   readonly target: string;
   addUser(name: string, password: string, admin: boolean): Promise<UserView>;

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { enableScan } from '../../src/features/scan/index.ts';
+import { enableTrust } from '../../src/features/trust/index.ts';
 import { API_PREFIX, openApiDocument, registerApi, type ApiDeps } from '../../src/http/api/index.ts';
 import { JobRunner } from '../../src/jobs/runner.ts';
 import { EventBus } from '../../src/registry/event-bus.ts';
@@ -47,8 +48,8 @@ describe('api: OpenAPI document', () => {
     const storage = new FilesystemDriver(dir);
     const registry = new Registry({ db: metadata.db, storage, bus: new EventBus(), limits: { manifestMaxBytes: 4 << 20, pageMaxEntries: 1000 } });
     const jobs = new JobRunner(metadata.db, { pollMs: 1000, leaseMs: 60_000, keepMs: 86_400_000, onError: () => {} });
-    const scan = enableScan({ db: metadata.db, dialect: 'sqlite', config, registry, storage, jobs, identity, record: () => {}, log: { info() {}, warn() {}, error() {} } });
-    deps = { ...identity, db: metadata.db, features: [scan], jobs, registry };
+    const featureContext = { db: metadata.db, dialect: 'sqlite' as const, config, registry, storage, jobs, identity, record: () => {}, log: { info() {}, warn() {}, error() {} } };
+    deps = { ...identity, db: metadata.db, features: [enableScan(featureContext), enableTrust(featureContext)], jobs, registry };
   });
   after(async () => {
     await metadata?.close();

@@ -138,6 +138,11 @@ export class TrustSettings {
     await this.db.transaction().execute(async (trx) => {
       if (!(await deleteTrustSigner(trx, p.id, name))) throw new RegistryError('NOT_FOUND', undefined, { message: `project ${project} has no trusted signer named ${name}` });
       const current = await findTrustPolicy(trx, p.id);
+      // update() refuses enforce without a signer; removing the last one while enforcing would
+      // reach the same state by the back door (every pull refused, naming no signer).
+      if (current?.mode === 'enforce' && !(await trustSigners(trx, p.id)).length) {
+        throw new RegistryError('INVALID_REQUEST', undefined, { message: `${name} is the last trusted signer of project ${project}, which enforces its trust policy: trust another signer first, or set the mode to audit or off (berth trust policy ${project} --mode audit)` });
+      }
       await saveTrustPolicy(trx, p.id, { mode: current?.mode ?? 'off', exempt: current?.exempt ?? '[]' }, now);
     });
     this.cache.delete(project);

@@ -1,5 +1,5 @@
 // The audit log records every change to users, projects, members, robots, access tokens,
-// webhooks, badges, scan policies, feed imports and scan requests, whoever makes it (the API as a signed-in account, with the address; the
+// webhooks, badges, scan policies, feed imports, scan requests and trust policies and keys, whoever makes it (the API as a signed-in account, with the address; the
 // offline CLI as the local system), and 403 refusals, summed when they repeat (hardening issue,
 // found by a new user). Every mutating management route of the OpenAPI document must appear in
 // the table below, so a route added later without an audit entry fails here. No secret is ever
@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { berth, ok } from '../helpers/berth-cli.ts';
+import { cosignKey } from '../helpers/cosign-signer.ts';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
 import { ADMIN, addUser, basic, call, expectStatus, type Creds } from './api-helpers.ts';
 import { layerOf, osvFixtures, pushLayers, trackerFixture } from './scan-helpers.ts';
@@ -90,6 +91,9 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
       },
       { key: 'POST /vulndb/restore', action: 'vulndb.restore', actor: 'admin', run: () => call(server, 'POST', '/vulndb/restore', { as: ADMIN }) },
       { key: 'POST /repositories/{project}/{repository}/scans', action: 'scan.request', actor: 'alice', project: 'team', run: () => call(server, 'POST', '/repositories/team/feed/scans', { as: alice, body: { reference: 'latest' } }) },
+      { key: 'POST /projects/{name}/trust-keys', action: 'trust.key.add', actor: 'alice', project: 'team', run: () => call(server, 'POST', '/projects/team/trust-keys', { as: alice, body: { name: 'release', key: cosignKey('p256').publicPem } }) },
+      { key: 'PATCH /projects/{name}/trust-policy', action: 'trust.policy', actor: 'alice', project: 'team', run: () => call(server, 'PATCH', '/projects/team/trust-policy', { as: alice, body: { mode: 'audit', exempt: ['robot$team+ci'] } }) },
+      { key: 'DELETE /projects/{name}/trust-keys/{key}', action: 'trust.key.remove', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', '/projects/team/trust-keys/release', { as: alice }) },
       { key: 'DELETE /projects/{name}', action: 'project.delete', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', '/projects/team?repositories=delete', { as: alice }) },
       { key: 'DELETE /users/{name}', action: 'user.delete', actor: 'admin', run: () => call(server, 'DELETE', '/users/carol', { as: ADMIN }) },
     ];

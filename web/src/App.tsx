@@ -2,6 +2,7 @@
 //   /, /search?q=&official=1&verified=1&sponsored=1&scanned=1&project=&sort=&page=   explore
 //   /r/<project>/<repository...>[/-/tags]                                  a repository ("-" is never a name component)
 //   /r/<project>/<repository...>/-/scan/<tag|digest>?platform=&severity=&fixable=&package=   its scan report
+//   /r/<project>/<repository...>/-/signatures/<tag|digest>                 its signatures
 //   /_/<name>                                                              an Official Image (Docker Hub's short form)
 //   /projects, /projects/<name>[/members|robots|audit|settings]
 //   /admin[/projects], /account[/password], /signin?next=
@@ -28,11 +29,12 @@ function Route({ path }: { path: string }) {
   if (path === '/' || path === '/search') return <Explore />;
   if (path === '/signin') return <SignIn />;
   if (path === '/projects') return <Projects />;
-  let m = /^\/(?:r|_)\/(.+?)(?:\/-\/(tags|scan\/([^/]+)))?\/?$/.exec(path);
+  let m = /^\/(?:r|_)\/(.+?)(?:\/-\/(tags|scan\/([^/]+)|signatures\/([^/]+)))?\/?$/.exec(path);
   if (m) {
     const name = decode(m[1]!);
     const full = path.startsWith('/_/') ? `library/${name}` : name;
     if (m[3]) return <Repository key={full} name={full} tab="scan" reference={decode(m[3])} />;
+    if (m[4]) return <Repository key={full} name={full} tab="signatures" reference={decode(m[4])} />;
     return <Repository key={full} name={full} tab={m[2] === 'tags' ? 'tags' : 'overview'} />;
   }
   m = /^\/projects\/([^/]+)(?:\/(members|robots|audit|settings))?\/?$/.exec(path);

@@ -73,6 +73,8 @@ export const paths = {
   tags: (name: string) => `/r/${name}/-/tags`,
   /** The scan report of one tag or digest of a repository. */
   scan: (name: string, reference: string) => `/r/${name}/-/scan/${encodeURIComponent(reference)}`,
+  /** The signatures of one tag or digest of a repository. */
+  signatures: (name: string, reference: string) => `/r/${name}/-/signatures/${encodeURIComponent(reference)}`,
   project: (name: string, tab?: string) => `/projects/${encodeURIComponent(name)}${tab ? `/${tab}` : ''}`,
   admin: (tab?: string) => `/admin${tab ? `/${tab}` : ''}`,
   account: (tab?: string) => `/account${tab ? `/${tab}` : ''}`,

@@ -227,3 +227,62 @@ export interface ScanPolicy {
   allowlist: AllowlistEntry[];
   exempt: string[];
 }
+
+// The trust feature (shown only when GET /capabilities lists "trust").
+export type TrustMode = 'off' | 'audit' | 'enforce';
+export type SignerKind = 'key' | 'pgp' | 'x509' | 'keyless';
+export type SignatureFormat = 'cosign' | 'sigstore-bundle' | 'notation' | 'gpg';
+
+export interface TrustSigner {
+  name: string;
+  kind: SignerKind;
+  fingerprint: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface TrustPolicy {
+  project: string;
+  mode: TrustMode;
+  exempt: string[];
+  version: number;
+  signers: TrustSigner[];
+}
+
+export interface TrustSummary {
+  signed: boolean;
+  signers: string[];
+  /** How many signatures were found (0: unsigned), verified or not. */
+  signatures: number;
+  problems: string[];
+}
+
+export interface TrustSummaries {
+  mode: TrustMode;
+  summaries: Record<string, TrustSummary>;
+}
+
+export interface SignatureReport {
+  format: SignatureFormat;
+  /** Where it is: cosign-tag (the .sig manifest's digest), referrer (its digest) or extension (the signature's name). */
+  source: { kind: string; ref: string };
+  ok: boolean;
+  signer: string | null;
+  /** wrong-key, digest-mismatch, expired-certificate, expired-signature, identity-mismatch, untrusted-chain, malformed, unsupported. */
+  problem: { code: string; message: string } | null;
+  claims: { dockerReference?: string; predicateType?: string; subject?: string; issuer?: string; signedAt?: string } | null;
+}
+
+export interface TrustVerdict {
+  repository: string;
+  reference: string;
+  digest: string;
+  signed: boolean;
+  signers: string[];
+  problems: string[];
+  signatures: SignatureReport[];
+  signedVia?: string;
+  mode: TrustMode;
+  policyVersion: number;
+  computedAt: string;
+}

@@ -1,7 +1,8 @@
 // A project: its repositories, members and roles, robot accounts, settings and audit log. Each
 // tab is shown only to those the API lets see it (members: members and administrators; robots,
-// settings and audit: owners and administrators). With the scan feature, Settings holds the scan
-// policy too; other members see that policy, read-only, in the same place.
+// settings and audit: owners and administrators). With the scan and trust features, Settings holds
+// the scan policy and the trust policy (mode, exempt accounts, trusted signers) too; other members
+// see those policies, read-only, in the same place.
 import { useEffect, useId, useState } from 'react';
 import { api, ApiError, messageOf, qs } from '../api.ts';
 import { Badges, VisibilityBadge } from '../components/Badges.tsx';
@@ -20,6 +21,7 @@ import { NotFound } from './NotFound.tsx';
 import { ExpirySelect, PermissionChecks } from '../components/CredentialFields.tsx';
 import { useCapability } from '../capabilities.ts';
 import { ScanPolicySettings } from './ScanPolicy.tsx';
+import { TrustPolicySettings } from './TrustPolicy.tsx';
 
 const ROLES: Role[] = ['owner', 'maintainer', 'developer', 'guest'];
 export type ProjectTab = 'repositories' | 'members' | 'robots' | 'settings' | 'audit';
@@ -32,6 +34,7 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
   const { me } = useSession();
   const project = useFetch<ProjectT>(`/projects/${encodeURIComponent(name)}`);
   const scan = useCapability('scan');
+  const trust = useCapability('trust');
   useTitle(name);
   if (project.error instanceof ApiError && project.error.status === 404) return <NotFound what={`The project ${name}`} />;
   if (project.error && !project.data) return <div className="page"><ErrorNote error={project.error} /></div>;
@@ -39,14 +42,15 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
   const p = project.data;
   const manage = !!me && (me.admin || p.role === 'owner');
   const member = !!me && (me.admin || p.role !== undefined);
+  const policiesLabel = scan && trust ? 'Policies' : scan ? 'Scan policy' : 'Trust policy';
   const tabs = [
     { id: 'repositories', label: 'Repositories', to: paths.project(name) },
     ...(member ? [{ id: 'members', label: 'Members', to: paths.project(name, 'members') }] : []),
     ...(manage ? [{ id: 'robots', label: 'Robot accounts', to: paths.project(name, 'robots') }] : []),
     ...(manage ? [{ id: 'audit', label: 'Audit log', to: paths.project(name, 'audit') }] : []),
     ...(manage ? [{ id: 'settings', label: 'Settings', to: paths.project(name, 'settings') }] : []),
-    // Members who do not manage the project read its scan policy where the settings are.
-    ...(!manage && member && scan ? [{ id: 'settings', label: 'Scan policy', to: paths.project(name, 'settings') }] : []),
+    // Members who do not manage the project read its policies where the settings are.
+    ...(!manage && member && (scan || trust) ? [{ id: 'settings', label: policiesLabel, to: paths.project(name, 'settings') }] : []),
   ];
   const allowed = tabs.some((t) => t.id === tab);
   return (
@@ -73,10 +77,11 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
       ) : tab === 'audit' ? (
         <Audit project={p.name} />
       ) : manage ? (
-        <Settings project={p} onSaved={(np) => project.setData(() => np)} scan={scan} />
+        <Settings project={p} onSaved={(np) => project.setData(() => np)} scan={scan} trust={trust} />
       ) : (
-        <section aria-label="Scan policy" className="settings">
-          <ScanPolicySettings project={p.name} editable={false} />
+        <section aria-label={policiesLabel} className="settings">
+          {scan && <ScanPolicySettings project={p.name} editable={false} />}
+          {trust && <TrustPolicySettings project={p.name} editable={false} />}
         </section>
       )}
     </div>
@@ -348,7 +353,7 @@ function Audit({ project }: { project: string }) {
   );
 }
 
-function Settings({ project, onSaved, scan }: { project: ProjectT; onSaved: (p: ProjectT) => void; scan: boolean }) {
+function Settings({ project, onSaved, scan, trust }: { project: ProjectT; onSaved: (p: ProjectT) => void; scan: boolean; trust: boolean }) {
   const { me } = useSession();
   const [visibility, setVisibility] = useState(project.visibility);
   const [description, setDescription] = useState(project.description);
@@ -398,6 +403,7 @@ function Settings({ project, onSaved, scan }: { project: ProjectT; onSaved: (p: 
         </div>
       </form>
       {scan && <ScanPolicySettings project={project.name} editable />}
+      {trust && <TrustPolicySettings project={project.name} editable />}
       {project.name !== 'library' && !personal && (
         <form className="card form-card danger-zone" onSubmit={(e) => { e.preventDefault(); void remove(); }}>
           <h2>Delete this project</h2>

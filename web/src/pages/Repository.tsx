@@ -1,6 +1,6 @@
 // A repository: overview (markdown description, editable in place by maintainers), the pull
 // command, stars and counts; the Tags tab with every platform of a multi-arch tag; and, under
-// Tags, the scan report of one tag or digest.
+// Tags, the scan report and the signatures of one tag or digest.
 import { lazy, Suspense, useEffect, useId, useState } from 'react';
 import { api, ApiError, messageOf, repoPath } from '../api.ts';
 import { Badges } from '../components/Badges.tsx';
@@ -15,6 +15,7 @@ import { useSession } from '../session.tsx';
 import type { RepositoryDetail } from '../types.ts';
 import { NotFound } from './NotFound.tsx';
 import { ScanReportView } from './ScanReport.tsx';
+import { SignaturesView } from './Signatures.tsx';
 import { TagsTab } from './Tags.tsx';
 
 // The markdown renderer is the largest dependency: it loads with the first repository overview.
@@ -28,14 +29,19 @@ function Markdown({ source }: { source: string }) {
   );
 }
 
-export function Repository({ name, tab, reference }: { name: string; tab: 'overview' | 'tags' | 'scan'; reference?: string }) {
+export function Repository({ name, tab, reference }: { name: string; tab: 'overview' | 'tags' | 'scan' | 'signatures'; reference?: string }) {
   const slash = name.indexOf('/');
   const project = slash < 0 ? 'library' : name.slice(0, slash);
   const repository = slash < 0 ? name : name.slice(slash + 1);
   const full = `${project}/${repository}`;
   const detail = useFetch<RepositoryDetail>(repoPath(project, repository));
   const shown = detail.data ? (detail.data.badges.official ? detail.data.repository : detail.data.name) : full;
-  useTitle(tab === 'scan' && reference ? `Vulnerabilities of ${shown}${reference.includes(':') ? '@' : ':'}${reference}` : shown);
+  const at = reference?.includes(':') ? '@' : ':';
+  useTitle(
+    tab === 'scan' && reference ? `Vulnerabilities of ${shown}${at}${reference}`
+      : tab === 'signatures' && reference ? `Signatures of ${shown}${at}${reference}`
+        : shown,
+  );
 
   if (detail.error instanceof ApiError && detail.error.status === 404) return <NotFound what={`The repository ${full}`} />;
   if (detail.error && !detail.data) return <div className="page"><ErrorNote error={detail.error} title="Could not load the repository" /></div>;
@@ -47,7 +53,7 @@ export function Repository({ name, tab, reference }: { name: string; tab: 'overv
       <RepoHeader repo={repo} onChange={(r) => detail.setData(() => r)} />
       <Tabs
         label="Repository sections"
-        active={tab === 'scan' ? 'tags' : tab}
+        active={tab === 'scan' || tab === 'signatures' ? 'tags' : tab}
         tabs={[
           { id: 'overview', label: 'Overview', to: paths.repository(repo.name) },
           { id: 'tags', label: 'Tags', to: paths.tags(repo.name), count: repo.tagCount },
@@ -57,6 +63,8 @@ export function Repository({ name, tab, reference }: { name: string; tab: 'overv
         <Overview repo={repo} onChange={(r) => detail.setData(() => r)} />
       ) : tab === 'scan' && reference ? (
         <ScanReportView key={reference} repo={repo} reference={reference} />
+      ) : tab === 'signatures' && reference ? (
+        <SignaturesView key={reference} repo={repo} reference={reference} />
       ) : (
         <TagsTab repo={repo} onChanged={detail.reload} />
       )}

@@ -2,7 +2,10 @@
 // shows its digest, compressed size, last push and pull, and for an index every platform with its
 // own digest and size. Retag and delete appear only for callers allowed to do them. With the scan
 // feature, each tag also shows its vulnerabilities by severity (one request per page of tags),
-// linking to its report.
+// linking to its report. With the trust feature, each tag shows its signature state (one more
+// request per page): "Signed · <signers>" linking to its signatures, "Unverified" opening why
+// under the tag, "Unsigned" (prominent when the project enforces signatures); cosign's own
+// signature tags are marked as such and link to their subject's signatures.
 import { useEffect, useId, useState } from 'react';
 import { api, messageOf, qs, repoPath } from '../api.ts';
 import { useCapability } from '../capabilities.ts';
@@ -10,11 +13,13 @@ import { Breakable, CopyButton } from '../components/CopyButton.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { Pagination } from '../components/Pagination.tsx';
 import { ScanState } from '../components/Severity.tsx';
+import { cosignSubject, TrustState } from '../components/Trust.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
 import { ago, bytes, count, platformName, shortDigest, when } from '../format.ts';
 import { useDebounced, useFetch } from '../hooks.ts';
-import { paths, useQueryState } from '../router.tsx';
-import type { RepositoryDetail, ScanSummaries, ScanSummary, TagList, TagView } from '../types.ts';
+import { Link, paths, useQueryState } from '../router.tsx';
+import type { RepositoryDetail, ScanSummaries, ScanSummary, TagList, TagView, TrustMode, TrustSummaries, TrustSummary } from '../types.ts';
+import { WhyUnverified } from './Signatures.tsx';
 
 const SORTS = { pushed: 'Last pushed', name: 'Tag name', pulled: 'Last pulled' } as const;
 type Sort = keyof typeof SORTS;
@@ -57,6 +62,18 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
     if (found) return found;
     return summaries.loading ? undefined : null;
   };
+  // The same for signatures: one request for the page's images (cosign's signature tags are not images to sign).
+  const trust = useCapability('trust');
+  const signable = data ? [...new Set(data.tags.filter((t) => !cosignSubject(t.name)).map((t) => t.digest))] : [];
+  const trustSummaries = useFetch<TrustSummaries>(trust && signable.length > 0 ? `${base}/trust-summaries${qs({ digests: signable.join(',') })}` : null);
+  const mode: TrustMode = trustSummaries.data?.mode ?? 'off';
+  /** undefined: still loading; null: no verdict; false: not shown. */
+  const trustOf = (t: TagView): TrustSummary | null | undefined | false => {
+    if (!trust || trustSummaries.error || cosignSubject(t.name)) return false;
+    const found = trustSummaries.data?.summaries[t.digest];
+    if (found) return found;
+    return trustSummaries.loading ? undefined : null;
+  };
 
   return (
     <section className="tags" aria-labelledby={`${ids}-h`}>
@@ -85,12 +102,18 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
       </div>
       {list.error ? <ErrorNote error={list.error} title="Could not load the tags" /> : null}
       {summaries.error && data ? <ErrorNote error={summaries.error} title="Could not load the vulnerability counts" /> : null}
+      {trustSummaries.error && data ? <ErrorNote error={trustSummaries.error} title="Could not load the signatures" /> : null}
+      {trust && mode === 'enforce' && data && data.tags.length > 0 && (
+        <p className="note note-warn trust-enforced" data-testid="trust-enforced">
+          <strong>Signatures are enforced.</strong> Images that no trusted signer of {repo.project} signed cannot be pulled.
+        </p>
+      )}
       {!data && list.loading && <Loading label="Loading tags" />}
       {data && data.tags.length === 0 && <Empty>{q ? <>No tags match “{q}”.</> : 'This repository has no tags.'}</Empty>}
       {data && data.tags.length > 0 && (
         <ul className={`tag-list ${list.loading ? 'stale' : ''}`} aria-label="Tags">
           {data.tags.map((t) => (
-            <TagRow key={t.name} tag={t} repo={repo} scan={scan && !summaries.error ? summaryOf(t.digest) : false} onRetag={() => setRetag(t)} onDelete={() => setRemove(t)} />
+            <TagRow key={t.name} tag={t} repo={repo} scan={scan && !summaries.error ? summaryOf(t.digest) : false} trust={trustOf(t)} mode={mode} onRetag={() => setRetag(t)} onDelete={() => setRemove(t)} />
           ))}
         </ul>
       )}
@@ -113,8 +136,26 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
   );
 }
 
-/** `scan`: false without the scan feature, else the tag's summary (undefined while loading, null: none). */
-function TagRow({ tag, repo, scan, onRetag, onDelete }: { tag: TagView; repo: RepositoryDetail; scan: ScanSummary | null | undefined | false; onRetag: () => void; onDelete: () => void }) {
+/**
+ * `scan`: false without the scan feature, else the tag's summary (undefined while loading, null: none);
+ * `trust` the same for its signatures, with the project's trust `mode`.
+ */
+function TagRow({ tag, repo, scan, trust, mode, onRetag, onDelete }: {
+  tag: TagView;
+  repo: RepositoryDetail;
+  scan: ScanSummary | null | undefined | false;
+  trust: TrustSummary | null | undefined | false;
+  mode: TrustMode;
+  onRetag: () => void;
+  onDelete: () => void;
+}) {
+  const [why, setWhy] = useState(false);
+  const whyId = useId();
+  const subject = cosignSubject(tag.name);
+  // Unsigned is not worth a word when trust is off; while loading a placeholder keeps the place.
+  const unsigned = trust === null || (!!trust && !trust.signed && trust.signatures === 0);
+  const showTrust = trust !== false && !(unsigned && mode === 'off');
+  const unverified = !!trust && !trust.signed && trust.signatures > 0;
   const base = pullBase(repo.pullCommand);
   const pull = `${base}:${tag.name}`;
   const multi = tag.platforms.length > 1 || /index|manifest\.list/.test(tag.mediaType);
@@ -128,6 +169,11 @@ function TagRow({ tag, repo, scan, onRetag, onDelete }: { tag: TagView; repo: Re
           <h3 className="tag-name">{tag.name}</h3>
           {multi && <span className="chip">Multi-platform</span>}
           {tag.artifactType && <span className="chip">{tag.artifactType}</span>}
+          {subject && (
+            <Link to={paths.signatures(repo.name, subject.digest)} className="chip chip-link" aria-label={`A cosign ${subject.kind === 'sig' ? 'signature' : subject.kind === 'att' ? 'attestation' : 'SBOM'} of ${shortDigest(subject.digest)}: open its subject's signatures`}>
+              cosign {subject.kind === 'sig' ? 'signature' : subject.kind === 'att' ? 'attestation' : 'SBOM'} of {shortDigest(subject.digest)}
+            </Link>
+          )}
         </div>
         <div className="tag-actions">
           {repo.permissions.push && (
@@ -174,7 +220,16 @@ function TagRow({ tag, repo, scan, onRetag, onDelete }: { tag: TagView; repo: Re
             <dd><ScanState summary={scan} to={paths.scan(repo.name, tag.name)} tag={tag.name} /></dd>
           </div>
         )}
+        {showTrust && (
+          <div className="tag-trust" data-trust={trust === undefined ? 'loading' : trust?.signed ? 'signed' : unverified ? 'unverified' : 'unsigned'}>
+            <dt>Signature</dt>
+            <dd>
+              <TrustState summary={trust} mode={mode} to={paths.signatures(repo.name, tag.name)} tag={tag.name} expanded={why} panelId={whyId} onToggle={() => setWhy((w) => !w)} />
+            </dd>
+          </div>
+        )}
       </dl>
+      {unverified && why && <WhyUnverified repo={repo} tag={tag.name} digest={tag.digest} problems={trust.problems} id={whyId} />}
       <div className="command command-small">
         <code><Breakable text={pull} /></code>
         <CopyButton text={pull} label={`Copy the pull command for ${tag.name}`} compact />

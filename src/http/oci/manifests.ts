@@ -29,7 +29,11 @@ export async function getManifest(call: ManifestCall, head: boolean): Promise<vo
     await manifests.checkPull({
       repository, digest: info.digest, mediaType: info.mediaType, byDigest: info.tag === undefined,
       ...(call.identity?.name ? { account: call.identity.name } : {}),
-      mayPush: () => mayAccess(deps.auth, call.identity, repository, 'push'),
+      // The account's right, not only this token's scope: a client reading the image it is about to
+      // sign asks for a pull-only token (skopeo copy --sign-by's source, cosign's reads), so a
+      // bearer token is also asked whether its credential could get push.
+      mayPush: async () => (await mayAccess(deps.auth, call.identity, repository, 'push'))
+        || Boolean(call.identity?.grants && deps.auth.couldObtain && (await deps.auth.couldObtain(call.identity, repository, 'push'))),
     });
   }
   reply.code(200).headers({

@@ -13,6 +13,8 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   'docker-registry': 'docker-registry',
   busybox: 'busybox-static',
   tar: 'tar',
+  gpg: 'gnupg',
+  gpgconf: 'gnupg',
   docker: 'docker.io (the CLI only; scripts/install-tools.sh extracts it)',
 };
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BerthProcess } from '../helpers/berth-process.ts';
-import { cosignKey, signCosign, type CosignKey } from '../helpers/cosign-signer.ts';
+import { cosignKey, cosignSigTag, signCosign, type CosignKey } from '../helpers/cosign-signer.ts';
 import { ADMIN, addUser, basic, call, expectStatus, startApiServer, type Creds } from './api-helpers.ts';
 import { getManifest, layerOf, pushIndex, pushLayers, sha256, uploadBlob, type PushedImage } from './scan-helpers.ts';
 
@@ -226,6 +226,21 @@ describe('trust policies: the API, the pull gate and its verdicts', { timeout: 1
     await blob.arrayBuffer();
     assert.equal(blob.status, 200);
 
+    // A Docker schema 2 image is an image too.
+    const layer = layerOf({ 'docker.txt': 'docker' });
+    const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [] }, config: {} }));
+    for (const b of [layer, config]) await uploadBlob(server, alice, 'team/app', b);
+    const docker = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha256(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: sha256(layer), size: layer.length }],
+    }));
+    const dput = await fetch(`${server.url}/v2/team/app/manifests/docker`, { method: 'PUT', headers: { authorization: basic(alice), 'content-type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: docker });
+    assert.equal(dput.status, 201, await dput.text());
+    const dget = await fetch(`${server.url}/v2/team/app/manifests/docker`, { headers: { authorization: basic(gina), accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    await dget.arrayBuffer();
+    assert.equal(dget.status, 403, 'an unsigned Docker image');
+
     // Removing the exemption takes effect at once.
     expectStatus(await policy(alice, { exempt: [] }), 200);
     assert.equal((await pull(robot, 'unsigned')).status, 403, 'no longer exempt');
@@ -248,6 +263,12 @@ describe('trust policies: the API, the pull gate and its verdicts', { timeout: 1
     assert.equal(v.signed, true);
     assert.deepEqual(v.signers, ['release']);
     assert.equal(v.signedVia, index);
+    // The index's signature deleted: its platforms are unsigned again at once.
+    const sigs = await fetch(`${server.url}/v2/team/app/manifests/${cosignSigTag(index)}`, { method: 'DELETE', headers: { authorization: basic(alice) } });
+    assert.equal(sigs.status, 202, await sigs.text());
+    assert.equal((await pull(gina, amd.digest)).status, 403, 'the index signature gone');
+    await signCosign(server.url, alice, 'team/app', index, release);
+    assert.equal((await pull(gina, amd.digest)).status, 200);
     assert.equal((await pull(gina, 'multi-unsigned')).status, 200);
     assert.equal((await pull(gina, lone.digest)).status, 403, 'a platform of an unsigned index');
     assert.equal((await verdict(other)).signed, false);

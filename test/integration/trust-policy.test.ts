@@ -168,6 +168,14 @@ describe('trust policies: the API, the pull gate and its verdicts', { timeout: 1
     const e = await expectEntry('&action=trust.unsigned-pull', (x) => x.reference === `team/app@${image.digest}`, 'the unsigned pull');
     assert.equal(JSON.parse(e.detail!).account, 'gina');
     assert.match(JSON.stringify(JSON.parse(e.detail!).problems), /the image has no signature/);
+    // Audit records what enforce would refuse: not a signer's read by digest before signing.
+    const presign = await push('audited-presign');
+    assert.equal((await pull(alice, presign.digest)).status, 200);
+    assert.equal((await pull(dave, presign.digest)).status, 200);
+    const byGuest = await push('audited-guest-digest');
+    assert.equal((await pull(gina, byGuest.digest)).status, 200);
+    await expectEntry('&action=trust.unsigned-pull', (x) => x.reference === `team/app@${byGuest.digest}`, 'a guest\'s unsigned pull by digest');
+    assert.ok(!(await audit('&action=trust.unsigned-pull')).some((x) => x.reference === `team/app@${presign.digest}`), 'a pusher\'s read by digest is not an unsigned pull');
     // A signed image is not recorded.
     const signed = await push('audited-signed');
     await sign(signed, release);

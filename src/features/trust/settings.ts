@@ -39,9 +39,11 @@ const OFF: TrustPolicy = { mode: 'off', exempt: [], version: 0, signers: [] };
 
 /** The kind of signer this material is, from what it looks like. */
 export function detectKind(material: string): SignerKind | undefined {
-  if (material.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) return 'pgp';
+  // Private keys are routed to their kind's parser, which refuses them saying so ("must stay
+  // secret"); left undetected they got the generic "give a PEM public key" instead.
+  if (/-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----/.test(material)) return 'pgp';
   if (material.includes('-----BEGIN CERTIFICATE-----')) return 'x509';
-  if (/-----BEGIN (RSA )?PUBLIC KEY-----/.test(material)) return 'key';
+  if (/-----BEGIN ((RSA |EC |ENCRYPTED )?PRIVATE|(RSA )?PUBLIC) KEY-----/.test(material)) return 'key';
   if (material.trimStart().startsWith('{')) return 'keyless';
   return undefined;
 }

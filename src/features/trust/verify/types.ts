@@ -148,6 +148,11 @@ function parseKey(material: string): ParsedSigner {
   if (!labels.includes('PUBLIC KEY') && !labels.includes('RSA PUBLIC KEY')) {
     throw new SignerError(`not a PEM public key: ${help}`);
   }
+  // createPublicKey reads the first PEM block only: a second key would be stored but never
+  // trusted, silently, so it is refused.
+  if (labels.length > 1) {
+    throw new SignerError(`${labels.length} PEM blocks: give one public key per signer (add each key under its own name); ${help}`);
+  }
   let key: KeyObject;
   try {
     key = createPublicKey(material.trim());

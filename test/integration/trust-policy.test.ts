@@ -98,7 +98,10 @@ describe('trust policies: the API, the pull gate and its verdicts', { timeout: 1
     const cases: [string, string, string, string | undefined, RegExp][] = [
       ['not a key at all', 'junk', 'hello, I am a key', undefined, /give a PEM public key/],
       ['a PEM block holding garbage', 'broken', '-----BEGIN PUBLIC KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQ==\n-----END PUBLIC KEY-----\n', undefined, /not a readable PEM public key/],
-      ['a private key', 'secret', release.privatePem, undefined, /give a PEM public key/],
+      ['a private key', 'secret', release.privatePem, undefined, /this is a private key, which must stay secret/],
+      ['an OpenPGP private key', 'pgpsecret', '-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nbm90IGEga2V5\n-----END PGP PRIVATE KEY BLOCK-----\n', undefined, /this is a private key, which must stay secret/],
+      ['two keys as one signer (only the first would count)', 'pair', release.publicPem + backup.publicPem, undefined, /one public key per signer/],
+      ['a key with something after it', 'trailing', `${release.publicPem}-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n`, undefined, /one public key per signer/],
       ['a PEM key said to be OpenPGP', 'liar', release.publicPem, 'pgp', /not an ASCII-armored OpenPGP public key/],
       ['an OpenPGP block holding garbage', 'pgpjunk', '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nbm90IGEga2V5\n=AAAA\n-----END PGP PUBLIC KEY BLOCK-----\n', undefined, /not a readable OpenPGP public key/],
       ['a keyless identity without an issuer', 'keyless', '{"subject":"a@b"}', undefined, /no issuer/],

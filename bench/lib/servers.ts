@@ -251,7 +251,9 @@ export async function startBuiltinBerth(workDir: string, name: string, adminPass
   mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
   const logFile = join(workDir, `${name}-berth.log`);
-  const args = [entry, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--auth', 'builtin', ...extraArgs];
+  // BENCH_BERTH_NODE_ARGS applies here too (a profile of the scan workloads' server).
+  const nodeArgs = (process.env.BENCH_BERTH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, entry, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--auth', 'builtin', ...extraArgs];
   log(`  starting a second Berth for ${name}: node ${args.join(' ')}`);
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

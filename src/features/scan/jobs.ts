@@ -2,6 +2,7 @@
 // re-matching every stored inventory against a newly imported feed, which reads no blob. A scan
 // reports scan.completed; a re-match reports vulnerability.new for each image (in each repository
 // that holds it) that a new advisory affects. Webhooks deliver both.
+import type { PushActivity } from '../../registry/activity.ts';
 import type { Kysely } from 'kysely';
 import type { RegistryEvent, SeverityCounts } from '../../core/events.ts';
 import type { JobContext, JobRunner } from '../../jobs/runner.ts';
@@ -35,6 +36,9 @@ export interface RematchPayload {
 }
 
 const REMATCH_PAGE = 1000;
+/** A push scan starts once no upload has run for this long, or after PUSH_WAIT_MAX_MS. */
+const PUSH_QUIET_MS = 250;
+const PUSH_WAIT_MAX_MS = 5000;
 /** Never-scanned images a feed import queues scans for, at most (the rest: on demand). */
 const MAX_CATCH_UP = 10_000;
 const SYSTEM = { name: 'system' } as const;
@@ -51,6 +55,8 @@ export function registerScanJobs(jobs: JobRunner, deps: {
   readonly settings: ScanSettings;
   readonly bus: EventBus;
   readonly concurrency: number;
+  /** The instance's upload activity: push scans wait for a pause in it. */
+  readonly activity?: PushActivity;
   readonly now?: () => number;
 }): void {
   const now = deps.now ?? Date.now;
@@ -63,6 +69,9 @@ export function registerScanJobs(jobs: JobRunner, deps: {
       const p = payload as ScanImagePayload;
       // Queued with every push (in its transaction); the project's setting is read when it runs.
       if (p.reason === 'push' && !(await deps.settings.of(projectOf(p.repository))).scanOnPush) return { skipped: 'scan on push is off for the project' };
+      // A push scan waits for a burst of pushes to pause (5 s at most), so it never competes with
+      // the next push of a pipeline for the cores; a requested scan goes at once.
+      if (p.reason === 'push') await deps.activity?.settle(PUSH_QUIET_MS, PUSH_WAIT_MAX_MS, ctx.signal);
       const outcome = await deps.engine.scan(p.repository, p.digest, { signal: ctx.signal, progress: (t) => ctx.progress(t), ...(p.reindex ? { reindex: true } : {}) });
       const feed = await deps.feeds.active();
       for (const platform of outcome.platforms) {

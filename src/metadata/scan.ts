@@ -71,14 +71,18 @@ export async function inventoryPage(db: Executor, after: string | undefined, lim
   return q.execute() as Promise<InventoryRecord[]>;
 }
 
-/** The packages of many inventories at once, by manifest. */
+/**
+ * The packages of many inventories at once, by manifest, with what matching reads: a re-match
+ * reads every stored package, so the long columns it never uses (location, licenses) are left
+ * out (location is '', licenses null).
+ */
 export async function packagesOfMany(db: Executor, digests: readonly string[]): Promise<Map<string, PackageRecord[]>> {
   const out = new Map<string, PackageRecord[]>(digests.map((d) => [d, []]));
   for (const batch of slices([...new Set(digests)], IN_LIST_MAX)) {
     const rows = await db.selectFrom('scan_packages')
-      .select(['manifest_digest', 'type', 'name', 'version', 'source_name', 'source_version', 'arch', 'purl', 'location', 'licenses'])
+      .select(['manifest_digest', 'type', 'name', 'version', 'source_name', 'source_version', 'arch', 'purl'])
       .where('manifest_digest', 'in', batch).orderBy('manifest_digest').orderBy('position').execute();
-    for (const { manifest_digest, ...p } of rows) out.get(manifest_digest)!.push(p);
+    for (const { manifest_digest, ...p } of rows) out.get(manifest_digest)!.push({ ...p, location: '', licenses: null });
   }
   return out;
 }

@@ -23,6 +23,10 @@ const BODIES: Record<string, unknown> = {
   'PATCH /webhooks/{id}': { paused: true },
   'PATCH /repositories/{project}/{repository}': { description: 'x' },
   'POST /repositories/{project}/{repository}/tags': { name: 'copy', from: 'v1' },
+  'POST /repositories/{project}/{repository}/scans': { reference: 'v1' },
+  'PATCH /projects/{name}/scan-policy': { preventSeverity: 'critical' },
+  'PATCH /projects/{name}/trust-policy': { mode: 'audit' },
+  'POST /projects/{name}/trust-keys': { name: 'sneaky', key: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n' },
 };
 
 describe('private projects answer strangers like missing ones, on every route', { timeout: 300_000 }, () => {
@@ -62,7 +66,7 @@ describe('private projects answer strangers like missing ones, on every route', 
     const project = which === 'hidden' ? HIDDEN : MISSING;
     if (path.startsWith('/projects/{name}')) return path.replace('{name}', project).replace('{user}', 'alice');
     if (path.startsWith('/projects/{project}') || path.startsWith('/repositories/{project}')) {
-      return path.replace('{project}', project).replace('{repository}', 'app').replace('{tag}', 'v1').replace('{digest}', digest);
+      return path.replace('{project}', project).replace('{repository}', 'app').replace('{tag}', 'v1').replace('{digest}', digest).replace('{reference}', 'v1');
     }
     if (path.startsWith('/robots/{name}')) return path.replace('{name}', encodeURIComponent(`robot$${project}+ci`));
     if (path.startsWith('/webhooks/{id}')) return path.replace('{id}', String(which === 'hidden' ? webhookId : 99_999));

@@ -8,7 +8,12 @@
 // subkey) and the signature verifies; that key is valid now (not expired, not revoked), as gpgme
 // and so containers/image require; the signed JSON is simple signing and names this image's
 // digest. The docker-reference identity is reported in the claims, not enforced. Pure.
-import { readMessage, verify, type Message, type PublicKey } from 'openpgp';
+import type * as OpenPgp from 'openpgp';
+import type { Message, PublicKey } from 'openpgp';
+
+// openpgp is loaded when the first GPG signature or key is checked: it is the largest part of
+// the trust feature (~17 MiB resident), and most registries never see a GPG signature.
+export const openpgp = (): Promise<typeof OpenPgp> => import('openpgp');
 import { ATOMIC_SIGNATURE_TYPE, checkSignedDigest, parseSimpleSigning, PayloadError, type SimpleSigningPayload } from './simple-signing.ts';
 import { signersOf, type LoadedSigner, type LoadedSignerOf, type SignatureCandidate, type SignatureClaims, type SignatureVerdict } from './types.ts';
 import { fail, names, pass, problem } from './verdict.ts';
@@ -19,6 +24,7 @@ export type GpgCandidate = Extract<SignatureCandidate, { format: 'gpg' }>;
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
 async function read(content: Buffer): Promise<Message<Uint8Array | string>> {
+  const { readMessage } = await openpgp();
   const head = content.subarray(0, 64).toString('latin1').trimStart();
   return head.startsWith('-----BEGIN PGP MESSAGE-----')
     ? readMessage({ armoredMessage: content.toString('utf8') })
@@ -67,6 +73,7 @@ async function verifyWith(content: Buffer, signer: LoadedSignerOf<'pgp'>, key: P
   let data: Uint8Array;
   let created: Date | null = null;
   try {
+    const { verify } = await openpgp();
     const result = await verify({ message: await read(content), verificationKeys: key, expectSigned: true, format: 'binary', date: new Date(now.getTime() + CLOCK_SKEW_MS) });
     data = result.data;
     const sig = result.signatures.find((s) => ids.includes(hex(s.keyID)));

@@ -4,7 +4,7 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { readKeys, type Key, type PublicKey } from 'openpgp';
+import type { Key, PublicKey } from 'openpgp';
 
 /** A signer an administrator trusts, as configured (kind plus the text of its key material). */
 export interface TrustedSigner {
@@ -180,6 +180,7 @@ async function parsePgp(material: string): Promise<ParsedSigner> {
   }
   let keys: Key[];
   try {
+    const { readKeys } = await import('openpgp'); // loaded on first use (see gpg.ts)
     keys = await readKeys({ armoredKeys: material.trim() });
   } catch (e) {
     throw new SignerError(`not a readable OpenPGP public key (${(e as Error).message}): ${help}`);

@@ -255,6 +255,8 @@ export interface TrustSummary {
   /** How many signatures were found (0: unsigned), verified or not. */
   signatures: number;
   problems: string[];
+  /** The problem codes of the signatures that do not verify (wrong-key, digest-mismatch, ...). */
+  problemCodes?: string[];
 }
 
 export interface TrustSummaries {

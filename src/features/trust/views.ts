@@ -51,6 +51,8 @@ export const TrustSummarySchema = z.object({
   /** How many signatures were found (0: unsigned), verified or not. */
   signatures: z.number().int(),
   problems: z.array(z.string()),
+  /** The problem codes of the signatures that do not verify (wrong-key, digest-mismatch, ...), for a badge. */
+  problemCodes: z.array(z.string()),
 });
 export type TrustSummaryView = z.infer<typeof TrustSummarySchema>;
 
@@ -64,5 +66,6 @@ export function verdictView(repository: string, reference: string, mode: Verdict
 }
 
 export function summaryView(v: TrustVerdict): TrustSummaryView {
-  return { signed: v.signed, signers: [...v.signers], signatures: v.signatures.length, problems: [...v.problems] };
+  const problemCodes = [...new Set(v.signatures.flatMap((s) => (!s.ok && s.problem ? [s.problem.code] : [])))];
+  return { signed: v.signed, signers: [...v.signers], signatures: v.signatures.length, problems: [...v.problems], problemCodes };
 }

@@ -72,10 +72,15 @@ export function signedText(signers: readonly string[]): string {
   return signers.length ? `Signed · ${signers.join(', ')}` : 'Signed';
 }
 
-/** The verdict as a badge (not a link): Signed · names, Unverified, Unsigned. */
-export function VerdictBadge({ signed, signers, signatures, mode }: { signed: boolean; signers: readonly string[]; signatures: number; mode: TrustMode }) {
+/** "Unverified · Wrong key, Digest mismatch" (just "Unverified" when the reasons are not known). */
+export function unverifiedText(reasons: readonly string[] | undefined): string {
+  return reasons?.length ? `Unverified · ${reasons.map(reasonLabel).join(', ')}` : 'Unverified';
+}
+
+/** The verdict as a badge (not a link): Signed · names, Unverified · reasons, Unsigned. */
+export function VerdictBadge({ signed, signers, signatures, mode, reasons }: { signed: boolean; signers: readonly string[]; signatures: number; mode: TrustMode; reasons?: readonly string[] }) {
   if (signed) return <span className="trust-badge trust-signed">{CHECK}{signedText(signers)}</span>;
-  if (signatures > 0) return <span className="trust-badge trust-unverified">{WARN}Unverified</span>;
+  if (signatures > 0) return <span className="trust-badge trust-unverified">{WARN}{unverifiedText(reasons)}</span>;
   return <span className={`trust-badge ${mode === 'enforce' ? 'trust-unsigned-enforced' : 'trust-unsigned'}`}>Unsigned</span>;
 }
 
@@ -115,7 +120,7 @@ export function TrustState({ summary, mode, to, tag, expanded, panelId, onToggle
         title={summary!.problems.join('\n') || undefined}
         onClick={onToggle}
       >
-        <VerdictBadge signed={false} signers={[]} signatures={signatures} mode={mode} />
+        <VerdictBadge signed={false} signers={[]} signatures={signatures} mode={mode} {...(summary!.problemCodes ? { reasons: summary!.problemCodes } : {})} />
         <span className="trust-why" aria-hidden="true">{expanded ? 'Hide' : 'Why?'}</span>
       </button>
     );

@@ -119,10 +119,17 @@ export class ScanEngine {
     if (!isImageManifest(facts)) return { digest, ...(platform ? { platform } : {}), status: 'skipped' };
     const started = performance.now();
     const feed = await this.deps.feeds.active();
+    // Between its steps a scan waits while uploads stream in (each step is main-thread work that
+    // a push's hashing would share the core with), for PHASE_WAIT_MAX_MS at most per step.
+    const giveWay = () => this.deps.registry.uploads.activity.settle(PHASE_QUIET_MS, PHASE_WAIT_MAX_MS, options.signal);
     try {
+      await giveWay();
       const { inventory, source, sbomDigest } = await this.inventoryOf(repository, digest, facts, options);
+      await giveWay();
       await this.deps.inventories.save(digest, inventory, source, sbomDigest, this.now());
+      await giveWay();
       const findings = feed ? await matchInventory(this.deps.feeds, feed, inventory) : [];
+      await giveWay();
       // Before the report: whoever sees the report can find the SBOM referrer too.
       if (source === 'layers') await this.attachSbom(repository, digest, inventory, platform);
       await this.deps.reports.save({
@@ -237,6 +244,9 @@ export class ScanEngine {
  * registry that is never idle still gets its images scanned.
  */
 const STEP_ASIDE_MS = 20;
+/** Between the steps of a scan: a pause in uploads of this long lets it go on, or this wait at most. */
+const PHASE_QUIET_MS = 100;
+const PHASE_WAIT_MAX_MS = 10_000;
 const STEP_ASIDE_MAX_MS = 500;
 async function* stepAside(source: AsyncIterable<Uint8Array>, activity: PushActivity, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   for await (const chunk of source) {

@@ -13,6 +13,12 @@ export async function signaturesOf(db: Executor, repositoryId: number, digest: s
     .where('repository_id', '=', repositoryId).where('digest', '=', digest).orderBy('created_at').orderBy('name').execute();
 }
 
+/** Only the names: what a trust verdict's stamp needs on every gated pull, without the contents. */
+export async function signatureNamesOf(db: Executor, repositoryId: number, digest: string): Promise<string[]> {
+  const rows = await db.selectFrom('image_signatures').select('name').where('repository_id', '=', repositoryId).where('digest', '=', digest).orderBy('name').execute();
+  return rows.map((r) => r.name);
+}
+
 export async function countSignatures(db: Executor, repositoryId: number, digest: string): Promise<number> {
   const r = await db.selectFrom('image_signatures').select((eb) => eb.fn.countAll<number>().as('n')).where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
   return Number(r?.n ?? 0);

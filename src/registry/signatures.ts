@@ -5,7 +5,7 @@
 import { parseDigest } from '../core/digest.ts';
 import { RegistryError } from '../core/errors.ts';
 import { findLinkedManifest } from '../metadata/manifests.ts';
-import { countSignatures, insertSignature, signaturesOf } from '../metadata/signatures.ts';
+import { countSignatures, insertSignature, signatureNamesOf, signaturesOf } from '../metadata/signatures.ts';
 import type { RequestContext } from './context.ts';
 import type { RegistryDeps } from './deps.ts';
 import type { Repositories } from './repositories.ts';
@@ -34,6 +34,12 @@ export class SignatureService {
   async list(repository: string, reference: string): Promise<ImageSignature[]> {
     const { repositoryId, digest } = await this.image(repository, reference);
     return (await signaturesOf(this.deps.db, repositoryId, digest)).map((r) => ({ schemaVersion: SIGNATURE_VERSION, type: SIGNATURE_TYPE, name: r.name, content: r.content }));
+  }
+
+  /** The names of the image's signatures (none when the repository or image is not there). */
+  async names(repository: string, digest: string): Promise<string[]> {
+    const repo = await this.repos.find(repository);
+    return repo ? signatureNamesOf(this.deps.db, repo.id, digest) : [];
   }
 
   /** The raw signature bytes of the image, for verification. */

@@ -49,7 +49,7 @@ export class SignatureFinder {
     for (const r of index?.manifests ?? []) {
       if (r.artifactType === SIGSTORE_BUNDLE || r.artifactType === NOTATION_SIGNATURE) out.push(`referrer ${r.digest}`);
     }
-    for (const s of await this.registry.signatures.list(repository, digest).catch(() => [])) out.push(`extension ${s.name}`);
+    for (const name of await this.registry.signatures.names(repository, digest)) out.push(`extension ${name}`);
     return out.sort();
   }
 

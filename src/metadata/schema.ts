@@ -107,6 +107,10 @@ export interface ProjectsTable {
   /** Trusted content (administrators set these): Verified Publisher and Sponsored OSS. */
   verified: Generated<number>;
   sponsored: Generated<number>;
+  /** Storage limit in bytes (010); null: no quota. */
+  quota_bytes: number | null;
+  /** When the 80% quota warning was last sent (010); cleared when usage drops below 80%. */
+  quota_warned_at: number | null;
 }
 
 export interface StarsTable {
@@ -253,6 +257,14 @@ export interface Database {
   vuln_feed_imports: VulnFeedImportsTable;
   scan_reports: ScanReportsTable;
   scan_settings: ScanSettingsTable;
+  tag_history: TagHistoryTable;
+  gc_manifest_reviews: GcReviewsTable;
+  gc_blob_reviews: GcReviewsTable;
+  gc_byte_deletes: GcByteDeletesTable;
+  gc_runs: GcRunsTable;
+  immutable_rules: ImmutableRulesTable;
+  retention_policies: RetentionPoliciesTable;
+  retention_runs: RetentionRunsTable;
 }
 
 export interface ScanLayersTable {
@@ -432,5 +444,81 @@ export interface WebhookAttemptsTable {
   response_bytes: number | null;
   /** 1: reading stopped at the limit, the answer was longer than response_bytes (005). */
   response_truncated: Generated<number>;
+  error: string | null;
+}
+
+/** Every tag move (010): digest null means the tag was deleted, previous null that it was new. */
+export interface TagHistoryTable {
+  id: Generated<number>;
+  repository_id: number;
+  tag: string;
+  digest: string | null;
+  previous: string | null;
+  actor: string;
+  at: number;
+}
+
+/** A garbage-collection candidate (010): a manifest or blob link to re-check after review_after. */
+export interface GcReviewsTable {
+  /** 0 for a blob review that only checks the blob row (no link is left). */
+  repository_id: number;
+  digest: string;
+  review_after: number;
+  /** untagged, untag, index, subject, manifest, upload, mount, unlink, repository... */
+  reason: string;
+}
+
+/** Bytes to remove from storage after due_at (010); done_at marks a tombstone kept for a day. */
+export interface GcByteDeletesTable {
+  digest: string;
+  size: number;
+  due_at: number;
+  attempts: Generated<number>;
+  done_at: number | null;
+}
+
+export interface GcRunsTable {
+  id: Generated<number>;
+  trigger: string;
+  dry_run: Generated<number>;
+  started_at: number;
+  finished_at: number | null;
+  manifests: Generated<number>;
+  blobs: Generated<number>;
+  bytes: Generated<number>;
+  uploads: Generated<number>;
+  error: string | null;
+}
+
+export interface ImmutableRulesTable {
+  id: Generated<number>;
+  project_id: number;
+  /** Globs over the repository path inside the project, and over tag names. */
+  repos: string;
+  tags: string;
+  created_at: number;
+  created_by: string;
+}
+
+export interface RetentionPoliciesTable {
+  project_id: number;
+  /** JSON: the rules (features/retention). */
+  rules: string;
+  /** A cron expression, or null: runs only on demand. */
+  schedule: string | null;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface RetentionRunsTable {
+  id: Generated<number>;
+  project_id: number;
+  trigger: string;
+  dry_run: number;
+  started_at: number;
+  finished_at: number | null;
+  tags: Generated<number>;
+  bytes: Generated<number>;
+  plan: string | null;
   error: string | null;
 }

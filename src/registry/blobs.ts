@@ -8,6 +8,7 @@ import type { ByteRange, PositionalReader } from '../storage/driver.ts';
 import { blobPath } from '../storage/paths.ts';
 import type { RequestContext } from './context.ts';
 import type { RegistryDeps } from './deps.ts';
+import { PushGates } from './push-gate.ts';
 import type { Repositories } from './repositories.ts';
 
 export interface BlobInfo {
@@ -18,7 +19,7 @@ export interface BlobInfo {
 export class BlobService {
   private readonly now: () => number;
 
-  constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories) {
+  constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories, private readonly gates: PushGates = new PushGates()) {
     this.now = deps.now ?? Date.now;
   }
 
@@ -66,6 +67,7 @@ export class BlobService {
     const source = await this.repos.find(from);
     const blob = source && (await findLinkedBlob(this.deps.db, source.id, parsed.digest));
     if (!blob) return undefined;
+    if (this.gates.active) await this.gates.check({ repository, stage: 'mount', bytes: blob.size, digest: blob.digest });
     const now = this.now();
     const target = await this.repos.ensure(repository, now);
     await linkBlob(this.deps.db, target.id, blob.digest, now);

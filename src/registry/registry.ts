@@ -3,6 +3,7 @@ import { BlobService } from './blobs.ts';
 import type { RegistryDeps } from './deps.ts';
 import { DiscoveryService } from './discovery.ts';
 import { ManifestService } from './manifests.ts';
+import { PushGates } from './push-gate.ts';
 import { Repositories } from './repositories.ts';
 import { SignatureService } from './signatures.ts';
 import { UploadService } from './uploads.ts';
@@ -14,11 +15,13 @@ export class Registry {
   readonly manifests: ManifestService;
   readonly discovery: DiscoveryService;
   readonly signatures: SignatureService;
+  /** Features' say over uploads and mounts (quotas); asked by uploads and blobs. */
+  readonly pushGates = new PushGates();
 
   constructor(readonly deps: RegistryDeps) {
     this.repositories = new Repositories(deps.db);
-    this.blobs = new BlobService(deps, this.repositories);
-    this.uploads = new UploadService(deps, this.repositories);
+    this.blobs = new BlobService(deps, this.repositories, this.pushGates);
+    this.uploads = new UploadService(deps, this.repositories, this.pushGates);
     this.manifests = new ManifestService(deps, this.repositories);
     this.discovery = new DiscoveryService(deps, this.repositories);
     this.signatures = new SignatureService(deps, this.repositories);

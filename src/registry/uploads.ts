@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { parseDigest, newHash, type DigestAlgorithm, type ParsedDigest } from '../core/digest.ts';
 import { RegistryError } from '../core/errors.ts';
 import { insertBlob, linkBlob } from '../metadata/blobs.ts';
+import { PushGates } from './push-gate.ts';
 import { advanceUpload, deleteUpload, findUpload, findUploads, insertUpload, staleUploads, type UploadRow } from '../metadata/uploads.ts';
 import { StorageNotFoundError, type ByteSource } from '../storage/driver.ts';
 import { blobPath, isValidUploadId, uploadDataPath, uploadIdOf, uploadPrefix, UPLOADS_ROOT } from '../storage/paths.ts';
@@ -42,13 +43,14 @@ export class UploadService {
   private readonly hashes = new HashStates();
   private readonly now: () => number;
 
-  constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories) {
+  constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories, private readonly gates: PushGates = new PushGates()) {
     this.now = deps.now ?? Date.now;
   }
 
   /** Opens an upload session in a repository (created on first write). */
   async start(repository: string): Promise<UploadStatus> {
     const now = this.now();
+    if (this.gates.active) await this.gates.check({ repository, stage: 'start', bytes: 0 });
     const repo = await this.repos.ensure(repository, now);
     const id = newUploadId();
     await insertUpload(this.deps.db, id, repo.id, now);
@@ -69,6 +71,7 @@ export class UploadService {
     return this.activity.during(() => this.lock.run(id, async () => {
       const row = await this.session(repository, id);
       const body = this.chunkBody(id, repository, row, source, range, contentLength);
+      if (this.gates.active) await this.gates.check({ repository, stage: 'chunk', bytes: chunkLength(range, contentLength), uploaded: row.size, uploadId: id });
       const size = await this.write(id, row.size, body);
       if (!(await advanceUpload(this.deps.db, id, row.size, size, this.now()))) {
         // The bytes just written lie beyond the recorded offset: the next writer cuts them off.
@@ -119,6 +122,7 @@ export class UploadService {
       let size = row.size;
       if (source) {
         const body = this.chunkBody(id, repository, row, source, range, contentLength);
+        if (this.gates.active) await this.gates.check({ repository, stage: 'chunk', bytes: chunkLength(range, contentLength), uploaded: row.size, uploadId: id });
         // The common case (docker's POST, then PUT with the whole blob): the session is empty, so
         // the body is the blob. It is staged straight next to its destination and checked there,
         // with no trip through uploads/<id>/.
@@ -135,6 +139,7 @@ export class UploadService {
         }
         throw new RegistryError('DIGEST_INVALID', { expected: expected.digest, actual });
       }
+      if (this.gates.active) await this.gates.check({ repository, stage: 'commit', bytes: size, digest: expected.digest, uploadId: id });
       await this.commit(ctx, repository, id, expected, size, row.repository_id);
       return { digest: expected.digest, size };
     }));
@@ -146,6 +151,7 @@ export class UploadService {
    */
   async putMonolithic(ctx: RequestContext, repository: string, digest: string, source: ByteSource): Promise<{ digest: string; size: number }> {
     const expected = parseDigest(digest);
+    if (this.gates.active) await this.gates.check({ repository, stage: 'start', bytes: 0 });
     const repo = await this.repos.ensure(repository, this.now());
     return this.activity.during(() => this.stageAndCommit(ctx, repository, expected, repo.id, source));
   }
@@ -163,6 +169,7 @@ export class UploadService {
     try {
       const actual = `${expected.algorithm}:${hash.digest('hex')}`;
       if (actual !== expected.digest) throw new RegistryError('DIGEST_INVALID', { expected: expected.digest, actual });
+      if (this.gates.active) await this.gates.check({ repository, stage: 'commit', bytes: staged.size, digest: expected.digest, ...(id !== undefined ? { uploadId: id } : {}) });
       // Bytes first (durable and visible under their digest), then the rows.
       await staged.commit();
     } finally {
@@ -347,6 +354,11 @@ export class UploadService {
     await this.deps.storage.deletePrefix(uploadPrefix(id)).catch(() => {});
     this.deps.bus.emit({ type: 'blob.push', repository, digest: digest.digest, size, at: new Date(now), actor: ctx.actor, requestId: ctx.requestId });
   }
+}
+
+/** A chunk's announced length (0 when neither a range nor a Content-Length says it). */
+function chunkLength(range: ChunkRange | undefined, contentLength: number | undefined): number {
+  return range ? range.end - range.start + 1 : contentLength ?? 0;
 }
 
 function isOffsetError(error: unknown): error is { code: 'EOFFSET'; actual: number } {

@@ -9,6 +9,7 @@ import * as m006 from './006-jobs.ts';
 import * as m007 from './007-scan.ts';
 import * as m008 from './008-signatures.ts';
 import * as m009 from './009-trust.ts';
+import * as m010 from './010-lifecycle.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -26,6 +27,7 @@ const steps: Record<string, Step> = {
   '007-scan': m007,
   '008-signatures': m008,
   '009-trust': m009,
+  '010-lifecycle': m010,
 };
 
 export class BerthMigrations implements MigrationProvider {

@@ -142,6 +142,26 @@ export const configSchema = z.strictObject({
     /** warn: say so in reports, status and logs; block: projects with a policy refuse pulls until a newer feed is imported. */
     staleFeed: z.enum(['warn', 'block']).default('warn'),
   }).prefault({}),
+  gc: z.strictObject({
+    /** The continuous online garbage collector (docs/gc.md); `berth gc` works either way. */
+    enabled: z.boolean().default(true),
+    /** Seconds between the worker's passes over the review queues. */
+    intervalSeconds: z.number().min(0.05).max(86_400).default(300),
+    /**
+     * How long a candidate waits before it is reviewed: what an upload, a mount, an untagged push
+     * or a lost tag leaves behind is protected this long (a HEAD of a queued blob renews it), so
+     * a push in progress never loses a blob it is about to reference.
+     */
+    reviewDelaySeconds: z.number().min(0).max(30 * 86_400).default(7200),
+    /** Delay between removing a blob's rows and removing its bytes (pulls that resolved the rows just before finish). */
+    byteDeleteDelaySeconds: z.number().min(0).max(86_400).default(60),
+    /** Collect manifests that no tag, index, subject or recent tag history keeps. */
+    untaggedManifests: z.boolean().default(true),
+    /** The manifests of each tag's last K history entries are kept, so that rollback works. */
+    keepTagHistory: z.number().int().min(0).max(1000).default(10),
+    /** Candidates per transaction. */
+    batchSize: z.number().int().min(1).max(5000).default(200),
+  }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),

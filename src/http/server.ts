@@ -27,6 +27,7 @@ import type { Executor } from '../metadata/executor.ts';
 import { EventBus } from '../registry/event-bus.ts';
 import { UploadJanitor } from '../registry/janitor.ts';
 import { Registry } from '../registry/registry.ts';
+import type { RegistryLimits } from '../registry/deps.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { FilesystemDriver } from '../storage/filesystem.ts';
 import { ensurePrivateDir } from '../storage/private-files.ts';
@@ -57,6 +58,11 @@ export async function openMetadataFor(config: Config): Promise<MetadataDb> {
   return openMetadata({ dialect: 'sqlite', location: join(dataDir, 'berth.db') });
 }
 
+
+/** The registry's limits from the configuration (the server and the offline CLI use the same). */
+export function registryLimitsOf(config: Config): RegistryLimits {
+  return { manifestMaxBytes: config.limits.manifestMaxBytes, pageMaxEntries: config.limits.pageMaxEntries, reviewDelayMs: config.gc.reviewDelaySeconds * 1000 };
+}
 
 /** The blob store the configuration names (the servers and the offline CLI open the same one). */
 export function openStorageFor(config: Config): StorageDriver {
@@ -105,7 +111,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     inTransaction: async (trx, events) => {
       for (const hook of transactionHooks) await hook(trx, events);
     },
-    limits: { manifestMaxBytes: config.limits.manifestMaxBytes, pageMaxEntries: config.limits.pageMaxEntries },
+    limits: registryLimitsOf(config),
   });
   const app = buildApp({
     registry,

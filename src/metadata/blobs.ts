@@ -8,15 +8,21 @@ export interface LinkedBlob {
   readonly size: number;
 }
 
+export interface LinkedBlobRow extends LinkedBlob {
+  /** When GC reviews this link, if it is queued (null nearly always). */
+  readonly review_after: number | null;
+}
+
 /** The blob, if this repository links it (a link is access). */
-export async function findLinkedBlob(db: Executor, repositoryId: number, digest: string): Promise<LinkedBlob | undefined> {
+export async function findLinkedBlob(db: Executor, repositoryId: number, digest: string): Promise<LinkedBlobRow | undefined> {
   return linkedBlob(db, repositoryId, digest);
 }
 
-// The blob HEAD's and GET's query: compiled once (compiled.ts).
+// The blob HEAD's and GET's query: compiled once (compiled.ts), with the link's GC review time if queued.
 const linkedBlob = compiledOnce((db: Executor, repositoryId: number, digest: string) => db.selectFrom('repository_blobs as rb')
   .innerJoin('blobs as b', 'b.digest', 'rb.digest')
-  .select(['b.digest', 'b.size'])
+  .leftJoin('gc_blob_reviews as r', (j) => j.onRef('r.repository_id', '=', 'rb.repository_id').onRef('r.digest', '=', 'rb.digest'))
+  .select(['b.digest', 'b.size', 'r.review_after'])
   .where('rb.repository_id', '=', repositoryId)
   .where('rb.digest', '=', digest));
 

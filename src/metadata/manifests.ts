@@ -9,6 +9,11 @@ export interface ManifestRow {
   readonly size: number;
 }
 
+export interface LinkedManifestRow extends ManifestRow {
+  /** When GC reviews this link, if it is queued (null nearly always). */
+  readonly review_after: number | null;
+}
+
 export interface ManifestRecord {
   readonly digest: string;
   readonly mediaType: string;
@@ -35,14 +40,17 @@ export interface ReferrerRow {
 }
 
 /** The manifest, if this repository links it. */
-export async function findLinkedManifest(db: Executor, repositoryId: number, digest: string): Promise<ManifestRow | undefined> {
-  return db.selectFrom('repository_manifests as rm')
-    .innerJoin('manifests as m', 'm.digest', 'rm.digest')
-    .select(['m.digest', 'm.media_type', 'm.size'])
-    .where('rm.repository_id', '=', repositoryId)
-    .where('rm.digest', '=', digest)
-    .executeTakeFirst();
+export async function findLinkedManifest(db: Executor, repositoryId: number, digest: string): Promise<LinkedManifestRow | undefined> {
+  return linkedManifest(db, repositoryId, digest);
 }
+
+// The manifest GET-by-digest's query (compiled once), with the link's GC review time if queued.
+const linkedManifest = compiledOnce((db: Executor, repositoryId: number, digest: string) => db.selectFrom('repository_manifests as rm')
+  .innerJoin('manifests as m', 'm.digest', 'rm.digest')
+  .leftJoin('gc_manifest_reviews as r', (j) => j.onRef('r.repository_id', '=', 'rm.repository_id').onRef('r.digest', '=', 'rm.digest'))
+  .select(['m.digest', 'm.media_type', 'm.size', 'r.review_after'])
+  .where('rm.repository_id', '=', repositoryId)
+  .where('rm.digest', '=', digest));
 
 /** Resolves a tag to its manifest in one query (the hot path of every pull by tag). */
 export async function findTaggedManifest(db: Executor, repositoryId: number, tag: string): Promise<ManifestRow | undefined> {

@@ -1,5 +1,6 @@
 // Repository rows: find, create on first write, and the catalog page.
 import type { Executor } from './executor.ts';
+import { queueReviews } from './gc-queues.ts';
 
 export interface RepositoryRow {
   readonly id: number;
@@ -60,6 +61,14 @@ export async function repositoryNamesOfProject(db: Executor, project: string): P
  * for garbage collection. Returns how many were deleted.
  */
 export async function deleteRepositoriesOfProject(db: Executor, project: string): Promise<number> {
+  // What the repositories held becomes garbage: queued for GC's review before the links go.
+  const now = Date.now();
+  for (const { id } of await db.selectFrom('repositories').select('id').where('project', '=', project).execute()) {
+    const manifests = await db.selectFrom('repository_manifests').select('digest').where('repository_id', '=', id).execute();
+    await queueReviews(db, 'gc_manifest_reviews', id, manifests.map((m) => m.digest), 'repository', now);
+    const blobs = await db.selectFrom('repository_blobs').select('digest').where('repository_id', '=', id).execute();
+    await queueReviews(db, 'gc_blob_reviews', 0, blobs.map((b) => b.digest), 'repository', now);
+  }
   const r = await db.deleteFrom('repositories').where('project', '=', project).executeTakeFirst();
   return Number(r.numDeletedRows);
 }

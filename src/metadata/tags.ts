@@ -40,3 +40,22 @@ export async function listTags(db: Executor, repositoryId: number, limit: number
   if (last !== undefined) q = q.where('name', '>', last);
   return (await q.execute()).map((r) => r.name);
 }
+
+export interface TagMove {
+  readonly repositoryId: number;
+  readonly tag: string;
+  /** The digest the tag points at now; null when it was deleted. */
+  readonly digest: string | null;
+  /** The digest it pointed at before; null when the tag is new. */
+  readonly previous: string | null;
+  readonly actor: string;
+  readonly at: number;
+}
+
+/** Records tag moves in the tag history (in the transaction of the moves themselves). */
+export async function recordTagMoves(db: Executor, moves: readonly TagMove[]): Promise<void> {
+  if (!moves.length) return;
+  await db.insertInto('tag_history')
+    .values(moves.map((m) => ({ repository_id: m.repositoryId, tag: m.tag, digest: m.digest, previous: m.previous, actor: m.actor, at: m.at })))
+    .execute();
+}

@@ -7,7 +7,8 @@ import { findLinkedBlob, linkBlob, unlinkBlob } from '../metadata/blobs.ts';
 import type { ByteRange, PositionalReader } from '../storage/driver.ts';
 import { blobPath } from '../storage/paths.ts';
 import type { RequestContext } from './context.ts';
-import type { RegistryDeps } from './deps.ts';
+import { DEFAULT_REVIEW_DELAY_MS, type RegistryDeps } from './deps.ts';
+import { lockDigests, postponeReview, queueReviews } from '../metadata/gc-queues.ts';
 import { PushGates } from './push-gate.ts';
 import type { Repositories } from './repositories.ts';
 
@@ -19,8 +20,11 @@ export interface BlobInfo {
 export class BlobService {
   private readonly now: () => number;
 
+  private readonly reviewDelayMs: number;
+
   constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories, private readonly gates: PushGates = new PushGates()) {
     this.now = deps.now ?? Date.now;
+    this.reviewDelayMs = deps.limits.reviewDelayMs ?? DEFAULT_REVIEW_DELAY_MS;
   }
 
   /** The blob's size, or BLOB_UNKNOWN when this repository does not link it. */
@@ -29,7 +33,13 @@ export class BlobService {
     const repo = await this.repos.find(repository);
     const blob = repo && (await findLinkedBlob(this.deps.db, repo.id, parsed.digest));
     if (!blob) throw new RegistryError('BLOB_UNKNOWN', { digest: parsed.digest });
-    return blob;
+    // A client that finds a queued blob (a HEAD before it skips the upload) is about to reference
+    // it: the review waits again, so GC cannot take it between this answer and the manifest PUT.
+    if (blob.review_after !== null) {
+      const until = this.now() + this.reviewDelayMs;
+      if (blob.review_after < until) await postponeReview(this.deps.db, 'gc_blob_reviews', repo.id, blob.digest, until);
+    }
+    return { digest: blob.digest, size: blob.size };
   }
 
   /** Streams the blob (or an inclusive range of it) after the link check. */
@@ -51,9 +61,13 @@ export class BlobService {
   async delete(ctx: RequestContext, repository: string, digest: string): Promise<void> {
     const parsed = parseDigest(digest);
     const repo = await this.repos.find(repository);
-    if (!repo || !(await unlinkBlob(this.deps.db, repo.id, parsed.digest))) {
-      throw new RegistryError('BLOB_UNKNOWN', { digest: parsed.digest });
-    }
+    const unlinked = repo && (await this.deps.db.transaction().execute(async (trx) => {
+      if (!(await unlinkBlob(trx, repo.id, parsed.digest))) return false;
+      // The link is gone; GC checks whether any is left, and if not removes the row and bytes.
+      await queueReviews(trx, 'gc_blob_reviews', 0, [parsed.digest], 'unlink', this.now());
+      return true;
+    }));
+    if (!unlinked) throw new RegistryError('BLOB_UNKNOWN', { digest: parsed.digest });
     this.deps.bus.emit({ type: 'delete', target: 'blob', repository, digest: parsed.digest, tags: [], at: new Date(), actor: ctx.actor, requestId: ctx.requestId });
   }
 
@@ -70,7 +84,15 @@ export class BlobService {
     if (this.gates.active) await this.gates.check({ repository, stage: 'mount', bytes: blob.size, digest: blob.digest });
     const now = this.now();
     const target = await this.repos.ensure(repository, now);
-    await linkBlob(this.deps.db, target.id, blob.digest, now);
+    const linked = await this.deps.db.transaction().execute(async (trx) => {
+      await lockDigests(trx, [blob.digest]);
+      // GC may have taken the blob since the lookup: then this is an ordinary upload.
+      if (!(await findLinkedBlob(trx, source.id, blob.digest))) return false;
+      await linkBlob(trx, target.id, blob.digest, now);
+      await queueReviews(trx, 'gc_blob_reviews', target.id, [blob.digest], 'mount', now + this.reviewDelayMs);
+      return true;
+    });
+    if (!linked) return undefined;
     this.deps.bus.emit({ type: 'mount', repository, digest: blob.digest, from, at: new Date(now), actor: ctx.actor, requestId: ctx.requestId });
     return blob;
   }

@@ -9,7 +9,14 @@ import type { EventBus } from './event-bus.ts';
 export interface RegistryLimits {
   readonly manifestMaxBytes: number;
   readonly pageMaxEntries: number;
+  /**
+   * How long what a push leaves unreferenced (an upload, a mount, an untagged manifest, a lost
+   * tag) is protected from garbage collection (gc.reviewDelaySeconds; default two hours).
+   */
+  readonly reviewDelayMs?: number;
 }
+
+export const DEFAULT_REVIEW_DELAY_MS = 2 * 3_600_000;
 
 export interface RegistryDeps {
   readonly db: Kysely<Database>;

@@ -11,11 +11,12 @@ import { findLinkedManifest, findTaggedManifest, insertManifest, linkManifest, l
 import type { Executor } from '../metadata/executor.ts';
 import { touchRepository } from '../metadata/repositories.ts';
 import { deleteSignaturesOf } from '../metadata/signatures.ts';
-import { deleteTag, deleteTagsOf, setTag } from '../metadata/tags.ts';
+import { deleteTag, deleteTagsOf, recordTagMoves, setTag } from '../metadata/tags.ts';
+import { callOffByteDelete, lockDigests, postponeReview, queueReviews, settleByteDelete } from '../metadata/gc-queues.ts';
 import { blobPath } from '../storage/paths.ts';
 import type { RequestContext } from './context.ts';
 import type { PullGate, PullRequestInfo } from './pull-gate.ts';
-import type { RegistryDeps } from './deps.ts';
+import { DEFAULT_REVIEW_DELAY_MS, type RegistryDeps } from './deps.ts';
 import type { Repositories } from './repositories.ts';
 
 export interface ManifestInfo {
@@ -41,8 +42,11 @@ export class ManifestService {
   private readonly now: () => number;
   private readonly gates: PullGate[] = [];
 
+  private readonly reviewDelayMs: number;
+
   constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories) {
     this.now = deps.now ?? Date.now;
+    this.reviewDelayMs = deps.limits.reviewDelayMs ?? DEFAULT_REVIEW_DELAY_MS;
   }
 
   /** Stores a manifest under a tag or its digest. */
@@ -62,16 +66,30 @@ export class ManifestService {
     const repo = await this.repos.find(repository);
     await this.checkReferences(repo?.id, facts);
 
-    // Bytes first, durable, under their digest; then the rows in one transaction.
+    // Bytes first, durable, under their digest; then the rows in one transaction. A deletion of
+    // these bytes that GC queued is called off first, and the transaction settles any that ran.
     const path = blobPath(parseDigest(digest));
+    await callOffByteDelete(this.deps.db, digest);
     if (!(await this.deps.storage.stat(path))) await this.deps.storage.put(path, body);
     const at = new Date(now);
     const events = await this.deps.db.transaction().execute(async (trx) => {
+      await lockDigests(trx, [digest, ...referencedDigests(facts)]);
+      if ((await settleByteDelete(trx, digest)) && !(await this.deps.storage.stat(path))) await this.deps.storage.put(path, body);
       const r = await this.repos.ensure(repository, now, trx);
+      // Again under the locks: GC may have collected a referenced blob since the first check.
+      await this.checkReferences(r.id, facts, trx);
       await insertManifest(trx, toRecord(digest, body.byteLength, facts), now);
       await linkManifest(trx, r.id, digest, facts.subject?.digest, now);
       const previous = tag === undefined ? undefined : await setTag(trx, r.id, tag, digest, now);
       await touchRepository(trx, r.id, now);
+      const after = now + this.reviewDelayMs;
+      // An untagged push (a platform of an index to come, a referrer) and the manifest a tag left
+      // are GC candidates; the review delay protects them while the push goes on.
+      if (tag === undefined) await queueReviews(trx, 'gc_manifest_reviews', r.id, [digest], 'untagged', after);
+      if (tag !== undefined && previous !== digest) {
+        await recordTagMoves(trx, [{ repositoryId: r.id, tag, digest, previous: previous ?? null, actor: actorName(ctx), at: now }]);
+        if (previous !== undefined) await queueReviews(trx, 'gc_manifest_reviews', r.id, [previous], 'untag', after);
+      }
       const happened: RegistryEvent[] = [{ type: 'push', repository, digest, mediaType: facts.mediaType, size: body.byteLength, tag, at, actor: ctx.actor, requestId: ctx.requestId }];
       if (tag !== undefined && previous !== digest) happened.push({ type: 'tag', repository, tag, digest, previous, at, actor: ctx.actor, requestId: ctx.requestId });
       await this.deps.inTransaction?.(trx, happened);
@@ -95,6 +113,12 @@ export class ManifestService {
     }
     const row = await findLinkedManifest(this.deps.db, repo.id, parseDigest(reference).digest);
     if (!row) throw unknown();
+    // A client that looks a queued manifest up by digest (an index push checks its platforms) is
+    // about to use it: its GC review waits again.
+    if (row.review_after !== null) {
+      const until = this.now() + this.reviewDelayMs;
+      if (row.review_after < until) await postponeReview(this.deps.db, 'gc_manifest_reviews', repo.id, row.digest, until);
+    }
     return { digest: row.digest, mediaType: row.media_type, size: row.size };
   }
 
@@ -145,6 +169,8 @@ export class ManifestService {
         if (!isValidTag(reference)) throw unknown();
         const digest = await deleteTag(trx, repo.id, reference);
         if (!digest) throw unknown();
+        await recordTagMoves(trx, [{ repositoryId: repo.id, tag: reference, digest: null, previous: digest, actor: actorName(ctx), at: at.getTime() }]);
+        await queueReviews(trx, 'gc_manifest_reviews', repo.id, [digest], 'untag', at.getTime() + this.reviewDelayMs);
         happened.push({ type: 'untag', repository, tag: reference, digest, at, actor: ctx.actor, requestId: ctx.requestId });
       } else {
         const first = parseDigest(reference).digest;
@@ -165,6 +191,9 @@ export class ManifestService {
             continue;
           }
           await deleteSignaturesOf(trx, repo.id, digest);
+          await recordTagMoves(trx, tags.map((tag) => ({ repositoryId: repo.id, tag, digest: null, previous: digest, actor: actorName(ctx), at: at.getTime() })));
+          // GC finishes the job: the blobs and child manifests it referenced, the row and the bytes.
+          await queueReviews(trx, 'gc_manifest_reviews', repo.id, [digest], 'deleted', at.getTime());
           for (const tag of tags) happened.push({ type: 'untag', repository, tag, digest, at, actor: ctx.actor, requestId: ctx.requestId });
           happened.push({ type: 'delete', target: 'manifest', repository, digest, tags, at, actor: ctx.actor, requestId: ctx.requestId });
           queue.push(...followers);
@@ -178,11 +207,11 @@ export class ManifestService {
   }
 
   /** Config and layers must be blobs of this repository; an index's children its manifests. */
-  private async checkReferences(repositoryId: number | undefined, facts: ManifestFacts): Promise<void> {
+  private async checkReferences(repositoryId: number | undefined, facts: ManifestFacts, db: Executor = this.deps.db): Promise<void> {
     const blobs = [...(facts.config ? [facts.config] : []), ...facts.layers].filter((d) => !isForeign(d)).map((d) => d.digest);
     const children = facts.manifests.map((d) => d.digest);
-    const haveBlobs = repositoryId === undefined ? new Set<string>() : await linkedDigests(this.deps.db, repositoryId, blobs);
-    const haveManifests = repositoryId === undefined ? new Set<string>() : await linkedManifestDigests(this.deps.db, repositoryId, children);
+    const haveBlobs = repositoryId === undefined ? new Set<string>() : await linkedDigests(db, repositoryId, blobs);
+    const haveManifests = repositoryId === undefined ? new Set<string>() : await linkedManifestDigests(db, repositoryId, children);
     const missing = [...blobs.filter((d) => !haveBlobs.has(d)), ...children.filter((d) => !haveManifests.has(d))];
     if (missing.length) {
       throw new RegistryError('MANIFEST_BLOB_UNKNOWN', { missing: [...new Set(missing)].slice(0, 20) }, {
@@ -201,6 +230,16 @@ async function followersOf(db: Executor, repositoryId: number, digest: string): 
   const cosignTags = COSIGN_SUFFIXES.map((s) => `${digest.replace(':', '-')}.${s}`);
   const tagged = await db.selectFrom('tags').select('digest').where('repository_id', '=', repositoryId).where('name', 'in', cosignTags).execute();
   return [...new Set([...referrers, ...tagged].map((r) => r.digest))].filter((d) => d !== digest);
+}
+
+/** The blobs and manifests a manifest references (locked while it is stored). */
+function referencedDigests(facts: ManifestFacts): string[] {
+  return [...(facts.config ? [facts.config.digest] : []), ...facts.layers.map((l) => l.digest), ...facts.manifests.map((m) => m.digest)];
+}
+
+/** The name tag history records for whoever made a change. */
+function actorName(ctx: RequestContext): string {
+  return ctx.actor.name ?? 'anonymous';
 }
 
 function toRecord(digest: string, size: number, facts: ManifestFacts): ManifestRecord {

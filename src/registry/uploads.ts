@@ -13,12 +13,14 @@ import { parseDigest, newHash, type DigestAlgorithm, type ParsedDigest } from '.
 import { RegistryError } from '../core/errors.ts';
 import { insertBlob, linkBlob } from '../metadata/blobs.ts';
 import { PushGates } from './push-gate.ts';
+import { callOffByteDelete, lockDigests, queueReviews, settleByteDelete } from '../metadata/gc-queues.ts';
+import type { Executor } from '../metadata/executor.ts';
 import { advanceUpload, deleteUpload, findUpload, findUploads, insertUpload, staleUploads, type UploadRow } from '../metadata/uploads.ts';
 import { StorageNotFoundError, type ByteSource } from '../storage/driver.ts';
 import { blobPath, isValidUploadId, uploadDataPath, uploadIdOf, uploadPrefix, UPLOADS_ROOT } from '../storage/paths.ts';
 import { exactLength } from './body-guard.ts';
 import type { RequestContext } from './context.ts';
-import type { RegistryDeps } from './deps.ts';
+import { DEFAULT_REVIEW_DELAY_MS, type RegistryDeps } from './deps.ts';
 import { PushActivity } from './activity.ts';
 import { HashStates } from './hash-states.ts';
 import { KeyedLock } from './keyed-lock.ts';
@@ -43,8 +45,11 @@ export class UploadService {
   private readonly hashes = new HashStates();
   private readonly now: () => number;
 
+  private readonly reviewDelayMs: number;
+
   constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories, private readonly gates: PushGates = new PushGates()) {
     this.now = deps.now ?? Date.now;
+    this.reviewDelayMs = deps.limits.reviewDelayMs ?? DEFAULT_REVIEW_DELAY_MS;
   }
 
   /** Opens an upload session in a repository (created on first write). */
@@ -170,6 +175,7 @@ export class UploadService {
       const actual = `${expected.algorithm}:${hash.digest('hex')}`;
       if (actual !== expected.digest) throw new RegistryError('DIGEST_INVALID', { expected: expected.digest, actual });
       if (this.gates.active) await this.gates.check({ repository, stage: 'commit', bytes: staged.size, digest: expected.digest, ...(id !== undefined ? { uploadId: id } : {}) });
+      await callOffByteDelete(this.deps.db, expected.digest);
       // Bytes first (durable and visible under their digest), then the rows.
       await staged.commit();
     } finally {
@@ -178,8 +184,10 @@ export class UploadService {
     const size = staged.size;
     const now = this.now();
     await this.deps.db.transaction().execute(async (trx) => {
+      await this.settleBytes(trx, expected);
       await insertBlob(trx, expected.digest, size, now);
       await linkBlob(trx, repositoryId, expected.digest, now);
+      await queueReviews(trx, 'gc_blob_reviews', repositoryId, [expected.digest], 'upload', now + this.reviewDelayMs);
       if (id !== undefined) await deleteUpload(trx, id);
     });
     if (id !== undefined) {
@@ -305,6 +313,19 @@ export class UploadService {
     });
   }
 
+  /**
+   * Under the digest's lock, in the transaction that writes the blob's rows: if GC deleted these
+   * bytes after the deletion was called off could no longer stop it (a tombstone), the rows must
+   * not point at nothing. That needs GC to finish a deletion between this push's rename and this
+   * transaction; the client is told to push again.
+   */
+  private async settleBytes(trx: Executor, digest: ParsedDigest): Promise<void> {
+    await lockDigests(trx, [digest.digest]);
+    if ((await settleByteDelete(trx, digest.digest)) && !(await this.deps.storage.stat(blobPath(digest)))) {
+      throw new RegistryError('BLOB_UPLOAD_INVALID', { digest: digest.digest }, { status: 409, message: 'the blob was garbage-collected while this upload finished; push it again' });
+    }
+  }
+
   /** The digest of the upload's first `size` bytes: from the running hash, or by re-reading them. */
   private async digestOf(id: string, size: number, algorithm: DigestAlgorithm): Promise<string> {
     const running = this.hashes.take(id, size, algorithm);
@@ -343,11 +364,14 @@ export class UploadService {
       if (isOffsetError(error)) throw await this.lost(id, size, error.actual);
       throw error;
     }
+    await callOffByteDelete(this.deps.db, digest.digest);
     await this.deps.storage.commit(path, blobPath(digest));
     const now = this.now();
     await this.deps.db.transaction().execute(async (trx) => {
+      await this.settleBytes(trx, digest);
       await insertBlob(trx, digest.digest, size, now);
       await linkBlob(trx, repositoryId, digest.digest, now);
+      await queueReviews(trx, 'gc_blob_reviews', repositoryId, [digest.digest], 'upload', now + this.reviewDelayMs);
       await deleteUpload(trx, id);
     });
     this.hashes.drop(id);

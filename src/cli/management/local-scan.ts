@@ -13,7 +13,7 @@ import { FeedRestoreError, type ActiveFeed } from '../../features/scan/feed/stor
 import { rematchAll, SCAN_IMAGE, scanImageKey } from '../../features/scan/jobs.ts';
 import { VersionRangeError } from '../../features/scan/query/version-range.ts';
 import { affectedView } from '../../features/scan/views.ts';
-import { openStorageFor } from '../../http/server.ts';
+import { openStorageFor, registryLimitsOf } from '../../http/server.ts';
 import { JobRunner } from '../../jobs/runner.ts';
 import { unscannedImages } from '../../metadata/scan.ts';
 import type { Database } from '../../metadata/schema.ts';
@@ -29,7 +29,7 @@ export function localScanOps(db: Kysely<Database>, config: Config, record: Chang
   const services = (): ScanServices => {
     if (!opened) {
       const storage = openStorageFor(config);
-      const registry = new Registry({ db, storage, bus: new EventBus(), limits: { manifestMaxBytes: config.limits.manifestMaxBytes, pageMaxEntries: config.limits.pageMaxEntries } });
+      const registry = new Registry({ db, storage, bus: new EventBus(), limits: registryLimitsOf(config) });
       opened = { storage, services: scanServices({ db, storage, registry, record, maxFeedAgeHours: config.scan.maxFeedAgeHours }) };
     }
     return opened.services;

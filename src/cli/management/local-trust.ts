@@ -8,7 +8,7 @@ import type { Config } from '../../core/config.ts';
 import { projectOf } from '../../core/reference.ts';
 import { trustServices, type TrustServices } from '../../features/trust/index.ts';
 import { verdictView } from '../../features/trust/views.ts';
-import { openStorageFor } from '../../http/server.ts';
+import { openStorageFor, registryLimitsOf } from '../../http/server.ts';
 import type { Database } from '../../metadata/schema.ts';
 import { EventBus } from '../../registry/event-bus.ts';
 import { Registry } from '../../registry/registry.ts';
@@ -19,7 +19,7 @@ export function localTrustOps(db: Kysely<Database>, config: Config, record: Chan
   const open = () => {
     if (!opened) {
       const storage = openStorageFor(config);
-      const registry = new Registry({ db, storage, bus: new EventBus(), limits: { manifestMaxBytes: config.limits.manifestMaxBytes, pageMaxEntries: config.limits.pageMaxEntries } });
+      const registry = new Registry({ db, storage, bus: new EventBus(), limits: registryLimitsOf(config) });
       opened = { registry, services: trustServices({ db, registry, storage, record }) };
     }
     return opened;

@@ -8,6 +8,7 @@ import { registerProjectCommands } from './commands/projects.ts';
 import { registerRobotCommands } from './commands/robots.ts';
 import { registerScanCommands } from './commands/scan.ts';
 import { registerTrustCommands } from './commands/trust.ts';
+import { registerGcCommands } from './commands/gc.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { registerWebhookCommands } from './commands/webhook.ts';
@@ -50,6 +51,7 @@ registerAuditCommand(program);
 registerWebhookCommands(program);
 registerScanCommands(program);
 registerTrustCommands(program);
+registerGcCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

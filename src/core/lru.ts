@@ -1,5 +1,5 @@
 // A small LRU bounded by total bytes (pure). Used for manifest bytes, which are immutable by
-// digest, so entries never need invalidating, only evicting.
+// digest, so entries never need invalidating, only evicting (or dropping, when GC removes them).
 export class ByteLru<V extends { byteLength: number }> {
   private readonly entries = new Map<string, V>();
   private bytes = 0;
@@ -29,6 +29,13 @@ export class ByteLru<V extends { byteLength: number }> {
       this.entries.delete(k);
       this.bytes -= v.byteLength;
     }
+  }
+
+  delete(key: string): void {
+    const old = this.entries.get(key);
+    if (!old) return;
+    this.bytes -= old.byteLength;
+    this.entries.delete(key);
   }
 
   get size(): number {

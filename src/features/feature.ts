@@ -2,6 +2,7 @@
 // below offer and returns what the feature contributes. The composition root adds each feature
 // with one line; nothing under features/ is imported by the core.
 import type { Kysely } from 'kysely';
+import type { Registry as PromRegistry } from 'prom-client';
 import type { BuiltinAuth } from '../auth/builtin.ts';
 import type { ChangeRecorder } from '../auth/directory/changes.ts';
 import type { Config } from '../core/config.ts';
@@ -48,6 +49,8 @@ export interface Feature {
    * Registry's inTransaction): what a feature writes here is committed with the change or not at all.
    */
   inTransaction?(trx: Executor, events: readonly RegistryEvent[]): Promise<void>;
+  /** Prometheus metrics, served on /metrics with the core's. */
+  readonly metrics?: PromRegistry;
   /** Starts background work once the server listens. */
   start?(): void;
   close?(): Promise<void>;

@@ -8,11 +8,14 @@ import type { Registry } from '../registry/registry.ts';
 import { hasBody, setBodyDeadline } from './body.ts';
 import { sendError } from './errors.ts';
 import { HttpMetrics } from './metrics.ts';
+import type { Registry as PromRegistry } from 'prom-client';
 import type { DeniedListener } from './oci/access.ts';
 import { registerOciRoutes } from './oci/router.ts';
 import { createWebUi } from './web.ts';
 
 export interface AppOptions {
+  /** More Prometheus registries for /metrics (features add theirs after the app is built). */
+  readonly metrics?: readonly PromRegistry[];
   readonly registry: Registry;
   readonly auth: AuthProvider;
   readonly publicUrl: string;
@@ -96,7 +99,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/metrics', async (request, reply) => {
     request.routeKind = 'metrics';
     reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
+    const extra = options.metrics ?? [];
+    return (await Promise.all([metrics.registry, ...extra].map((r) => r.metrics()))).join('\n');
   });
 
   registerOciRoutes(app, { registry: options.registry, auth: options.auth, publicUrl: options.publicUrl, ...(options.onDenied ? { onDenied: options.onDenied } : {}) });

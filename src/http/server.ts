@@ -19,8 +19,12 @@ import { enableSearch } from '../features/search/index.ts';
 import { enablePullCounts } from '../features/pulls/index.ts';
 import { enableWebhooks } from '../features/webhooks/index.ts';
 import type { Feature, FeatureContext } from '../features/feature.ts';
+import type { Registry as PromRegistry } from 'prom-client';
 import { enableScan } from '../features/scan/index.ts';
 import { enableTrust } from '../features/trust/index.ts';
+import { enableGc } from '../features/gc/index.ts';
+import { enableImmutability } from '../features/immutability/index.ts';
+import { enableQuota } from '../features/quota/index.ts';
 import type { RegistryEvent } from '../core/events.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import type { Executor } from '../metadata/executor.ts';
@@ -113,7 +117,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
     limits: registryLimitsOf(config),
   });
+  const featureMetrics: PromRegistry[] = [];
   const app = buildApp({
+    metrics: featureMetrics,
     registry,
     auth,
     publicUrl: config.server.publicUrl,
@@ -149,8 +155,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const features: Feature[] = [];
   if (config.scan.enabled) features.push(enableScan(featureContext));
   features.push(enableTrust(featureContext));
+  features.push(enableGc(featureContext));
+  features.push(enableImmutability(featureContext));
+  features.push(enableQuota(featureContext));
   for (const f of features) {
     for (const gate of f.pullGates ?? []) registry.manifests.addPullGate(gate);
+    if (f.metrics) featureMetrics.push(f.metrics);
     if (f.inTransaction) transactionHooks.push((trx, events) => f.inTransaction!(trx, events));
   }
   directoryHooks.repositoriesRemoved = (names) => { for (const n of names) registry.repositories.forget(n); };
@@ -224,6 +234,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await webhooks.close(Math.min(10_000, config.server.shutdownTimeoutSeconds * 500));
         await audit.close();
         await pulls.close();
+        await registry.touches.close();
         await metadata.close();
         await storage.close?.();
       })();

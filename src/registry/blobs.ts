@@ -10,6 +10,7 @@ import type { RequestContext } from './context.ts';
 import { DEFAULT_REVIEW_DELAY_MS, type RegistryDeps } from './deps.ts';
 import { lockDigests, postponeReview, queueReviews } from '../metadata/gc-queues.ts';
 import { PushGates } from './push-gate.ts';
+import type { Touches } from './touches.ts';
 import type { Repositories } from './repositories.ts';
 
 export interface BlobInfo {
@@ -22,7 +23,7 @@ export class BlobService {
 
   private readonly reviewDelayMs: number;
 
-  constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories, private readonly gates: PushGates = new PushGates()) {
+  constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories, private readonly gates: PushGates = new PushGates(), private readonly touches?: Touches) {
     this.now = deps.now ?? Date.now;
     this.reviewDelayMs = deps.limits.reviewDelayMs ?? DEFAULT_REVIEW_DELAY_MS;
   }
@@ -40,6 +41,17 @@ export class BlobService {
       if (blob.review_after < until) await postponeReview(this.deps.db, 'gc_blob_reviews', repo.id, blob.digest, until);
     }
     return { digest: blob.digest, size: blob.size };
+  }
+
+  /**
+   * A HEAD: stat(), and the lookup is noted, since a client that finds a blob skips its upload
+   * and references it in the manifest it pushes next (GC must not take it meanwhile).
+   */
+  async lookup(repository: string, digest: string): Promise<BlobInfo> {
+    const info = await this.stat(repository, digest);
+    const repo = await this.repos.find(repository);
+    if (repo) this.touches?.note('gc_blob_reviews', repo.id, info.digest);
+    return info;
   }
 
   /** Streams the blob (or an inclusive range of it) after the link check. */

@@ -18,6 +18,7 @@ import type { RequestContext } from './context.ts';
 import type { PullGate, PullRequestInfo } from './pull-gate.ts';
 import { DEFAULT_REVIEW_DELAY_MS, type RegistryDeps } from './deps.ts';
 import type { Repositories } from './repositories.ts';
+import type { Touches } from './touches.ts';
 
 export interface ManifestInfo {
   readonly digest: string;
@@ -44,7 +45,7 @@ export class ManifestService {
 
   private readonly reviewDelayMs: number;
 
-  constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories) {
+  constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories, private readonly touches?: Touches) {
     this.now = deps.now ?? Date.now;
     this.reviewDelayMs = deps.limits.reviewDelayMs ?? DEFAULT_REVIEW_DELAY_MS;
   }
@@ -113,8 +114,9 @@ export class ManifestService {
     }
     const row = await findLinkedManifest(this.deps.db, repo.id, parseDigest(reference).digest);
     if (!row) throw unknown();
-    // A client that looks a queued manifest up by digest (an index push checks its platforms) is
-    // about to use it: its GC review waits again.
+    // A client that looks a manifest up by digest (an index push checks its platforms) may be
+    // about to reference it: noted for GC, and a queued review waits again.
+    this.touches?.note('gc_manifest_reviews', repo.id, row.digest);
     if (row.review_after !== null) {
       const until = this.now() + this.reviewDelayMs;
       if (row.review_after < until) await postponeReview(this.deps.db, 'gc_manifest_reviews', repo.id, row.digest, until);
@@ -132,6 +134,11 @@ export class ManifestService {
     const body = Buffer.concat(chunks);
     this.cache.set(digest, body);
     return body;
+  }
+
+  /** Drops a manifest that garbage collection removed from the byte cache. */
+  forget(digest: string): void {
+    this.cache.delete(digest);
   }
 
   /** A feature's say over manifest GETs (scan and trust policies). */

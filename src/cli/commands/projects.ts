@@ -1,11 +1,12 @@
 // berth project create|list|update|remove, berth project member add|list|remove
 import { Option, type Command } from 'commander';
 import { CliError } from '../cli-error.ts';
+import { formatSize, parseSize, SizeError } from '../../features/quota/size.ts';
 import { printJson, printTable, run, say, when, withCommon, type CommonFlags } from './common.ts';
 
 type Flags = CommonFlags & { public?: boolean; role?: string; withRepositories?: boolean };
 type UpdateFlags = CommonFlags & {
-  public?: boolean; private?: boolean; description?: string; verified?: boolean; sponsored?: boolean;
+  public?: boolean; private?: boolean; description?: string; verified?: boolean; sponsored?: boolean; quota?: string;
   scanOnPush?: boolean; preventSeverity?: string; fixableOnly?: boolean; preventUnscanned?: boolean; gracePeriod?: string; allowCve?: string[]; exempt?: string[];
 };
 
@@ -26,6 +27,16 @@ function parseAllow(value: string): { id: string; expiresAt?: string } {
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** --quota 10GiB | 500MB | 1.5TiB | bytes | none -> bytes, or null for none. */
+function quotaOf(value: string): number | null {
+  try {
+    return parseSize(value);
+  } catch (error) {
+    if (error instanceof SizeError) throw new CliError(`--quota: ${error.message}`, 'e.g. --quota 10GiB, or --quota none to remove the quota');
+    throw error;
+  }
+}
 const LOGIN_STDIN = 'with --url: read the login password or access token from stdin';
 
 export function registerProjectCommands(program: Command): void {
@@ -60,6 +71,7 @@ export function registerProjectCommands(program: Command): void {
     .option('--no-verified', 'remove the Verified Publisher badge')
     .option('--sponsored', 'show the Sponsored OSS badge on its repositories (administrators)')
     .option('--no-sponsored', 'remove the Sponsored OSS badge')
+    .option('--quota <size>', 'storage quota (administrators): 10GiB, 500MB, 1.5TiB, a number of bytes, or none')
     .option('--scan-on-push', 'scan each image when it is pushed (the default)')
     .option('--no-scan-on-push', 'do not scan images when they are pushed (scans on request and after feed imports still run)')
     .addOption(new Option('--prevent-severity <level>', 'refuse pulls of images with vulnerabilities at or above this severity; none refuses nothing').choices(['critical', 'high', 'medium', 'low', 'none']))
@@ -78,6 +90,7 @@ export function registerProjectCommands(program: Command): void {
         ...(flags.description !== undefined ? { description: flags.description } : {}),
         ...(flags.verified !== undefined ? { verified: flags.verified } : {}),
         ...(flags.sponsored !== undefined ? { sponsored: flags.sponsored } : {}),
+        ...(flags.quota !== undefined ? { quotaBytes: quotaOf(flags.quota) } : {}),
       };
       const policy = {
         ...(flags.scanOnPush !== undefined ? { scanOnPush: flags.scanOnPush } : {}),
@@ -89,7 +102,7 @@ export function registerProjectCommands(program: Command): void {
         ...(flags.exempt !== undefined ? { exempt: flags.exempt } : {}),
       };
       if (Object.keys(changes).length === 0 && Object.keys(policy).length === 0) {
-        throw new CliError('nothing to change', 'give --public, --private, --description, --[no-]verified, --[no-]sponsored, --[no-]scan-on-push or --prevent-severity');
+        throw new CliError('nothing to change', 'give --public, --private, --description, --[no-]verified, --[no-]sponsored, --quota, --[no-]scan-on-push or --prevent-severity');
       }
       const p = Object.keys(changes).length ? await m.updateProject(name, changes) : undefined;
       const scan = Object.keys(policy).length ? await m.updateScanPolicy(name, policy) : undefined;
@@ -97,6 +110,12 @@ export function registerProjectCommands(program: Command): void {
       if (p) {
         const badges = [p.verified ? 'Verified Publisher' : '', p.sponsored ? 'Sponsored OSS' : ''].filter(Boolean);
         say(`Project ${p.name} is ${p.visibility}${badges.length ? `, badges: ${badges.join(', ')}` : ', no badges'}.`);
+        if (flags.quota !== undefined && p.quota) {
+          const q = p.quota;
+          say(q.limitBytes === null
+            ? `Project ${p.name} has no storage quota (${formatSize(q.usedBytes)} used).`
+            : `Project ${p.name} has a storage quota of ${formatSize(q.limitBytes)}: ${formatSize(q.usedBytes)} used (${q.percent}%).`);
+        }
       }
       if (scan) {
         const refuses = scan.preventSeverity === 'none' ? 'no pull is refused for vulnerabilities' : `pulls of images with ${scan.fixableOnly ? 'fixable ' : ''}${scan.preventSeverity} or worse vulnerabilities are refused`;

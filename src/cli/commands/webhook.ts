@@ -17,7 +17,7 @@ export function registerWebhookCommands(program: Command): void {
 
   withCommon(webhook.command('add').argument('<project>', 'the project whose events are sent').argument('<url>', 'the receiver, http:// or https://'))
     .description('add a webhook; without --secret-stdin a signing secret is generated and printed once')
-    .option('--events <list>', 'comma-separated: push, pull, delete, tag, scan.completed, vulnerability.new', 'push')
+    .option('--events <list>', 'comma-separated: push, pull, delete, tag, scan.completed, vulnerability.new, quota.warning', 'push')
     .option('--format <format>', 'berth, cloudevents, distribution or slack', 'berth')
     .option('--filter <glob>', 'only repositories matching this glob (repo:tag globs match tags too)')
     .option('--secret-stdin', 'read the signing secret (16+ characters) from stdin')

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { CliError } from '../cli-error.ts';
-import type { ApiClient } from './remote.ts';
+import { waitForRemoteJob, type ApiClient } from './remote.ts';
 import type { FeedStatusView, ImportResultView, ReportView, ScanOps } from './types.ts';
 
 const NDJSON = 'application/x-ndjson';
@@ -59,17 +59,8 @@ export function remoteScanOps(client: ApiClient): ScanOps {
     return outcome.result as T;
   }
 
-  async function waitForJob(id: number, timeoutMs: number, progress: (text: string) => void): Promise<{ state: string; error: string | null; result: unknown }> {
-    const until = Date.now() + timeoutMs;
-    let last = '';
-    for (;;) {
-      const job = await call<{ state: string; progress: string | null; error: string | null; result: unknown }>('GET', `/jobs/${id}`);
-      if (job.progress && job.progress !== last) progress((last = job.progress));
-      if (job.state === 'done' || job.state === 'failed') return job;
-      if (Date.now() > until) throw new CliError(`the scan (job ${id}) did not finish within ${Math.round(timeoutMs / 1000)} s; it is ${job.state}`, 'It goes on in the background: see it later with berth scan report, or give a longer --timeout.');
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  const waitForJob = (id: number, timeoutMs: number, progress: (text: string) => void) => waitForRemoteJob(client, id, timeoutMs, progress,
+    (state) => new CliError(`the scan (job ${id}) did not finish within ${Math.round(timeoutMs / 1000)} s; it is ${state}`, 'It goes on in the background: see it later with berth scan report, or give a longer --timeout.'));
 
   return {
     vulndbStatus: () => call<FeedStatusView>('GET', '/vulndb'),

@@ -3,6 +3,7 @@
 import { CliError, hintFor } from '../cli-error.ts';
 import { remoteScanOps } from './remote-scan.ts';
 import { remoteTrustOps } from './remote-trust.ts';
+import { remoteGcOps } from './remote-gc.ts';
 import type { AccessTokenView, AuditEntryView, AuditFilter, DeliveryView, Management, MemberView, NewRobot, NewToken, ProjectRemoval, ProjectView, RobotView, UserRemoval, UserView, WebhookView } from './types.ts';
 
 export interface RemoteOptions {
@@ -21,6 +22,27 @@ export interface ApiClient {
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** Turns a refused answer's body into the CliError `call` would throw. */
   refusal(status: number, statusText: string, text: string): CliError;
+}
+
+/** A job's row as GET /api/v1/jobs/{id} shows it. */
+export interface RemoteJob {
+  readonly state: string;
+  readonly progress: string | null;
+  readonly error: string | null;
+  readonly result: unknown;
+}
+
+/** Polls a queued job until it is done or failed, showing its progress; `late` is the error past the timeout. */
+export async function waitForRemoteJob(client: ApiClient, id: number, timeoutMs: number, progress: (text: string) => void, late: (state: string) => Error): Promise<RemoteJob> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const job = await client.call<RemoteJob>('GET', `/jobs/${id}`);
+    if (job.progress && job.progress !== last) progress((last = job.progress));
+    if (job.state === 'done' || job.state === 'failed') return job;
+    if (Date.now() > until) throw late(job.state);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** The /api/v1 client the remote management commands share. */
@@ -89,6 +111,7 @@ export function openRemote(options: RemoteOptions): Management {
   return {
     ...remoteScanOps(client),
     ...remoteTrustOps(client),
+    ...remoteGcOps(client),
     target: server,
     addUser: (name, password, admin) => call<UserView>('POST', '/users', { name, password, admin }),
     listUsers: async () => (await call<{ users: UserView[] }>('GET', '/users')).users,

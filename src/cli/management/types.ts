@@ -60,6 +60,8 @@ export interface ProjectChanges {
   description?: string;
   verified?: boolean;
   sponsored?: boolean;
+  /** Storage quota in bytes, null for none (administrators). */
+  quotaBytes?: number | null;
 }
 
 export type { ReportView, FeedStatusView, ImportResultView, ScanPolicyView, PackageAnswerView, AdvisoryAnswerView, ReportFilter, PolicyChanges } from '../../features/scan/views.ts';
@@ -100,7 +102,18 @@ export interface TrustOps {
   trustVerify(repository: string, reference: string): Promise<VerdictView>;
 }
 
-export interface Management extends ScanOps, TrustOps {
+export type { GcSummary as GcSummaryView, GcProgress as GcProgressView } from '../../features/gc/index.ts';
+export type { GcStatus as GcStatusView } from '../../features/gc/service.ts';
+import type { GcProgress, GcSummary } from '../../features/gc/index.ts';
+import type { GcStatus } from '../../features/gc/service.ts';
+
+/** berth gc: a pass now (offline in this process, or queued on the server and waited for). */
+export interface GcOps {
+  gc(options: { dryRun?: boolean; timeoutMs: number }, progress: (p: GcProgress) => void): Promise<GcSummary>;
+  gcStatus(): Promise<GcStatus>;
+}
+
+export interface Management extends ScanOps, TrustOps, GcOps {
   /** "the data directory /x" or "http://host:5000": where the commands act, for messages. */
   readonly target: string;
   addUser(name: string, password: string, admin: boolean): Promise<UserView>;

@@ -14,6 +14,13 @@ export const ProjectSchema = z.object({
   verified: z.boolean().describe('Verified Publisher (administrators set it)'),
   sponsored: z.boolean().describe('Sponsored OSS (administrators set it)'),
   role: Role.optional().describe("the caller's role, when they are a member"),
+  quota: z.object({
+    limitBytes: z.number().int().nullable().describe('the storage quota in bytes; null: none'),
+    usedBytes: z.number().int().describe('distinct blobs and manifests the project\'s repositories link, plus open uploads\' bytes'),
+    percent: z.number().nullable().describe('usedBytes of limitBytes, in percent; null without a quota'),
+    usage: z.object({ blobs: z.number().int(), manifests: z.number().int(), uploads: z.number().int() }),
+    warnedAt: z.string().nullable().describe('when the 80% warning was sent (again only after usage went below 80%)'),
+  }).optional().describe('storage quota and usage (members and administrators; not in the list)'),
 });
 const CreateProject = z.strictObject({
   name: z.string().min(1),
@@ -29,6 +36,7 @@ const UpdateProject = z.strictObject({
   description: z.string().max(1024).optional(),
   verified: z.boolean().optional().describe('administrators only'),
   sponsored: z.boolean().optional().describe('administrators only'),
+  quotaBytes: z.number().int().min(0).max(8 * 2 ** 50).nullable().optional().describe('storage quota in bytes, null for none (administrators only)'),
 });
 
 export function projectRoutes(deps: ApiDeps): ApiRoute[] {
@@ -51,7 +59,7 @@ export function projectRoutes(deps: ApiDeps): ApiRoute[] {
       handler: async ({ actor, params }) => deps.projects.get(actor, params.name!),
     }),
     route({
-      method: 'PATCH', path: '/projects/{name}', resource, auth: 'required', summary: 'Change visibility or description (owners, administrators); verified and sponsored (administrators only)',
+      method: 'PATCH', path: '/projects/{name}', resource, auth: 'required', summary: 'Change visibility or description (owners, administrators); verified, sponsored and the storage quota (administrators only)',
       body: UpdateProject, status: 200, response: ProjectSchema, errors: [403, 404],
       handler: async ({ actor, params, body }) => deps.projects.update(actor, params.name!, body),
     }),

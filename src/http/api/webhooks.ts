@@ -8,7 +8,7 @@ import type { WebhookService } from '../../features/webhooks/index.ts';
 import { route, type ApiDeps, type ApiRoute } from './route.ts';
 
 const EventList = z.union([
-  z.array(z.enum(['push', 'pull', 'delete', 'tag', 'scan.completed', 'vulnerability.new'])).min(1),
+  z.array(z.enum(['push', 'pull', 'delete', 'tag', 'scan.completed', 'vulnerability.new', 'quota.warning'])).min(1),
   z.string().min(1).describe('comma-separated, e.g. "push,delete"'),
 ]);
 const Format = z.enum(['berth', 'cloudevents', 'distribution', 'slack']);

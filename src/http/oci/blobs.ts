@@ -7,7 +7,7 @@ import { parseRangeHeader } from './ranges.ts';
 type BlobCall = OciCall<Extract<OciRoute, { kind: 'blob' }>>;
 
 export async function headBlob(call: BlobCall): Promise<void> {
-  const info = await call.deps.registry.blobs.stat(call.repository, call.route.digest);
+  const info = await call.deps.registry.blobs.lookup(call.repository, call.route.digest);
   call.reply.code(200).headers({
     'Content-Length': String(info.size),
     'Content-Type': 'application/octet-stream',

@@ -8,6 +8,7 @@ import { registerProjectCommands } from './commands/projects.ts';
 import { registerRobotCommands } from './commands/robots.ts';
 import { registerScanCommands } from './commands/scan.ts';
 import { registerTrustCommands } from './commands/trust.ts';
+import { registerImmutableCommands } from './commands/immutable.ts';
 import { registerGcCommands } from './commands/gc.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerUserCommands } from './commands/users.ts';
@@ -51,6 +52,7 @@ registerAuditCommand(program);
 registerWebhookCommands(program);
 registerScanCommands(program);
 registerTrustCommands(program);
+registerImmutableCommands(program);
 registerGcCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

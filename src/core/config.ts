@@ -86,8 +86,8 @@ export const configSchema = z.strictObject({
       headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
       /** HMAC-SHA256 signing secret for the Berth-Signature header; empty: unsigned. */
       secret: z.string().default(''),
-      /** push, pull, delete, tag, scan.completed, vulnerability.new (the scan feature's). */
-      events: z.array(z.enum(['push', 'pull', 'delete', 'tag', 'scan.completed', 'vulnerability.new'])).min(1).default(['push', 'pull', 'delete', 'tag']),
+      /** push, pull, delete, tag, scan.completed, vulnerability.new (the scan feature's), quota.warning (the quota feature's). */
+      events: z.array(z.enum(['push', 'pull', 'delete', 'tag', 'scan.completed', 'vulnerability.new', 'quota.warning'])).min(1).default(['push', 'pull', 'delete', 'tag']),
       /** berth, cloudevents, distribution (the default here, as Distribution sends) or slack. */
       format: z.enum(['berth', 'cloudevents', 'distribution', 'slack']).default('distribution'),
       /** A glob on repository names (or repository:tag when it has a colon); empty: all. */

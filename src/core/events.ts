@@ -100,6 +100,16 @@ export interface VulnerabilityNewEvent extends EventBase {
   readonly feedDigest?: string;
 }
 
+/** A project's storage usage reached 80% of its quota (features/quota); once until it drops below. */
+export interface QuotaWarningEvent extends EventBase {
+  readonly type: 'quota.warning';
+  readonly project: string;
+  readonly limitBytes: number;
+  readonly usedBytes: number;
+  /** usedBytes / limitBytes, in percent (one decimal). */
+  readonly percent: number;
+}
+
 export type RegistryEvent =
   | ManifestPushedEvent
   | ManifestPulledEvent
@@ -110,7 +120,8 @@ export type RegistryEvent =
   | UntagEvent
   | SignatureAddedEvent
   | ScanCompletedEvent
-  | VulnerabilityNewEvent;
+  | VulnerabilityNewEvent
+  | QuotaWarningEvent;
 
 export type RegistryEventType = RegistryEvent['type'];
 export type EventOf<T extends RegistryEventType> = Extract<RegistryEvent, { type: T }>;

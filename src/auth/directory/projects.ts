@@ -12,6 +12,7 @@ import { deleteProject, findProject, insertProject, listMembers, listProjects, m
 import { deleteRobot, robotsOfProject } from '../../metadata/identity/robots.ts';
 import { findUserByName } from '../../metadata/identity/users.ts';
 import { deleteRepositoriesOfProject, repositoryNamesOfProject } from '../../metadata/repositories.ts';
+import { projectQuotaView, setProjectQuota, type ProjectQuotaView } from '../../metadata/quota.ts';
 import { isRole, type Role } from '../roles.ts';
 import { canSeeProject, isAdmin, requireOwnedProject, requireVisibleProject, type Actor } from './actor.ts';
 import { IGNORE_CHANGES, type ChangeRecorder } from './changes.ts';
@@ -26,7 +27,12 @@ export interface ProjectView {
   readonly sponsored: boolean;
   /** The caller's role, when they are a member. */
   readonly role?: Role;
+  /** Storage quota and usage (features/quota), for members and administrators; not in lists. */
+  readonly quota?: ProjectQuotaView;
 }
+
+/** The largest quota a project may be given (8 PiB, a safe integer of bytes). */
+export const MAX_QUOTA_BYTES = 8 * 2 ** 50;
 
 export interface ProjectRemoval {
   readonly project: string;
@@ -81,7 +87,7 @@ export class ProjectService {
   async list(actor: Actor | undefined): Promise<ProjectView[]> {
     const out: ProjectView[] = [];
     for (const p of await listProjects(this.db)) {
-      if (await canSeeProject(this.db, actor, p)) out.push(await this.toView(p, actor));
+      if (await canSeeProject(this.db, actor, p)) out.push(await this.toView(p, actor, false));
     }
     return out;
   }
@@ -90,12 +96,18 @@ export class ProjectService {
     return this.toView(await requireVisibleProject(this.db, actor, name), actor);
   }
 
-  async update(actor: Actor, name: string, changes: { visibility?: Visibility; description?: string; verified?: boolean; sponsored?: boolean }): Promise<ProjectView> {
+  async update(actor: Actor, name: string, changes: { visibility?: Visibility; description?: string; verified?: boolean; sponsored?: boolean; quotaBytes?: number | null }): Promise<ProjectView> {
     const project = await requireOwnedProject(this.db, actor, name);
-    const { verified, sponsored, ...settings } = changes;
+    const { verified, sponsored, quotaBytes, ...settings } = changes;
     const badges = verified !== undefined || sponsored !== undefined;
     if (badges && !isAdmin(actor)) {
       throw new RegistryError('DENIED', { project: name }, { message: 'only administrators mark a project verified or sponsored' });
+    }
+    if (quotaBytes !== undefined) {
+      if (!isAdmin(actor)) throw new RegistryError('DENIED', { project: name }, { message: "only administrators set a project's storage quota" });
+      if (quotaBytes !== null && (!Number.isSafeInteger(quotaBytes) || quotaBytes < 0 || quotaBytes > MAX_QUOTA_BYTES)) {
+        throw new RegistryError('INVALID_REQUEST', { quotaBytes }, { message: 'quotaBytes is a whole number of bytes from 0 to 8 PiB, or null for no quota' });
+      }
     }
     if (name === OFFICIAL_PROJECT && changes.visibility === 'private') throw new RegistryError('INVALID_REQUEST', undefined, { message: 'library holds official images and stays public' });
     const flags = { ...(verified !== undefined ? { verified: verified ? 1 : 0 } : {}), ...(sponsored !== undefined ? { sponsored: sponsored ? 1 : 0 } : {}) };
@@ -108,6 +120,10 @@ export class ProjectService {
     }
     if (badges) {
       await this.record({ action: 'project.badge', actor, project: name, detail: { ...(verified !== undefined ? { verified } : {}), ...(sponsored !== undefined ? { sponsored } : {}) } });
+    }
+    if (quotaBytes !== undefined) {
+      await setProjectQuota(this.db, project, quotaBytes, this.now());
+      await this.record({ action: 'project.quota', actor, project: name, detail: { quotaBytes } });
     }
     return this.toView((await findProject(this.db, name))!, actor);
   }
@@ -184,11 +200,15 @@ export class ProjectService {
     await this.record({ action: 'member.remove', actor, project: name, target: user });
   }
 
-  private async toView(p: ProjectRow, actor: Actor | undefined): Promise<ProjectView> {
+  private async toView(p: ProjectRow, actor: Actor | undefined, withQuota = true): Promise<ProjectView> {
     const role = actor?.kind === 'user' ? await memberRole(this.db, p.id, actor.id) : undefined;
+    // Usage is the members' business (and an aggregate over the project's rows: not in lists).
+    const quota = withQuota && actor && (isAdmin(actor) || role !== undefined || (actor.kind === 'robot' && actor.permissions.has(p.name)))
+      ? await projectQuotaView(this.db, p.name)
+      : undefined;
     return {
       name: p.name, visibility: p.visibility, description: p.description, createdAt: new Date(p.created_at).toISOString(),
-      verified: Number(p.verified) === 1, sponsored: Number(p.sponsored) === 1, ...(role ? { role } : {}),
+      verified: Number(p.verified) === 1, sponsored: Number(p.sponsored) === 1, ...(role ? { role } : {}), ...(quota ? { quota } : {}),
     };
   }
 }

@@ -16,6 +16,7 @@ import { insertAudit, queryAudit } from '../../metadata/identity/audit.ts';
 import { CliError } from '../cli-error.ts';
 import { localScanOps } from './local-scan.ts';
 import { localTrustOps } from './local-trust.ts';
+import { localLifecycleRuleOps } from './local-lifecycle-rules.ts';
 import { localGcOps } from './local-gc.ts';
 import { loadConfig } from '../config-loader.ts';
 import type { AuditEntryView, AuditFilter, Management, NewRobot, NewToken } from './types.ts';
@@ -48,6 +49,7 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
   return {
     ...scan,
     ...localTrustOps(db, config, record),
+    ...localLifecycleRuleOps(db, record),
     ...localGcOps(db, config, record),
     target,
     addUser: (name, password, admin) => s.users.create(SYSTEM, name, password, admin),

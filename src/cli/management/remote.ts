@@ -3,6 +3,7 @@
 import { CliError, hintFor } from '../cli-error.ts';
 import { remoteScanOps } from './remote-scan.ts';
 import { remoteTrustOps } from './remote-trust.ts';
+import { remoteLifecycleRuleOps } from './remote-lifecycle-rules.ts';
 import { remoteGcOps } from './remote-gc.ts';
 import type { AccessTokenView, AuditEntryView, AuditFilter, DeliveryView, Management, MemberView, NewRobot, NewToken, ProjectRemoval, ProjectView, RobotView, UserRemoval, UserView, WebhookView } from './types.ts';
 
@@ -111,6 +112,7 @@ export function openRemote(options: RemoteOptions): Management {
   return {
     ...remoteScanOps(client),
     ...remoteTrustOps(client),
+    ...remoteLifecycleRuleOps(client),
     ...remoteGcOps(client),
     target: server,
     addUser: (name, password, admin) => call<UserView>('POST', '/users', { name, password, admin }),

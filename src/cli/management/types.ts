@@ -113,7 +113,17 @@ export interface GcOps {
   gcStatus(): Promise<GcStatus>;
 }
 
-export interface Management extends ScanOps, TrustOps, GcOps {
+export type { ImmutableRuleView, ImmutableRulesView } from '../../features/immutability/views.ts';
+import type { ImmutableRuleView, ImmutableRulesView } from '../../features/immutability/views.ts';
+
+/** Tag immutability's commands (berth immutable add|list|remove). */
+export interface ImmutableOps {
+  immutableList(project: string): Promise<ImmutableRulesView>;
+  immutableAdd(project: string, rule: { repos: string; tags: string }): Promise<ImmutableRuleView>;
+  immutableRemove(project: string, id: number): Promise<void>;
+}
+
+export interface Management extends ScanOps, TrustOps, GcOps, ImmutableOps {
   /** "the data directory /x" or "http://host:5000": where the commands act, for messages. */
   readonly target: string;
   addUser(name: string, password: string, admin: boolean): Promise<UserView>;

@@ -5,10 +5,11 @@ import { projectOf } from '../../core/reference.ts';
 
 /**
  * What users subscribe to: artifact pushed, pulled, deleted, tag changed (moved or removed), a
- * scan finished, and a new advisory affecting an image (features/scan).
+ * scan finished, a new advisory affecting an image (features/scan), and a project's storage
+ * reaching 80% of its quota (features/quota).
  */
-export type WebhookEventType = 'push' | 'pull' | 'delete' | 'tag' | 'scan.completed' | 'vulnerability.new';
-export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = ['push', 'pull', 'delete', 'tag', 'scan.completed', 'vulnerability.new'];
+export type WebhookEventType = 'push' | 'pull' | 'delete' | 'tag' | 'scan.completed' | 'vulnerability.new' | 'quota.warning';
+export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = ['push', 'pull', 'delete', 'tag', 'scan.completed', 'vulnerability.new', 'quota.warning'];
 
 export interface StoredEvent {
   /** Stable for de-duplication: the same across retries, redeliveries and webhooks. */
@@ -32,6 +33,8 @@ export interface StoredEvent {
   readonly scan?: { readonly status: string; readonly summary: SeverityCounts; readonly platform?: string; readonly feedDigest?: string; readonly error?: string };
   /** vulnerability.new: the advisories that now affect the image. */
   readonly vulnerabilities?: readonly { readonly id: string; readonly severity: string; readonly package: string; readonly installedVersion: string; readonly fixedVersion?: string }[];
+  /** quota.warning: the project's limit and usage (digest is empty). */
+  readonly quota?: { readonly limitBytes: number; readonly usedBytes: number; readonly percent: number };
 }
 
 export function webhookTypeOf(e: RegistryEvent): WebhookEventType | undefined {
@@ -42,6 +45,7 @@ export function webhookTypeOf(e: RegistryEvent): WebhookEventType | undefined {
     case 'tag': case 'untag': return 'tag';
     case 'scan.completed': return 'scan.completed';
     case 'vulnerability.new': return 'vulnerability.new';
+    case 'quota.warning': return 'quota.warning';
     default: return undefined; // blob pushes and mounts are parts of a push
   }
 }
@@ -65,6 +69,7 @@ export function toStored(e: RegistryEvent): StoredEvent | undefined {
       scan: { status: e.status, summary: e.summary, ...(e.platform ? { platform: e.platform } : {}), ...(e.feedDigest ? { feedDigest: e.feedDigest } : {}), ...(e.error ? { error: e.error } : {}) },
     };
     case 'vulnerability.new': return { ...base, digest: e.digest, vulnerabilities: e.advisories };
+    case 'quota.warning': return { ...base, project: e.project, digest: '', quota: { limitBytes: e.limitBytes, usedBytes: e.usedBytes, percent: e.percent } };
     default: return undefined;
   }
 }

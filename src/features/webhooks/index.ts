@@ -65,6 +65,8 @@ export function enableWebhooks(o: WebhooksOptions): Webhooks {
     // Scan events come from jobs, not from a change's transaction: written right after the fact too.
     o.bus.on('scan.completed', (e) => void outbox.recordPull(e).then((written) => { if (written) worker.wake(); })),
     o.bus.on('vulnerability.new', (e) => void outbox.recordPull(e).then((written) => { if (written) worker.wake(); })),
+    // So do quota warnings (features/quota), after the change that crossed 80% was committed.
+    o.bus.on('quota.warning', (e) => void outbox.recordPull(e).then((written) => { if (written) worker.wake(); })),
     // Committed changes that queued deliveries wake the worker at once: a push is delivered well
     // within a second. Deliveries queued by another instance are found by the worker's poll.
     o.bus.onAny((e) => { if (e.type !== 'pull' && outbox.queuedDeliveriesFor(e)) worker.wake(); }),

@@ -4,7 +4,7 @@ import { pullCommand, type RenderContext, type Rendered } from './types.ts';
 
 export const BERTH_TYPES = {
   push: 'artifact.pushed', pull: 'artifact.pulled', delete: 'artifact.deleted', tag: 'tag.changed',
-  'scan.completed': 'scan.completed', 'vulnerability.new': 'vulnerability.new',
+  'scan.completed': 'scan.completed', 'vulnerability.new': 'vulnerability.new', 'quota.warning': 'quota.warning',
 } as const;
 
 export function berthPayload(e: StoredEvent, ctx: RenderContext): Record<string, unknown> {
@@ -23,6 +23,7 @@ export function berthPayload(e: StoredEvent, ctx: RenderContext): Record<string,
     ...(e.tags !== undefined ? { tags: e.tags } : {}),
     ...(e.scan !== undefined ? { scan: e.scan } : {}),
     ...(e.vulnerabilities !== undefined ? { vulnerabilities: e.vulnerabilities } : {}),
+    ...(e.quota !== undefined ? { quota: e.quota } : {}),
     actor: e.actor.name ?? 'anonymous',
     pullCommand: pullCommand(e, ctx),
   };

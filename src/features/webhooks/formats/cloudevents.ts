@@ -9,7 +9,7 @@ export function cloudEventsFormat(e: StoredEvent, ctx: RenderContext): Rendered 
     id: e.id,
     source: `/berth/${ctx.registryHost}`,
     type: `io.berth.${BERTH_TYPES[e.type]}`,
-    subject: e.tag !== undefined ? `${e.repository}:${e.tag}` : `${e.repository}@${e.digest}`,
+    subject: e.quota !== undefined ? e.project : e.tag !== undefined ? `${e.repository}:${e.tag}` : `${e.repository}@${e.digest}`,
     time: e.time,
     datacontenttype: 'application/json',
     data: berthPayload(e, ctx),

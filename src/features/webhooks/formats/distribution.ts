@@ -5,9 +5,9 @@ import type { RenderContext, Rendered } from './types.ts';
 
 export const DISTRIBUTION_MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';
 
-// Distribution has no scan events: they keep Berth's names, in Distribution's envelope.
-const ACTIONS = { push: 'push', pull: 'pull', delete: 'delete', tag: 'push', 'scan.completed': 'scan.completed', 'vulnerability.new': 'vulnerability.new' } as const;
-const METHODS = { push: 'PUT', pull: 'GET', delete: 'DELETE', tag: 'PUT', 'scan.completed': '', 'vulnerability.new': '' } as const;
+// Distribution has no scan or quota events: they keep Berth's names, in Distribution's envelope.
+const ACTIONS = { push: 'push', pull: 'pull', delete: 'delete', tag: 'push', 'scan.completed': 'scan.completed', 'vulnerability.new': 'vulnerability.new', 'quota.warning': 'quota.warning' } as const;
+const METHODS = { push: 'PUT', pull: 'GET', delete: 'DELETE', tag: 'PUT', 'scan.completed': '', 'vulnerability.new': '', 'quota.warning': '' } as const;
 
 export function distributionEvent(e: StoredEvent, ctx: RenderContext): Record<string, unknown> {
   // An untag is a delete of a tag in Distribution's vocabulary.
@@ -36,6 +36,7 @@ export function distributionEvent(e: StoredEvent, ctx: RenderContext): Record<st
     source: { addr: ctx.registryHost, instanceID: ctx.instanceId },
     ...(e.scan !== undefined ? { scan: e.scan } : {}),
     ...(e.vulnerabilities !== undefined ? { vulnerabilities: e.vulnerabilities } : {}),
+    ...(e.quota !== undefined ? { quota: { project: e.project, ...e.quota } } : {}),
   };
 }
 

@@ -85,11 +85,12 @@ export class ManifestService {
       await touchRepository(trx, r.id, now);
       const after = now + this.reviewDelayMs;
       // An untagged push (a platform of an index to come, a referrer) and the manifest a tag left
-      // are GC candidates; the review delay protects them while the push goes on.
+      // are GC candidates; the review delay protects the new one while the push goes on.
       if (tag === undefined) await queueReviews(trx, 'gc_manifest_reviews', r.id, [digest], 'untagged', after);
       if (tag !== undefined && previous !== digest) {
         await recordTagMoves(trx, [{ repositoryId: r.id, tag, digest, previous: previous ?? null, actor: actorName(ctx), at: now }]);
-        if (previous !== undefined) await queueReviews(trx, 'gc_manifest_reviews', r.id, [previous], 'untag', after);
+        // Reviewable at once: the review protects what is young or was just looked up by itself.
+        if (previous !== undefined) await queueReviews(trx, 'gc_manifest_reviews', r.id, [previous], 'untag', now);
       }
       const happened: RegistryEvent[] = [{ type: 'push', repository, digest, mediaType: facts.mediaType, size: body.byteLength, tag, at, actor: ctx.actor, requestId: ctx.requestId }];
       if (tag !== undefined && previous !== digest) happened.push({ type: 'tag', repository, tag, digest, previous, at, actor: ctx.actor, requestId: ctx.requestId });
@@ -177,7 +178,7 @@ export class ManifestService {
         const digest = await deleteTag(trx, repo.id, reference);
         if (!digest) throw unknown();
         await recordTagMoves(trx, [{ repositoryId: repo.id, tag: reference, digest: null, previous: digest, actor: actorName(ctx), at: at.getTime() }]);
-        await queueReviews(trx, 'gc_manifest_reviews', repo.id, [digest], 'untag', at.getTime() + this.reviewDelayMs);
+        await queueReviews(trx, 'gc_manifest_reviews', repo.id, [digest], 'untag', at.getTime());
         happened.push({ type: 'untag', repository, tag: reference, digest, at, actor: ctx.actor, requestId: ctx.requestId });
       } else {
         const first = parseDigest(reference).digest;

@@ -20,7 +20,7 @@ export interface ReviewRules {
 }
 
 export interface ReviewOutcome {
-  /** Manifest links removed (and, when it was the last link, the manifest row). */
+  /** Manifests collected: links removed here, or rows removed after an explicit delete. */
   manifests: number;
   /** Blob rows removed (the bytes follow through the deletion queue). */
   blobs: number;
@@ -81,6 +81,7 @@ export async function reviewManifest(trx: Executor, rules: ReviewRules, reposito
       await trx.deleteFrom('manifest_refs').where('manifest_digest', '=', digest).execute();
       await trx.deleteFrom('manifests').where('digest', '=', digest).execute();
       out.goneManifests.push(digest);
+      if (!link) out.manifests++;
       if (!(await trx.selectFrom('blobs').select('digest').where('digest', '=', digest).executeTakeFirst())) {
         await queueByteDelete(trx, digest, row.size, rules.now + rules.byteDeleteDelayMs);
         out.bytes += row.size;

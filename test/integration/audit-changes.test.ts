@@ -94,6 +94,15 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
       { key: 'POST /projects/{name}/trust-keys', action: 'trust.key.add', actor: 'alice', project: 'team', run: () => call(server, 'POST', '/projects/team/trust-keys', { as: alice, body: { name: 'release', key: cosignKey('p256').publicPem } }) },
       { key: 'PATCH /projects/{name}/trust-policy', action: 'trust.policy', actor: 'alice', project: 'team', run: () => call(server, 'PATCH', '/projects/team/trust-policy', { as: alice, body: { mode: 'audit', exempt: ['robot$team+ci'] } }) },
       { key: 'DELETE /projects/{name}/trust-keys/{key}', action: 'trust.key.remove', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', '/projects/team/trust-keys/release', { as: alice }) },
+      { key: 'PUT /projects/{name}/retention', action: 'retention.policy', actor: 'alice', project: 'team', run: () => call(server, 'PUT', '/projects/team/retention', { as: alice, raw: 'rules:\n  - mostRecentlyPushed: 5\n', contentType: 'application/yaml' }) },
+      { key: 'POST /projects/{name}/retention/runs', action: 'retention.run', actor: 'alice', project: 'team', run: () => call(server, 'POST', '/projects/team/retention/runs', { as: alice, body: { dryRun: false } }) },
+      {
+        key: 'POST /repositories/{project}/{repository}/tags/{tag}/rollback', action: 'tag.rollback', actor: 'alice', project: 'team',
+        run: async () => {
+          await pushLayers(server, alice, 'team/feed', 'latest', [layerOf({ 'moved.txt': 'a newer latest' })]);
+          return call(server, 'POST', '/repositories/team/feed/tags/latest/rollback', { as: alice, body: { steps: 1 } });
+        },
+      },
       { key: 'DELETE /projects/{name}', action: 'project.delete', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', '/projects/team?repositories=delete', { as: alice }) },
       { key: 'DELETE /users/{name}', action: 'user.delete', actor: 'admin', run: () => call(server, 'DELETE', '/users/carol', { as: ADMIN }) },
     ];
@@ -107,6 +116,7 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
       'PATCH /repositories/{project}/{repository}', // description and labels: in the registry's own events later
       'POST /repositories/{project}/{repository}/tags', 'DELETE /repositories/{project}/{repository}/tags/{tag}', 'DELETE /repositories/{project}/{repository}/manifests/{digest}', // registry events (tag, untag, delete) are audited as pushes and deletes are
       'POST /webhook-deliveries/{id}/redeliver', // covered below
+      'POST /projects/{name}/retention/preview', // a plan: nothing changes
     ]);
     const covered = new Set(steps.map((s) => s.key.replace(/ \(.*\)$/, '')));
     const missing: string[] = [];

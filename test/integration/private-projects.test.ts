@@ -27,6 +27,10 @@ const BODIES: Record<string, unknown> = {
   'PATCH /projects/{name}/scan-policy': { preventSeverity: 'critical' },
   'PATCH /projects/{name}/trust-policy': { mode: 'audit' },
   'POST /projects/{name}/trust-keys': { name: 'sneaky', key: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n' },
+  'PUT /projects/{name}/retention': { rules: [{ mostRecentlyPushed: 1 }] },
+  'POST /projects/{name}/retention/preview': { source: 'rules:\n  - always: true\n' },
+  'POST /projects/{name}/retention/runs': { dryRun: false },
+  'POST /repositories/{project}/{repository}/tags/{tag}/rollback': { steps: 1 },
 };
 
 describe('private projects answer strangers like missing ones, on every route', { timeout: 300_000 }, () => {

@@ -61,12 +61,16 @@ export class QuotaCache {
     this.unsubscribe = onQuotaChange((project) => this.rows.delete(project));
   }
 
-  /** The project's quota row, or undefined when it has none (or does not exist). */
-  async limitOf(project: string): Promise<ProjectQuotaRow | undefined> {
+  /**
+   * The project's quota row, or undefined when it has none (or does not exist). Inside a
+   * transaction pass it as `db`: on SQLite a query on the pool would wait for the transaction's
+   * one connection forever.
+   */
+  async limitOf(project: string, db: Executor = this.db): Promise<ProjectQuotaRow | undefined> {
     const now = this.now();
     const hit = this.rows.get(project);
     if (hit && hit.until > now) return hit.row;
-    const row = await findProjectQuota(this.db, project);
+    const row = await findProjectQuota(db, project);
     const limited = row && row.quotaBytes !== null ? row : undefined;
     if (this.rows.size > 10_000) this.rows.clear();
     this.rows.set(project, { row: limited, until: now + QUOTA_CACHE_MS });

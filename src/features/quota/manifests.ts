@@ -17,7 +17,7 @@ export function manifestQuotaCheck(quotas: QuotaCache): (trx: Executor, events: 
     for (const e of events) {
       if (e.type !== 'push') continue;
       const project = projectOf(e.repository);
-      const quota = await quotas.limitOf(project);
+      const quota = await quotas.limitOf(project, trx);
       if (!quota || quota.quotaBytes === null) continue;
       // New to Berth: its row was made by this very push (insertManifest keeps the first one).
       const row = await trx.selectFrom('manifests').select('created_at').where('digest', '=', e.digest).executeTakeFirst();

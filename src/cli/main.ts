@@ -10,6 +10,8 @@ import { registerScanCommands } from './commands/scan.ts';
 import { registerTrustCommands } from './commands/trust.ts';
 import { registerImmutableCommands } from './commands/immutable.ts';
 import { registerGcCommands } from './commands/gc.ts';
+import { registerRetentionCommands } from './commands/retention.ts';
+import { registerTagCommands } from './commands/tag.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { registerWebhookCommands } from './commands/webhook.ts';
@@ -54,6 +56,8 @@ registerScanCommands(program);
 registerTrustCommands(program);
 registerImmutableCommands(program);
 registerGcCommands(program);
+registerRetentionCommands(program);
+registerTagCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

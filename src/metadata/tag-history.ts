@@ -46,9 +46,15 @@ export async function linkedOf(db: Executor, repositoryId: number, digests: read
   return new Set(rows.map((r) => r.digest));
 }
 
-/** The last time the manifest was deleted from the repository by digest, if history saw it (every tag on it went with it). */
-export async function lastDeletionOf(db: Executor, repositoryId: number, digest: string): Promise<TagHistoryRow | undefined> {
-  const r = await db.selectFrom('tag_history').select(COLUMNS).where('repository_id', '=', repositoryId).where('previous', '=', digest).where('digest', 'is', null)
+/**
+ * When and by whom the manifest was last deleted from the repository: the audit log's delete entry
+ * (a delete by digest), else the tag history's (a tag deleted with it).
+ */
+export async function lastDeletionOf(db: Executor, repositoryId: number, repository: string, digest: string): Promise<{ at: number; actor: string } | undefined> {
+  const audited = await db.selectFrom('audit_log').select(['at', 'actor']).where('repository', '=', repository).where('action', '=', 'delete').where('reference', '=', digest)
     .orderBy('id', 'desc').limit(1).executeTakeFirst();
-  return r && row(r);
+  if (audited) return { at: Number(audited.at), actor: audited.actor };
+  const r = await db.selectFrom('tag_history').select(['at', 'actor']).where('repository_id', '=', repositoryId).where('previous', '=', digest).where('digest', 'is', null)
+    .orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return r && { at: Number(r.at), actor: r.actor };
 }

@@ -18,6 +18,7 @@ import { localScanOps } from './local-scan.ts';
 import { localTrustOps } from './local-trust.ts';
 import { localLifecycleRuleOps } from './local-lifecycle-rules.ts';
 import { localGcOps } from './local-gc.ts';
+import { localRetentionOps } from './local-retention.ts';
 import { loadConfig } from '../config-loader.ts';
 import type { AuditEntryView, AuditFilter, Management, NewRobot, NewToken } from './types.ts';
 
@@ -46,11 +47,13 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
   const webhooks = webhookServices(db, guardFor(config.notifications), () => {}, record);
   const target = config.database.dialect === 'postgres' ? 'the PostgreSQL database' : `the data directory ${dataDir}`;
   const scan = localScanOps(db, config, record);
+  const retention = localRetentionOps(db, config, record);
   return {
     ...scan,
     ...localTrustOps(db, config, record),
     ...localLifecycleRuleOps(db, record),
     ...localGcOps(db, config, record),
+    ...retention,
     target,
     addUser: (name, password, admin) => s.users.create(SYSTEM, name, password, admin),
     listUsers: () => s.users.list(SYSTEM),
@@ -119,6 +122,7 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
     removeWebhook: (id) => webhooks.remove(SYSTEM, id),
     close: async () => {
       await scan.close();
+      await retention.close();
       await metadata.close();
     },
   };

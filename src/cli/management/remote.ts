@@ -5,6 +5,7 @@ import { remoteScanOps } from './remote-scan.ts';
 import { remoteTrustOps } from './remote-trust.ts';
 import { remoteLifecycleRuleOps } from './remote-lifecycle-rules.ts';
 import { remoteGcOps } from './remote-gc.ts';
+import { remoteRetentionOps } from './remote-retention.ts';
 import type { AccessTokenView, AuditEntryView, AuditFilter, DeliveryView, Management, MemberView, NewRobot, NewToken, ProjectRemoval, ProjectView, RobotView, UserRemoval, UserView, WebhookView } from './types.ts';
 
 export interface RemoteOptions {
@@ -114,6 +115,7 @@ export function openRemote(options: RemoteOptions): Management {
     ...remoteTrustOps(client),
     ...remoteLifecycleRuleOps(client),
     ...remoteGcOps(client),
+    ...remoteRetentionOps(client),
     target: server,
     addUser: (name, password, admin) => call<UserView>('POST', '/users', { name, password, admin }),
     listUsers: async () => (await call<{ users: UserView[] }>('GET', '/users')).users,

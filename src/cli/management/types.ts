@@ -123,7 +123,24 @@ export interface ImmutableOps {
   immutableRemove(project: string, id: number): Promise<void>;
 }
 
-export interface Management extends ScanOps, TrustOps, GcOps, ImmutableOps {
+export type {
+  PlanView as RetentionPlanView, PolicyView as RetentionPolicyView, RunResultView as RetentionRunView, RunSummaryView as RetentionRunSummaryView, RollbackResultView, TagHistoryView,
+} from '../../features/retention/views.ts';
+import type { PlanView, PolicyView, RollbackResultView, RunResultView, RunSummaryView, TagHistoryView } from '../../features/retention/views.ts';
+
+/** Retention and tag history (berth retention set|show|run, berth tag history|rollback). */
+export interface RetentionOps {
+  /** Sets the policy from its YAML (or JSON) text. */
+  retentionSet(project: string, source: string): Promise<PolicyView>;
+  retentionShow(project: string, runs: number): Promise<{ policy: PolicyView; runs: RunSummaryView[] }>;
+  /** The stored policy's plan now (nothing recorded). */
+  retentionPreview(project: string): Promise<PlanView>;
+  retentionRun(project: string, options: { dryRun: boolean }, progress: (text: string) => void): Promise<RunResultView>;
+  tagHistory(repository: string, tag: string, options: { limit: number; before?: number }): Promise<TagHistoryView>;
+  tagRollback(repository: string, tag: string, request: { to?: string; steps?: number }): Promise<RollbackResultView>;
+}
+
+export interface Management extends ScanOps, TrustOps, GcOps, ImmutableOps, RetentionOps {
   /** "the data directory /x" or "http://host:5000": where the commands act, for messages. */
   readonly target: string;
   addUser(name: string, password: string, admin: boolean): Promise<UserView>;

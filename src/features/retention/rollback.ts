@@ -53,7 +53,7 @@ export class RollbackService {
       // State k moves back is what the tag pointed at before the k-th most recent move.
       const move = moves[steps - 1]!;
       if (move.previous === null) {
-        throw invalid(`${steps} move${steps === 1 ? '' : 's'} back, ${repository}:${tag} did not exist yet (it was created ${new Date(move.at).toISOString()} by ${move.actor})`);
+        throw invalid(`${steps} move${steps === 1 ? '' : 's'} back, ${repository}:${tag} did not exist: the move of ${new Date(move.at).toISOString()} by ${move.actor} created it (berth tag history ${repository}:${tag} shows what it pointed at before)`);
       }
       return { digest: move.previous, current };
     }
@@ -75,7 +75,7 @@ export class RollbackService {
     const { digest, current } = await this.target(repository, repo.id, tag, request);
     const manifest = await findLinkedManifest(this.db, repo.id, digest);
     if (!manifest) {
-      const gone = await lastDeletionOf(this.db, repo.id, digest);
+      const gone = await lastDeletionOf(this.db, repo.id, repository, digest);
       throw new RegistryError('MANIFEST_UNKNOWN', { repository, digest }, {
         message: `${short(digest)} is no longer in ${repository}${gone ? ` (deleted ${new Date(gone.at).toISOString()} by ${gone.actor})` : ''}, so ${tag} cannot be rolled back to it: push that image again, or pick another digest from berth tag history ${repository}:${tag}`,
       });

@@ -2,6 +2,7 @@
 // document and the CLI's types come from the same place).
 import { z } from 'zod';
 import type { RetentionRunRow } from '../../metadata/retention.ts';
+import type { TagHistory } from './history.ts';
 import type { Plan } from './planner.ts';
 import { policyToData } from './rules.ts';
 import type { RunResult } from './runner.ts';
@@ -49,8 +50,8 @@ export const RunResultSchema = PlanSchema.extend({
   })).describe('what the plan held that the run did not delete: refused as immutable, moved since the plan, already gone, or failed'),
   error: z.string().nullable(),
 });
-export type RunResultView = z.infer<typeof RunResultSchema>;
-export type PlanView = z.infer<typeof PlanSchema>;
+export type RunResultView = RunResult;
+export type PlanView = Plan;
 
 export const RuleDataSchema = z.record(z.string(), z.unknown()).describe('{repositories?, tags?, and one of mostRecentlyPushed, mostRecentlyPulled, pushedWithinDays, pulledWithinDays, tagsMatching, always}');
 
@@ -99,7 +100,7 @@ export const TagHistorySchema = z.object({
   entries: z.array(HistoryEntrySchema),
   next: z.number().int().nullable().describe('pass as before= for the next, older page'),
 });
-export type TagHistoryView = z.infer<typeof TagHistorySchema>;
+export type TagHistoryView = TagHistory;
 
 export const RollbackResultSchema = z.object({
   repository: z.string(),

@@ -4,7 +4,7 @@
 //   /r/<project>/<repository...>/-/scan/<tag|digest>?platform=&severity=&fixable=&package=   its scan report
 //   /r/<project>/<repository...>/-/signatures/<tag|digest>                 its signatures
 //   /_/<name>                                                              an Official Image (Docker Hub's short form)
-//   /projects, /projects/<name>[/members|robots|audit|settings]
+//   /projects, /projects/<name>[/members|robots|audit|settings|retention]
 //   /admin[/projects], /account[/password], /signin?next=
 import { Header } from './components/Header.tsx';
 import { Account } from './pages/Account.tsx';
@@ -37,7 +37,7 @@ function Route({ path }: { path: string }) {
     if (m[4]) return <Repository key={full} name={full} tab="signatures" reference={decode(m[4])} />;
     return <Repository key={full} name={full} tab={m[2] === 'tags' ? 'tags' : 'overview'} />;
   }
-  m = /^\/projects\/([^/]+)(?:\/(members|robots|audit|settings))?\/?$/.exec(path);
+  m = /^\/projects\/([^/]+)(?:\/(members|robots|audit|settings|retention))?\/?$/.exec(path);
   if (m) return <Project key={m[1]} name={decode(m[1]!)} tab={(m[2] as ProjectTab | undefined) ?? 'repositories'} />;
   m = /^\/account(?:\/(tokens|password))?\/?$/.exec(path);
   if (m) return <Account tab={m[1] === 'password' ? 'password' : 'tokens'} />;

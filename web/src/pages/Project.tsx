@@ -22,9 +22,10 @@ import { ExpirySelect, PermissionChecks } from '../components/CredentialFields.t
 import { useCapability } from '../capabilities.ts';
 import { ScanPolicySettings } from './ScanPolicy.tsx';
 import { TrustPolicySettings } from './TrustPolicy.tsx';
+import { RetentionSettings } from './Retention.tsx';
 
 const ROLES: Role[] = ['owner', 'maintainer', 'developer', 'guest'];
-export type ProjectTab = 'repositories' | 'members' | 'robots' | 'settings' | 'audit';
+export type ProjectTab = 'repositories' | 'members' | 'robots' | 'settings' | 'audit' | 'retention';
 
 export function ProjectBadges({ project }: { project: ProjectT }) {
   return <Badges badges={{ official: project.name === 'library', verifiedPublisher: !!project.verified, sponsoredOss: !!project.sponsored }} />;
@@ -35,6 +36,7 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
   const project = useFetch<ProjectT>(`/projects/${encodeURIComponent(name)}`);
   const scan = useCapability('scan');
   const trust = useCapability('trust');
+  const retention = useCapability('retention');
   useTitle(name);
   if (project.error instanceof ApiError && project.error.status === 404) return <NotFound what={`The project ${name}`} />;
   if (project.error && !project.data) return <div className="page"><ErrorNote error={project.error} /></div>;
@@ -46,6 +48,7 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
   const tabs = [
     { id: 'repositories', label: 'Repositories', to: paths.project(name) },
     ...(member ? [{ id: 'members', label: 'Members', to: paths.project(name, 'members') }] : []),
+    ...(member && retention ? [{ id: 'retention', label: 'Retention', to: paths.project(name, 'retention') }] : []),
     ...(manage ? [{ id: 'robots', label: 'Robot accounts', to: paths.project(name, 'robots') }] : []),
     ...(manage ? [{ id: 'audit', label: 'Audit log', to: paths.project(name, 'audit') }] : []),
     ...(manage ? [{ id: 'settings', label: 'Settings', to: paths.project(name, 'settings') }] : []),
@@ -76,6 +79,8 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
         <Robots project={p.name} />
       ) : tab === 'audit' ? (
         <Audit project={p.name} />
+      ) : tab === 'retention' ? (
+        <RetentionSettings project={p.name} />
       ) : manage ? (
         <Settings project={p} onSaved={(np) => project.setData(() => np)} scan={scan} trust={trust} />
       ) : (

@@ -14,6 +14,7 @@ import { Dialog } from '../components/Dialog.tsx';
 import { Pagination } from '../components/Pagination.tsx';
 import { ScanState } from '../components/Severity.tsx';
 import { cosignSubject, TrustState } from '../components/Trust.tsx';
+import { TagHistory } from '../components/TagHistory.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
 import { ago, bytes, count, platformName, shortDigest, when } from '../format.ts';
 import { useDebounced, useFetch } from '../hooks.ts';
@@ -113,7 +114,7 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
       {data && data.tags.length > 0 && (
         <ul className={`tag-list ${list.loading ? 'stale' : ''}`} aria-label="Tags">
           {data.tags.map((t) => (
-            <TagRow key={t.name} tag={t} repo={repo} scan={scan && !summaries.error ? summaryOf(t.digest) : false} trust={trustOf(t)} mode={mode} onRetag={() => setRetag(t)} onDelete={() => setRemove(t)} />
+            <TagRow key={t.name} tag={t} repo={repo} scan={scan && !summaries.error ? summaryOf(t.digest) : false} trust={trustOf(t)} mode={mode} onRetag={() => setRetag(t)} onDelete={() => setRemove(t)} onChanged={reload} />
           ))}
         </ul>
       )}
@@ -140,7 +141,7 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
  * `scan`: false without the scan feature, else the tag's summary (undefined while loading, null: none);
  * `trust` the same for its signatures, with the project's trust `mode`.
  */
-function TagRow({ tag, repo, scan, trust, mode, onRetag, onDelete }: {
+function TagRow({ tag, repo, scan, trust, mode, onRetag, onDelete, onChanged }: {
   tag: TagView;
   repo: RepositoryDetail;
   scan: ScanSummary | null | undefined | false;
@@ -148,8 +149,12 @@ function TagRow({ tag, repo, scan, trust, mode, onRetag, onDelete }: {
   mode: TrustMode;
   onRetag: () => void;
   onDelete: () => void;
+  onChanged: () => void;
 }) {
   const [why, setWhy] = useState(false);
+  const [history, setHistory] = useState(false);
+  const historyId = useId();
+  const tagHistory = useCapability('tag-history');
   const whyId = useId();
   const subject = cosignSubject(tag.name);
   // Unsigned is not worth a word when trust is off; while loading a placeholder keeps the place.
@@ -176,6 +181,9 @@ function TagRow({ tag, repo, scan, trust, mode, onRetag, onDelete }: {
           )}
         </div>
         <div className="tag-actions">
+          {tagHistory && (
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => setHistory((v) => !v)} aria-expanded={history} aria-controls={historyId} aria-label={`History of ${tag.name}`}>History</button>
+          )}
           {repo.permissions.push && (
             <button type="button" className="btn btn-ghost btn-small" onClick={onRetag} aria-label={`Retag ${tag.name}`}>Retag</button>
           )}
@@ -230,6 +238,7 @@ function TagRow({ tag, repo, scan, trust, mode, onRetag, onDelete }: {
         )}
       </dl>
       {unverified && why && <WhyUnverified repo={repo} tag={tag.name} digest={tag.digest} problems={trust.problems} id={whyId} />}
+      {history && <TagHistory id={historyId} project={repo.project} repository={repo.repository} tag={tag.name} canRollback={repo.permissions.push} onChanged={onChanged} />}
       <div className="command command-small">
         <code><Breakable text={pull} /></code>
         <CopyButton text={pull} label={`Copy the pull command for ${tag.name}`} compact />

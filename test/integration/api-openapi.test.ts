@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { enableScan } from '../../src/features/scan/index.ts';
 import { enableTrust } from '../../src/features/trust/index.ts';
 import { enableRetention } from '../../src/features/retention/index.ts';
+import { enableImmutability } from '../../src/features/immutability/index.ts';
+import { enableQuota } from '../../src/features/quota/index.ts';
 import { API_PREFIX, openApiDocument, registerApi, type ApiDeps } from '../../src/http/api/index.ts';
 import { JobRunner } from '../../src/jobs/runner.ts';
 import { EventBus } from '../../src/registry/event-bus.ts';
@@ -50,7 +52,7 @@ describe('api: OpenAPI document', () => {
     const registry = new Registry({ db: metadata.db, storage, bus: new EventBus(), limits: { manifestMaxBytes: 4 << 20, pageMaxEntries: 1000 } });
     const jobs = new JobRunner(metadata.db, { pollMs: 1000, leaseMs: 60_000, keepMs: 86_400_000, onError: () => {} });
     const featureContext = { db: metadata.db, dialect: 'sqlite' as const, config, registry, storage, jobs, identity, record: () => {}, log: { info() {}, warn() {}, error() {} } };
-    deps = { ...identity, db: metadata.db, features: [enableScan(featureContext), enableTrust(featureContext), enableRetention(featureContext)], jobs, registry };
+    deps = { ...identity, db: metadata.db, features: [enableScan(featureContext), enableTrust(featureContext), enableRetention(featureContext), enableImmutability(featureContext), enableQuota(featureContext)], jobs, registry };
   });
   after(async () => {
     await metadata?.close();
@@ -78,6 +80,8 @@ describe('api: OpenAPI document', () => {
       'GET /vulndb', 'POST /vulndb/imports', 'GET /repositories/{project}/{repository}/reports/{reference}', 'GET /scan/packages', 'GET /jobs/{id}',
       'GET /projects/{name}/retention', 'PUT /projects/{name}/retention', 'POST /projects/{name}/retention/preview', 'POST /projects/{name}/retention/runs', 'GET /projects/{name}/retention/runs',
       'GET /repositories/{project}/{repository}/tags/{tag}/history', 'POST /repositories/{project}/{repository}/tags/{tag}/rollback',
+      'GET /projects/{name}/immutable-rules', 'POST /projects/{name}/immutable-rules', 'DELETE /projects/{name}/immutable-rules/{id}',
+      'GET /repositories/{project}/{repository}/immutable',
     ]) {
       const [method, path] = r.split(' ') as [string, string];
       assert.ok(doc.paths[path]?.[method.toLowerCase()], `${r} is not documented`);

@@ -1,5 +1,6 @@
 // The audit log records every change to users, projects, members, robots, access tokens,
-// webhooks, badges, scan policies, feed imports, scan requests and trust policies and keys, whoever makes it (the API as a signed-in account, with the address; the
+// webhooks, badges, scan policies, feed imports, scan requests, trust policies and keys, quotas and
+// immutability rules, whoever makes it (the API as a signed-in account, with the address; the
 // offline CLI as the local system), and 403 refusals, summed when they repeat (hardening issue,
 // found by a new user). Every mutating management route of the OpenAPI document must appear in
 // the table below, so a route added later without an audit entry fails here. No secret is ever
@@ -45,6 +46,7 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
   it('every change through the API, with actor, project, target and address', async () => {
     let webhookId = 0;
     let tokenId = 0;
+    let immutableRuleId = 0;
     // [method, path, body, who, action, project, what makes the call meaningful first]
     const steps: { key: string; run: () => Promise<unknown>; action: string; actor: string; project?: string }[] = [
       { key: 'POST /users', action: 'user.create', actor: 'admin', run: () => call(server, 'POST', '/users', { as: ADMIN, body: { name: 'carol', password: 'carol-password' } }) },
@@ -94,6 +96,12 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
       { key: 'POST /projects/{name}/trust-keys', action: 'trust.key.add', actor: 'alice', project: 'team', run: () => call(server, 'POST', '/projects/team/trust-keys', { as: alice, body: { name: 'release', key: cosignKey('p256').publicPem } }) },
       { key: 'PATCH /projects/{name}/trust-policy', action: 'trust.policy', actor: 'alice', project: 'team', run: () => call(server, 'PATCH', '/projects/team/trust-policy', { as: alice, body: { mode: 'audit', exempt: ['robot$team+ci'] } }) },
       { key: 'DELETE /projects/{name}/trust-keys/{key}', action: 'trust.key.remove', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', '/projects/team/trust-keys/release', { as: alice }) },
+      { key: 'PATCH /projects/{name} (quota)', action: 'project.quota', actor: 'admin', project: 'team', run: () => call(server, 'PATCH', '/projects/team', { as: ADMIN, body: { quotaBytes: 10 * 2 ** 30 } }) },
+      {
+        key: 'POST /projects/{name}/immutable-rules', action: 'immutable.add', actor: 'alice', project: 'team',
+        run: async () => { const r = await call(server, 'POST', '/projects/team/immutable-rules', { as: alice, body: { repos: '**', tags: 'v*' } }); immutableRuleId = r.body.id; return r; },
+      },
+      { key: 'DELETE /projects/{name}/immutable-rules/{id}', action: 'immutable.remove', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', `/projects/team/immutable-rules/${immutableRuleId}`, { as: alice }) },
       { key: 'PUT /projects/{name}/retention', action: 'retention.policy', actor: 'alice', project: 'team', run: () => call(server, 'PUT', '/projects/team/retention', { as: alice, raw: 'rules:\n  - mostRecentlyPushed: 5\n', contentType: 'application/yaml' }) },
       { key: 'POST /projects/{name}/retention/runs', action: 'retention.run', actor: 'alice', project: 'team', run: () => call(server, 'POST', '/projects/team/retention/runs', { as: alice, body: { dryRun: false } }) },
       {

@@ -31,6 +31,7 @@ const BODIES: Record<string, unknown> = {
   'POST /projects/{name}/retention/preview': { source: 'rules:\n  - always: true\n' },
   'POST /projects/{name}/retention/runs': { dryRun: false },
   'POST /repositories/{project}/{repository}/tags/{tag}/rollback': { steps: 1 },
+  'POST /projects/{name}/immutable-rules': { repos: '**', tags: 'v*' },
 };
 
 describe('private projects answer strangers like missing ones, on every route', { timeout: 300_000 }, () => {

@@ -27,7 +27,7 @@ describe('project quotas: usage, refusals, deletes, the 80% warning', { timeout:
   let mallory: Creds;
   let receiver: Receiver;
 
-  async function v2(method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}, as: Creds = alice): Promise<Answer> {
+  async function v2(method: string, path: string, body?: RequestInit['body'], headers: Record<string, string> = {}, as: Creds = alice): Promise<Answer> {
     const res = await fetch(`${server.url}${path}`, {
       method, headers: { authorization: basic(as), ...headers },
       ...(body !== undefined ? { body, duplex: 'half' } : {}),

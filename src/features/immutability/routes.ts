@@ -52,9 +52,8 @@ export function immutabilityRoutes(deps: ImmutabilityRouteDeps): ApiRoute[] {
       summary: 'Remove an immutability rule (owners, maintainers and administrators); the tags it covered can move again',
       status: 204, errors: [403, 404],
       handler: async ({ actor, params }) => {
-        const id = Number(params.id);
-        if (!Number.isSafeInteger(id) || id <= 0) throw new RegistryError('NOT_FOUND', { id: params.id?.slice(0, 40) }, { message: `no immutability rule ${params.id?.slice(0, 40)}: rules are numbered (berth immutable list ${params.name})` });
-        await rules.remove(actor, params.name!, id);
+        const id = /^\d{1,15}$/.test(params.id!) ? Number(params.id) : -1;
+        await rules.remove(actor, params.name!, id, params.id!.slice(0, 40));
       },
     }),
     route({

@@ -57,12 +57,13 @@ export class ImmutabilityRules {
     return ruleView(row);
   }
 
-  async remove(actor: Actor, project: string, id: number): Promise<void> {
+  /** Removes rule `id` (`shown`: the id as the caller gave it, for the message when there is none). */
+  async remove(actor: Actor, project: string, id: number, shown: string = String(id)): Promise<void> {
     const p = await this.requireChanger(actor, project);
     const rules = await immutableRules(this.db, p.id);
     const rule = rules.find((r) => r.id === id);
     if (!rule || !(await deleteImmutableRule(this.db, p.id, id))) {
-      throw new RegistryError('NOT_FOUND', { id }, { message: `project ${project} has no immutability rule ${id}${rules.length ? ` (its rules: ${rules.map((r) => r.id).join(', ')})` : ''}` });
+      throw new RegistryError('NOT_FOUND', { id: shown }, { message: `project ${project} has no immutability rule ${shown}${rules.length ? ` (its rules: ${rules.map((r) => r.id).join(', ')})` : ''}` });
     }
     await this.record({ action: 'immutable.remove', actor, project, target: String(id), detail: { repos: rule.repos, tags: rule.tags } });
   }

@@ -22,6 +22,8 @@ export const WORKLOADS = [
   'scan-1gib',
   'rematch-10k',
   'scan-push',
+  'gc-10k',
+  'gc-push',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -38,6 +40,7 @@ const ALIASES: Record<string, WorkloadName[]> = {
   '9': ['rss'],
   scale: ['scale-tags', 'scale-catalog'],
   scan: ['scan-debootstrap', 'scan-1gib', 'rematch-10k', 'scan-push'],
+  gc: ['gc-10k', 'gc-push'],
 };
 
 export interface BenchConfig {
@@ -90,6 +93,12 @@ export interface BenchConfig {
   seedTimeout: number;
   /** upper bound on requests per target per measured loop */
   maxRequests: number;
+  /** blobs seeded for gc-10k (Berth only) */
+  gcBlobs: number;
+  /** of them, unreferenced and queued: what berth gc collects */
+  gcCandidates: number;
+  /** candidates seeded into the running server in gc-push's busy phase */
+  gcBusyCandidates: number;
   keep: boolean;
   tmpDir: string | undefined;
   resultsDir: string;
@@ -131,6 +140,9 @@ const FULL: Pick<BenchConfig, NumKey | 'scaleTags'> = {
   scanTimeout: 1800,
   seedTimeout: 1800,
   maxRequests: 2_000_000,
+  gcBlobs: 100_000,
+  gcCandidates: 10_000,
+  gcBusyCandidates: 20_000,
 };
 
 const QUICK: Pick<BenchConfig, NumKey | 'scaleTags'> = {
@@ -153,6 +165,9 @@ const QUICK: Pick<BenchConfig, NumKey | 'scaleTags'> = {
   feedAdvisories: 1500,
   scanQueries: 5,
   seedTimeout: 120,
+  gcBlobs: 20_000,
+  gcCandidates: 2000,
+  gcBusyCandidates: 5000,
 };
 
 // Each numeric option: its flag (and BENCH_<FLAG> env var) and what it means.
@@ -186,6 +201,9 @@ const NUMERIC_FLAGS: Record<NumKey, [string, string]> = {
   scanTimeout: ['scan-timeout', 'seconds allowed for one scan or re-match job'],
   seedTimeout: ['seed-timeout', 'seconds allowed for one seeding step'],
   maxRequests: ['max-requests', 'upper bound on requests per target per measured loop'],
+  gcBlobs: ['gc-blobs', 'blobs seeded for gc-10k (Berth only)'],
+  gcCandidates: ['gc-candidates', 'of them, unreferenced candidates berth gc collects'],
+  gcBusyCandidates: ['gc-busy-candidates', 'candidates the collector works through during gc-push\'s measured pushes'],
 };
 const NUMERIC = Object.keys(NUMERIC_FLAGS) as NumKey[];
 const flagOf = (k: NumKey): string => NUMERIC_FLAGS[k][0];

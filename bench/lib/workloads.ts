@@ -13,10 +13,12 @@ import type { OciClient, SmallImage } from './oci.ts';
 import { measurePeakRss } from './proc.ts';
 import { loginFloodWorkload } from './login-flood.ts';
 import { rematchWorkload } from './rematch.ts';
+import { gcPushWorkload, gcThroughputWorkload } from './gc.ts';
 import { scanBigWorkload, scanDebootstrapWorkload, scanPushWorkload } from './scan.ts';
 import { searchWorkload } from './search.ts';
 import type { RssReport } from './proc.ts';
 import type { RunningServer } from './servers.ts';
+import { dirname } from 'node:path';
 import { newRow } from './table.ts';
 import type { Row } from './table.ts';
 
@@ -454,6 +456,12 @@ async function scaleCatalog(env: BenchEnv): Promise<void> {
   fill(res, [[row, (s) => s.meanMs]]);
 }
 
+/** The bench's temp folder (where the main Berth keeps its data). */
+function workDirOf(env: BenchEnv): string {
+  const berth = env.ctxs.find((c) => c.target === 'berth')!;
+  return dirname(berth.server.dataDir);
+}
+
 export function needsBlob(only: Set<WorkloadName>): boolean {
   return ['push-mono', 'push-chunked', 'pull', 'rss', 'scan-push'].some((w) => only.has(w as WorkloadName));
 }
@@ -477,6 +485,8 @@ export async function runWorkloads(env: BenchEnv): Promise<void> {
     [only.has('scan-1gib'), 'scan: the big image (Berth only)', () => scanBigWorkload(env)],
     [only.has('rematch-10k'), 'scan: re-match of the stored inventories (Berth only)', () => rematchWorkload(env)],
     [only.has('scan-push'), 'scan: pushes while scans run (Berth only)', () => scanPushWorkload(env)],
+    [only.has('gc-10k') && env.ctxs.some((c) => c.target === 'berth'), 'GC: throughput (Berth only)', () => gcThroughputWorkload(env, workDirOf(env))],
+    [only.has('gc-push') && env.ctxs.some((c) => c.target === 'berth'), 'GC: push p99 while collecting (Berth only)', () => gcPushWorkload(env, workDirOf(env))],
   ];
   for (const [on, name, fn] of steps) {
     if (!on) continue;

@@ -159,8 +159,8 @@ export const configSchema = z.strictObject({
     untaggedManifests: z.boolean().default(true),
     /** The manifests of each tag's last K history entries are kept, so that rollback works. */
     keepTagHistory: z.number().int().min(0).max(1000).default(10),
-    /** Candidates per transaction. */
-    batchSize: z.number().int().min(1).max(5000).default(200),
+    /** Candidates per transaction (each batch holds SQLite's one writer, and its event loop, for its length). */
+    batchSize: z.number().int().min(1).max(5000).default(50),
   }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -15,7 +15,7 @@ const BATCH = 200;
 const MAX_ATTEMPTS = 20;
 
 /** Removes the due bytes; returns how many bytes and objects went. */
-export async function deleteDueBytes(db: Kysely<Database>, storage: StorageDriver, now: () => number, signal?: AbortSignal, progress?: (done: number, total: number) => void): Promise<{ bytes: number; objects: number }> {
+export async function deleteDueBytes(db: Kysely<Database>, storage: StorageDriver, now: () => number, signal?: AbortSignal, progress?: (done: number, total: number) => void, giveWay?: () => Promise<void>): Promise<{ bytes: number; objects: number }> {
   let bytes = 0;
   let objects = 0;
   let done = 0;
@@ -53,6 +53,10 @@ export async function deleteDueBytes(db: Kysely<Database>, storage: StorageDrive
         objects++;
       }
       progress?.(++done, done + due.length);
+      if (done % 10 === 0) {
+        await new Promise((r) => setImmediate(r));
+        await giveWay?.();
+      }
     }
   }
   return { bytes, objects };

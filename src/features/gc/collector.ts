@@ -53,6 +53,9 @@ export interface RunOptions {
 /** Thrown inside a dry run's transaction to undo it. */
 class DryRunRollback extends Error {}
 
+/** Candidates per transaction while pushes are in flight. */
+const PUSHING_BATCH = 10;
+
 /** Rounds of batches one pass takes at most (a cascade of indexes and their platforms needs a few). */
 const MAX_ROUNDS = 100_000;
 
@@ -92,12 +95,13 @@ export class Collector {
     }
     reviewed = await this.reviewAll(this.db, out, options);
     for (const digest of out.goneManifests) this.registry.manifests.forget(digest);
-    let removed = await deleteDueBytes(this.db, this.storage, this.now, options.signal, (done, total) => options.progress?.({ phase: 'bytes', done, total }));
+    const activity = this.registry.uploads.activity;
+    let removed = await deleteDueBytes(this.db, this.storage, this.now, options.signal, (done, total) => options.progress?.({ phase: 'bytes', done, total }), () => activity.busy ? activity.settle(5, 50, options.signal) : Promise.resolve());
     if (options.waitForBytesMs && options.waitForBytesMs > 0) {
       const until = this.now() + options.waitForBytesMs;
       while (!options.signal?.aborted && this.now() < until && (await pendingByteDeletes(this.db)).dueBefore(until)) {
         await new Promise((r) => setTimeout(r, 250));
-        const more = await deleteDueBytes(this.db, this.storage, this.now, options.signal);
+        const more = await deleteDueBytes(this.db, this.storage, this.now, options.signal, undefined, () => activity.busy ? activity.settle(5, 50, options.signal) : Promise.resolve());
         removed = { bytes: removed.bytes + more.bytes, objects: removed.objects + more.objects };
       }
     }
@@ -110,11 +114,14 @@ export class Collector {
 
   /** Reviews every due candidate, manifests first (their blobs become due in the same pass). */
   private async reviewAll(db: Kysely<Database>, out: ReviewOutcome, options: RunOptions): Promise<number> {
-    const batchSize = this.config.gc.batchSize;
+    const fullBatch = this.config.gc.batchSize;
     let reviewed = 0;
     const total = await this.dueCount(db);
     for (let round = 0; round < MAX_ROUNDS && !options.signal?.aborted; round++) {
       const now = this.now();
+      // While uploads stream in, short transactions: a push's own transaction never waits long
+      // behind a batch (SQLite has one writer; PostgreSQL locks the candidates' digests).
+      const batchSize = !options.dryRun && this.registry.uploads.activity.busy ? PUSHING_BATCH : fullBatch;
       const manifests = await db.selectFrom('gc_manifest_reviews').select(['repository_id', 'digest'])
         .where('review_after', '<=', now).orderBy('review_after').limit(batchSize).execute();
       const table = manifests.length ? 'manifests' : 'blobs';
@@ -133,7 +140,12 @@ export class Collector {
       reviewed += due.length;
       options.progress?.({ phase: table, done: reviewed, total: Math.max(total, reviewed) });
       // Pushes first: between batches, wait briefly while uploads stream into this instance.
-      if (!options.dryRun) await this.registry.uploads.activity.settle(20, 200, options.signal);
+      // SQLite answers synchronously: without a turn of the event loop here a pass would hold it
+      // for its whole length, and requests would wait. Pushes in flight get a little more.
+      if (!options.dryRun) {
+        await new Promise((r) => setImmediate(r));
+        if (this.registry.uploads.activity.busy) await this.registry.uploads.activity.settle(5, 50, options.signal);
+      }
     }
     return reviewed;
   }

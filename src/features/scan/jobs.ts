@@ -5,6 +5,7 @@
 import type { PushActivity } from '../../registry/activity.ts';
 import type { Kysely } from 'kysely';
 import type { RegistryEvent, SeverityCounts } from '../../core/events.ts';
+import { RegistryError } from '../../core/errors.ts';
 import type { JobContext, JobRunner } from '../../jobs/runner.ts';
 import { inventoryPage, packagesOfMany, placesOf, unscannedImages } from '../../metadata/scan.ts';
 import { projectOf } from '../../core/reference.ts';
@@ -72,7 +73,16 @@ export function registerScanJobs(jobs: JobRunner, deps: {
       // A push scan waits for a burst of pushes to pause (5 s at most), so it never competes with
       // the next push of a pipeline for the cores; a requested scan goes at once.
       if (p.reason === 'push') await deps.activity?.settle(PUSH_QUIET_MS, PUSH_WAIT_MAX_MS, ctx.signal);
-      const outcome = await deps.engine.scan(p.repository, p.digest, { signal: ctx.signal, progress: (t) => ctx.progress(t), ...(p.reindex ? { reindex: true } : {}) });
+      // Deleted (or garbage-collected) before its turn, or while it was read: nothing to scan.
+      const gone = () => deps.engine.resolve(p.repository, p.digest).then(() => false, (e: unknown) => e instanceof RegistryError && e.code === 'MANIFEST_UNKNOWN');
+      if (await gone()) return { skipped: 'the image was deleted before it was scanned' };
+      let outcome: Awaited<ReturnType<typeof deps.engine.scan>>;
+      try {
+        outcome = await deps.engine.scan(p.repository, p.digest, { signal: ctx.signal, progress: (t) => ctx.progress(t), ...(p.reindex ? { reindex: true } : {}) });
+      } catch (error) {
+        if (await gone()) return { skipped: 'the image was deleted while it was scanned' };
+        throw error;
+      }
       const feed = await deps.feeds.active();
       for (const platform of outcome.platforms) {
         if (platform.status === 'skipped') continue;

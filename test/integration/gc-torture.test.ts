@@ -178,6 +178,7 @@ test('8 clients push, retag, delete and pull for 60 s while GC runs continuously
     for (const d of stored) assert.equal(await hashStored(p.dataDir, d), d, `stored ${d} re-hashes to its digest`);
     const extra = [...stored].filter((d) => !facts.referenced.has(d) && !facts.pendingDeletes.has(d) && !factsBefore.pendingDeletes.has(d));
     const missing = [...facts.referenced].filter((d) => factsBefore.referenced.has(d) && !stored.has(d));
+    process.stderr.write(`torture: ${tagsPulled} tags pull at the end; ${stored.size} stored objects, ${facts.blobRows} blob rows, ${facts.manifestRows} manifest rows, ${facts.pendingDeletes.size} deletions pending, ${facts.queued} reviews queued\n`);
     if (missing.length) process.stderr.write(`torture: missing bytes of ${JSON.stringify(withDb(p.dataDir, (db) => missing.slice(0, 5).map((d) => ({
       d,
       blob: db.prepare('select size, created_at from blobs where digest = ?').get(d),

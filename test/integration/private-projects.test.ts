@@ -30,6 +30,7 @@ const BODIES: Record<string, unknown> = {
   'PUT /projects/{name}/retention': { rules: [{ mostRecentlyPushed: 1 }] },
   'POST /projects/{name}/retention/preview': { source: 'rules:\n  - always: true\n' },
   'POST /projects/{name}/retention/runs': { dryRun: false },
+  'POST /gc/runs': { dryRun: true },
   'POST /repositories/{project}/{repository}/tags/{tag}/rollback': { steps: 1 },
   'POST /projects/{name}/immutable-rules': { repos: '**', tags: 'v*' },
 };

@@ -47,7 +47,7 @@ export function enableGc(ctx: FeatureContext): Feature {
           last = now;
           job.progress(progressText(progress));
         },
-      });
+      }, p.actor);
       if (summary.manifests + summary.blobs > 0) ctx.log.info({ manifests: summary.manifests, blobs: summary.blobs, bytes: summary.bytes, ms: summary.durationMs }, 'garbage collected');
       return summary;
     },

@@ -64,7 +64,7 @@ export class GcService {
   }
 
   /** One pass, recorded; passes that collect something, and every asked-for one, are audited. */
-  async run(trigger: 'worker' | 'cli' | 'api', actor: Actor, options: RunOptions = {}): Promise<GcSummary> {
+  async run(trigger: 'worker' | 'cli' | 'api', actor: Actor, options: RunOptions = {}, requestedBy?: string): Promise<GcSummary> {
     const dryRun = options.dryRun ?? false;
     const id = await startRun(this.db, trigger, dryRun, this.now());
     let summary: GcSummary;
@@ -87,7 +87,7 @@ export class GcService {
     if (trigger !== 'worker' || collected) {
       await this.record({
         action: dryRun ? 'gc.dry-run' : 'gc.run', actor: trigger === 'worker' ? SYSTEM : actor,
-        detail: { trigger, manifests: summary.manifests, blobs: summary.blobs, bytes: summary.bytes, uploads: summary.uploads, tempFiles: summary.tempFiles },
+        detail: { trigger, ...(requestedBy ? { requestedBy } : {}), manifests: summary.manifests, blobs: summary.blobs, bytes: summary.bytes, uploads: summary.uploads, tempFiles: summary.tempFiles },
       });
     }
     return summary;

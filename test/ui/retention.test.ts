@@ -48,9 +48,7 @@ describe('retention and tag history UI in chromium', { timeout: 300_000 }, () =>
     await page.getByRole('button', { name: `Account: ${user}` }).waitFor();
   };
   const editor = () => page.getByLabel('Policy (YAML)');
-  const waitForSummary = async (re: RegExp) => {
-    await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('[data-testid="retention-summary"]')?.textContent ?? ''), re.source);
-  };
+  const waitForSummary = (re: RegExp) => until(async () => re.test((await page.getByTestId('retention-summary').textContent({ timeout: 1000 }).catch(() => '')) ?? ''), `the preview to say ${re}`);
 
   it('edits the rules with a live preview, saves them and runs them after a confirmation', async () => {
     await signIn(alice);
@@ -144,7 +142,7 @@ describe('retention and tag history UI in chromium', { timeout: 300_000 }, () =>
     assert.equal(h.current, first.digest);
     assert.deepEqual([h.entries[0].actor, h.entries[0].from, h.entries[0].to], ['alice', second.digest, first.digest]);
     await row.locator('.digest code').first().waitFor();
-    await page.waitForFunction((d) => document.querySelector('.tag[data-tag="latest"] .digest code')?.getAttribute('title') === d, first.digest);
+    await until(async () => (await row.locator('.digest code').first().getAttribute('title')) === first.digest, 'the tag list to show the rolled-back digest');
 
     // A guest reads the history but has no Roll back.
     await signIn(gus);
@@ -180,3 +178,12 @@ describe('retention and tag history UI in chromium', { timeout: 300_000 }, () =>
     assert.deepEqual(browser.problems, []);
   });
 });
+
+async function until(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

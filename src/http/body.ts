@@ -122,3 +122,36 @@ export function blobBody(req: IncomingMessage): ByteSource {
     },
   };
 }
+
+/**
+ * Reads and discards what is left of a request body the handler refused without reading (a quota
+ * refusal before a chunk): up to `limit` bytes and `timeoutMs`. Clients written in Go (skopeo,
+ * podman) that are still writing a chunk when the refusal arrives may report their write's
+ * "broken pipe" instead of the refusal; once the body is read they always read the answer.
+ * Resolves when the body ended, was cut short, or a limit was reached (Node discards the rest).
+ */
+export function discardUnreadBody(req: IncomingMessage, limit = DRAIN_LIMIT, timeoutMs = 30_000): Promise<void> {
+  if (req.complete || req.readableDidRead || !hasBody(req)) return Promise.resolve();
+  const declared = contentLength(req);
+  if (declared !== undefined && declared > limit) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let total = 0;
+    const done = () => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('error', done);
+      req.off('close', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > limit) done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    req.on('data', onData);
+    req.on('end', done);
+    req.on('error', done);
+    req.on('close', done);
+  });
+}

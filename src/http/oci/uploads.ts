@@ -1,9 +1,10 @@
 // /v2/<name>/blobs/uploads/ — starting, appending to, checking, finishing and cancelling uploads,
 // and cross-repository mounts.
+import type { IncomingMessage } from 'node:http';
 import { tryParseDigest } from '../../core/digest.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { isValidRepositoryName, canonicalRepositoryName } from '../../core/reference.ts';
-import { blobBody, contentLength, hasBody } from '../body.ts';
+import { blobBody, contentLength, discardUnreadBody, hasBody } from '../body.ts';
 import { mayAccess } from './access.ts';
 import type { OciCall } from './context.ts';
 import { blobPathOf, location, uploadPath, uploadRange } from './locations.ts';
@@ -42,7 +43,7 @@ export async function startUpload(call: StartCall): Promise<void> {
   const digest = query.get('digest');
   if (digest !== null) {
     // Monolithic upload: POST ?digest= with the whole blob as the body.
-    const result = await uploads.putMonolithic(call.ctx, repository, digest, blobBody(request.raw));
+    const result = await afterUnreadBody(request.raw, () => uploads.putMonolithic(call.ctx, repository, digest, blobBody(request.raw)));
     request.bytesIn = result.size;
     reply.code(201).headers({
       Location: location(deps.publicUrl, blobPathOf(repository, result.digest)),
@@ -64,7 +65,7 @@ export async function patchUpload(call: SessionCall): Promise<void> {
   const { request, reply, repository, route, deps } = call;
   const range = parseContentRange(header(request.headers['content-range']));
   const before = await deps.registry.uploads.status(repository, route.id);
-  const status = await deps.registry.uploads.append(repository, route.id, blobBody(request.raw), range, contentLength(request.raw));
+  const status = await afterUnreadBody(request.raw, () => deps.registry.uploads.append(repository, route.id, blobBody(request.raw), range, contentLength(request.raw)));
   request.bytesIn = status.size - before.size;
   reply.code(202).headers(progressHeaders(call, status.size));
   return void reply.send();
@@ -76,7 +77,7 @@ export async function putUpload(call: SessionCall): Promise<void> {
   if (digest === null) throw new RegistryError('DIGEST_INVALID', undefined, { message: 'the digest query parameter is required to finish an upload' });
   const withBody = hasBody(request.raw);
   const range = withBody ? parseContentRange(header(request.headers['content-range'])) : undefined;
-  const result = await deps.registry.uploads.complete(call.ctx, repository, route.id, digest, withBody ? blobBody(request.raw) : undefined, range, contentLength(request.raw));
+  const result = await afterUnreadBody(request.raw, () => deps.registry.uploads.complete(call.ctx, repository, route.id, digest, withBody ? blobBody(request.raw) : undefined, range, contentLength(request.raw)));
   reply.code(201).headers({
     Location: location(deps.publicUrl, blobPathOf(repository, result.digest)),
     'Docker-Content-Digest': result.digest,
@@ -106,4 +107,18 @@ function progressHeaders(call: SessionCall, size: number): Record<string, string
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Runs an upload step; when it is refused before it read its body (a quota refusal, an unknown
+ * session), the body is read and discarded first (bounded: body.ts), so the client reads the
+ * refusal instead of failing its write.
+ */
+async function afterUnreadBody<T>(req: IncomingMessage, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    await discardUnreadBody(req);
+    throw error;
+  }
 }

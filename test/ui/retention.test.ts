@@ -105,6 +105,11 @@ describe('retention and tag history UI in chromium', { timeout: 300_000 }, () =>
     const runs = page.getByRole('table', { name: 'Retention runs' });
     await runs.locator('tr[data-run]').first().waitFor();
     assert.match((await runs.locator('tr[data-run]').first().textContent())!, /manualalicedeleted 3 tags/);
+    await runs.locator('tr[data-run]').first().getByRole('button', { name: /^Details of run \d+$/ }).click();
+    const details = page.getByTestId('retention-run-details');
+    await details.locator('tr[data-outcome="delete"]').nth(2).waitFor();
+    assert.deepEqual(await details.locator('tr[data-outcome="delete"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-tag'))), ['1.1', '1.2', '1.3']);
+    await screenshot(page, 'retention-run');
   });
 
   it('is read-only for a guest, who still sees the preview', async () => {

@@ -8,6 +8,7 @@
 import type { ApiRoute } from '../../http/api/route.ts';
 import type { Feature, FeatureContext } from '../feature.ts';
 import { TagHistoryService } from './history.ts';
+import { RetentionMetrics } from './metrics.ts';
 import { RollbackService } from './rollback.ts';
 import { retentionRoutes } from './routes.ts';
 import { RetentionGuard, RetentionRunner } from './runner.ts';
@@ -20,14 +21,16 @@ export interface RetentionServices {
   readonly guard: RetentionGuard;
   readonly history: TagHistoryService;
   readonly rollback: RollbackService;
+  readonly metrics: RetentionMetrics;
 }
 
 /** The services, for the server and the offline CLI (whose registry must run guard.inTransaction). */
 export function retentionServices(ctx: Pick<FeatureContext, 'db' | 'registry' | 'record'>, now: () => number = Date.now): RetentionServices {
   const settings = new RetentionSettings(ctx.db, ctx.record, now);
   const guard = new RetentionGuard();
-  const runner = new RetentionRunner({ db: ctx.db, registry: ctx.registry, guard, record: ctx.record, now });
-  return { settings, runner, guard, history: new TagHistoryService(ctx.db, ctx.registry), rollback: new RollbackService(ctx.db, ctx.registry) };
+  const metrics = new RetentionMetrics();
+  const runner = new RetentionRunner({ db: ctx.db, registry: ctx.registry, guard, record: ctx.record, now, metrics });
+  return { settings, runner, guard, metrics, history: new TagHistoryService(ctx.db, ctx.registry), rollback: new RollbackService(ctx.db, ctx.registry) };
 }
 
 export interface RetentionFeature extends Feature {
@@ -52,6 +55,7 @@ export function enableRetention(ctx: FeatureContext): RetentionFeature {
     services,
     scheduler,
     inTransaction: services.guard.inTransaction,
+    metrics: services.metrics.registry,
     start: () => scheduler.start(),
     close: async () => scheduler.close(),
   };

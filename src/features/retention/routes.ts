@@ -24,6 +24,7 @@ import type { TagHistoryService } from './history.ts';
 import { MAX_STEPS, type RollbackService } from './rollback.ts';
 import { parsePolicy, PolicyError, validatePolicy, type RetentionPolicy } from './rules.ts';
 import type { RetentionRunner, RunResult } from './runner.ts';
+import type { RetentionMetrics } from './metrics.ts';
 import type { RetentionSettings } from './settings.ts';
 import { PlanSchema, PolicyViewSchema, policyView, RollbackResultSchema, RunResultSchema, runSummary, RunSummarySchema, TagHistorySchema } from './views.ts';
 
@@ -35,6 +36,7 @@ export interface RetentionRouteDeps {
   readonly rollback: RollbackService;
   readonly authorizer: Authorizer;
   readonly record: ChangeRecorder;
+  readonly metrics?: RetentionMetrics;
 }
 
 const POLICY_MAX_BYTES = 64 * 1024;
@@ -204,6 +206,7 @@ export function retentionRoutes(deps: RetentionRouteDeps): ApiRoute[] {
         if (!(await authorizer.allows(actor, name, 'push'))) throw new RegistryError('DENIED', undefined, { message: `you may not push to ${name}, so you may not move its tags` });
         const result = await rollback.rollback({ actor: { name: actor.name, address: request.ip }, requestId: request.id }, name, tag, body);
         if (result.moved) {
+          deps.metrics?.rollbacks.inc();
           await deps.record({ action: 'tag.rollback', actor, project: params.project!, target: `${name}:${tag}`, detail: { from: result.from, to: result.to, ...(result.steps !== undefined ? { steps: result.steps } : {}) } });
         }
         return result;

@@ -20,6 +20,7 @@ import type { Registry } from '../../registry/registry.ts';
 import { immutableMatcher, loadInventory } from './inventory.ts';
 import { decide, finish, type Decisions, type Plan, type PlannedManifest, type PlannedTag } from './planner.ts';
 import type { RetentionPolicy } from './rules.ts';
+import type { RetentionMetrics } from './metrics.ts';
 import { runHead } from './views.ts';
 
 /** The actor retention deletes as (no account can have this name: it holds a ":"). */
@@ -106,6 +107,7 @@ export interface RunnerDeps {
   readonly guard: RetentionGuard;
   readonly record: ChangeRecorder;
   readonly now?: () => number;
+  readonly metrics?: RetentionMetrics;
 }
 
 export class RetentionRunner {
@@ -151,12 +153,14 @@ export class RetentionRunner {
       // Planning itself failed (the DB went away): the row says so.
       const message = error instanceof Error ? error.message : String(error);
       await finishRetentionRun(this.deps.db, id, { finishedAt: this.now(), tags: 0, bytes: 0, plan: JSON.stringify({ error: message }), error: message.slice(0, 2000) }).catch(() => undefined);
+      this.deps.metrics?.failed(options.trigger);
       throw error;
     }
     await finishRetentionRun(this.deps.db, id, {
       finishedAt: Date.parse(result.finishedAt), tags: result.summary.tags + result.summary.manifests, bytes: result.summary.bytes,
       plan: runHead(result), error: result.error,
     });
+    this.deps.metrics?.ran(result);
     await this.deps.record({
       action: options.dryRun ? 'retention.dry-run' : 'retention.run', actor: options.actor, project: project.name,
       detail: { run: id, trigger: options.trigger, tags: result.summary.tags, manifests: result.summary.manifests, bytes: result.summary.bytes, skipped: result.skipped.length, ...(result.error ? { error: result.error } : {}) },

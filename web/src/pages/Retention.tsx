@@ -41,7 +41,7 @@ export function RetentionSettings({ project }: { project: string }) {
   return (
     <section aria-label="Retention" className="retention">
       <Editor base={base} policy={policy.data} onSaved={(p) => policy.setData(() => p)} onRun={runs.reload} />
-      <Runs runs={runs.data?.runs} error={runs.error} />
+      <Runs base={base} runs={runs.data?.runs} error={runs.error} />
     </section>
   );
 }
@@ -275,7 +275,8 @@ function RunOutcome({ result }: { result: RetentionRun }) {
   );
 }
 
-function Runs({ runs, error }: { runs?: RetentionRunSummary[]; error: unknown }) {
+function Runs({ base, runs, error }: { base: string; runs?: RetentionRunSummary[]; error: unknown }) {
+  const [open, setOpen] = useState<number>();
   return (
     <section className="card retention-runs" aria-label="Last runs">
       <h2>Last runs</h2>
@@ -291,6 +292,7 @@ function Runs({ runs, error }: { runs?: RetentionRunSummary[]; error: unknown })
                 <th scope="col">Trigger</th>
                 <th scope="col">By</th>
                 <th scope="col">Outcome</th>
+                <th scope="col"><span className="sr-only">Details</span></th>
               </tr>
             </thead>
             <tbody>
@@ -300,12 +302,38 @@ function Runs({ runs, error }: { runs?: RetentionRunSummary[]; error: unknown })
                   <td>{r.dryRun ? 'dry run' : r.trigger}</td>
                   <td>{r.requestedBy ?? '—'}</td>
                   <td>{r.error ? <span className="badge badge-warn">{r.error}</span> : r.text ?? (r.finishedAt ? `${r.tags} deleted` : 'running')}{r.skipped ? <span className="muted small"> · {r.skipped} kept by refusals</span> : null}</td>
+                  <td className="actions">
+                    {r.finishedAt && (
+                      <button type="button" className="btn btn-ghost btn-small" aria-expanded={open === r.id} onClick={() => setOpen((o) => (o === r.id ? undefined : r.id))} aria-label={`Details of run ${r.id}`}>
+                        {open === r.id ? 'Hide' : 'Details'}
+                      </button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
+      {open !== undefined && <RunDetails key={open} path={`${base}/runs/${open}`} />}
+    </section>
+  );
+}
+
+/** One run's whole outcome (GET …/runs/{id}): what each repository lost, and what was kept by a refusal. */
+function RunDetails({ path }: { path: string }) {
+  const run = useFetch<RetentionRun>(path);
+  if (run.error) return <ErrorNote error={run.error} title="Could not load the run" />;
+  if (!run.data) return <Loading label="Loading the run" />;
+  const r = run.data;
+  const touched = r.repositories.filter((p) => p.deleteTags.length || p.deleteManifests.length);
+  return (
+    <section className="retention-run" aria-label={`Run ${r.id}`} data-testid="retention-run-details">
+      <h3>Run {r.id}: {r.text}</h3>
+      <p className="small muted">{r.dryRun ? 'A dry run (nothing deleted)' : `Started by ${r.requestedBy} (${r.trigger})`}, {when(r.startedAt)}.</p>
+      {r.skipped.length > 0 && <RunOutcome result={r} />}
+      {touched.length === 0 && <Empty>Nothing {r.dryRun ? 'would have been' : 'was'} deleted.</Empty>}
+      {touched.map((p) => <RepositoryPreview key={p.repository} plan={{ ...p, keepTags: [] }} />)}
     </section>
   );
 }

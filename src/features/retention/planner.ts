@@ -228,9 +228,9 @@ export function decide(inventory: Inventory, policy: RetentionPolicy, options: P
     const kept: PlannedTag[] = [];
     for (const t of ordinary) {
       if (!inScope.has(t)) continue;
-      const why = reasons.get(t);
-      if (why) kept.push(plannedTag(t, why));
-      else if (immutable(repo.name, t.tag)) kept.push(plannedTag(t, ['immutable (an immutability rule of the project covers it)']));
+      const why = reasons.get(t) ?? [];
+      if (immutable(repo.name, t.tag)) why.push('immutable (an immutability rule of the project covers it)');
+      if (why.length) kept.push(plannedTag(t, why));
       else deleted.push(plannedTag(t, ['no rule keeps it']));
     }
 

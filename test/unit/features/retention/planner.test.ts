@@ -150,6 +150,10 @@ describe('retention planner: immutability and cosign tags', () => {
     assert.deepEqual(kept(p), ['latest', 'v1']);
     assert.deepEqual(p.repositories[0]!.keepTags.find((t) => t.tag === 'v1')!.reasons, ['immutable (an immutability rule of the project covers it)']);
     assert.equal(p.summary.immutable, 1);
+    // A tag a rule keeps says it is immutable too.
+    const both = run(inv, 'rules:\n  - mostRecentlyPushed: 1\n', (_repo, t) => t === 'latest' || t === 'v1');
+    assert.deepEqual(both.repositories[0]!.keepTags.find((t) => t.tag === 'latest')!.reasons, ['rule 1: the 1 most recently pushed', 'immutable (an immutability rule of the project covers it)']);
+    assert.equal(both.summary.immutable, 2);
   });
 
   it("cosign tags are not counted: they stay with a kept image and go with a deleted image's last tag", () => {

@@ -91,6 +91,16 @@ describe('tag history and rollback', { timeout: 300_000 }, () => {
     assert.match(lines[1]!, /^ID\s+WHEN\s+WHO\s+ACTION\s+FROM\s+TO$/);
     assert.match(lines[2]!, new RegExp(`^${h.entries[0]!.id}\\s+\\S+ \\S+\\s+alice\\s+created\\s+-\\s+${C.digest.slice(0, 19)}$`));
     assert.match(ok(table).stdout, new RegExp(`older moves: berth tag history hist/app:latest --before ${h.entries[1]!.id}`));
+
+    // Docker's naming rules: nginx:1 is library/nginx:1 (an official image), a digest is no tag.
+    await pushImage(s, ADMIN, 'library/nginx', '1');
+    const asAdmin = remote(ADMIN);
+    const official = JSON.parse(ok(await berth(['tag', 'history', 'nginx:1', '--json', ...asAdmin.args], asAdmin.env)).stdout);
+    assert.equal(official.repository, 'library/nginx');
+    assert.deepEqual(official.entries.map((e: Entry) => [e.action, e.actor]), [['created', 'admin']]);
+    const byDigest = await berth(['tag', 'history', `nginx@${A.digest}`, ...asAdmin.args], asAdmin.env);
+    assert.equal(byDigest.code, 1);
+    assert.match(byDigest.stderr, /names a digest: history and rollback are about a tag/);
   });
 
   it('rolls back by --steps and by --to through the CLI, as the signed-in user, audited and announced', async () => {

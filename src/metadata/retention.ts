@@ -54,6 +54,14 @@ export async function finishRetentionRun(db: Executor, id: number, r: { finished
   await db.updateTable('retention_runs').set({ finished_at: r.finishedAt, tags: r.tags, bytes: r.bytes, plan: r.plan, error: r.error }).where('id', '=', id).execute();
 }
 
+/** Keeps the project's newest `keep` runs (a schedule every minute must not grow the table without end). */
+export async function pruneRetentionRuns(db: Executor, projectId: number, keep: number): Promise<number> {
+  const edge = await db.selectFrom('retention_runs').select('id').where('project_id', '=', projectId).orderBy('id', 'desc').offset(keep).limit(1).executeTakeFirst();
+  if (!edge) return 0;
+  const r = await db.deleteFrom('retention_runs').where('project_id', '=', projectId).where('id', '<=', Number(edge.id)).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 const RUN_COLUMNS = ['id', 'project_id', 'trigger', 'dry_run', 'started_at', 'finished_at', 'tags', 'bytes', 'error'] as const;
 
 /** The project's last runs, newest first, with only the head of their plans (the runner writes its summary first). */

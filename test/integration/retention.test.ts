@@ -249,6 +249,17 @@ describe('retention policies with real pushes', { timeout: 300_000 }, () => {
     assert.equal(now.headers.get('docker-content-digest'), moved, 'the re-pushed tag survived');
   });
 
+  it('keeps the newest 200 runs of a project (a schedule every minute would grow the table without end)', async () => {
+    await createProject(s, alice, 'prune');
+    const project = await s.db.selectFrom('projects').select('id').where('name', '=', 'prune').executeTakeFirstOrThrow();
+    const old = Array.from({ length: 210 }, (_, i) => ({ project_id: Number(project.id), trigger: 'schedule', dry_run: 0, started_at: Date.now() - (300 - i) * 60_000, finished_at: Date.now() - (300 - i) * 60_000, plan: '{}' }));
+    await s.db.insertInto('retention_runs').values(old).execute();
+    const latest = await runNow('prune', true);
+    const ids = (await s.db.selectFrom('retention_runs').select('id').where('project_id', '=', Number(project.id)).orderBy('id', 'desc').execute()).map((r) => Number(r.id));
+    assert.equal(ids.length, 200);
+    assert.equal(ids[0], latest.id);
+  });
+
   describe('a dry run equals the real run', () => {
     let receiver: Receiver;
     before(async () => {

@@ -5,7 +5,8 @@
 //
 // The rules (docs/retention.md):
 // - A rule's scope is the tags of the repositories its `repositories` glob matches (the path inside
-//   the project), narrowed by its `tags` glob. The policy's scope is the union of its rules'.
+//   the project) and `excludeRepositories` does not, narrowed by its `tags` glob and less what
+//   `excludeTags` matches. The policy's scope is the union of its rules'.
 // - A tag in scope is kept when any rule whose scope holds it keeps it (OR); the others are
 //   deleted. Tags outside every rule's scope are never touched. Counts are per repository.
 // - Tags that an immutability rule covers are kept ("immutable"), whatever the rules say.
@@ -17,7 +18,7 @@
 // - Bytes: manifests and blobs that nothing kept in the project references any more. GC frees
 //   them once tag history no longer holds them: an estimate, labelled as such.
 import { isCosignTag } from '../../core/tag-rules.ts';
-import { describeRule, type RetentionPolicy, type RetentionRule } from './rules.ts';
+import { coversRepository, coversTag, describeRule, type RetentionPolicy, type RetentionRule } from './rules.ts';
 
 export const DAY_MS = 86_400_000;
 /** Untagged manifests pushed more recently than this are kept: an index push may be about to name them. */
@@ -216,9 +217,9 @@ export function decide(inventory: Inventory, policy: RetentionPolicy, options: P
     const inScope = new Set<InventoryTag>();
     const reasons = new Map<InventoryTag, string[]>();
     policy.rules.forEach((rule, i) => {
-      if (!matches(rule.repositories, repo.path)) return;
+      if (!coversRepository(rule, repo.path, matches)) return;
       ruleHits[i]! += 1;
-      const scope = rule.tags === undefined ? ordinary : ordinary.filter((t) => matches(rule.tags!, t.tag));
+      const scope = ordinary.filter((t) => coversTag(rule, t.tag, matches));
       for (const t of scope) inScope.add(t);
       const text = describeRule(rule, i);
       for (const t of keptBy(rule, scope, now, matches)) reasons.set(t, [...(reasons.get(t) ?? []), text]);
@@ -319,7 +320,7 @@ export function decide(inventory: Inventory, policy: RetentionPolicy, options: P
 
 /** Whether any rule's repository pattern covers the repository (untagged manifests are only deleted there). */
 function inScopeRepository(policy: RetentionPolicy, path: string, matches: (glob: string, value: string) => boolean): boolean {
-  return policy.rules.some((r) => matches(r.repositories, path));
+  return policy.rules.some((r) => coversRepository(r, path, matches));
 }
 
 /** Bytes freed per repository: manifests and blobs that nothing staying in the project references. */

@@ -7,6 +7,8 @@
 //   rules:                       # combined with OR: a tag is kept when any rule keeps it
 //     - repositories: "**"       # glob over the repository path inside the project (default **)
 //       tags: "*"                # optional glob: the rule's scope within those repositories
+//       excludeRepositories: ... # optional globs taken out of the scope (Harbor's "excluding")
+//       excludeTags: ...
 //       mostRecentlyPushed: 10   # exactly one of the six kinds below
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -21,6 +23,10 @@ export interface RetentionRule {
   readonly repositories: string;
   /** Glob over tags: the rule's scope (absent: every tag of those repositories). */
   readonly tags?: string;
+  /** Repositories (paths inside the project) left out of the rule's scope, as Harbor's "excluding". */
+  readonly excludeRepositories?: string;
+  /** Tags left out of the rule's scope. */
+  readonly excludeTags?: string;
   readonly kind: RuleKind;
   /** The count (most recently pushed or pulled, per repository), the days, or the tag pattern. */
   readonly value?: number | string;
@@ -56,6 +62,8 @@ const days = z.number({ error: `must be a number of days from 1 to ${MAX_DAYS}` 
 const RuleSchema = z.strictObject({
   repositories: glob('repositories').optional(),
   tags: glob('tags').optional(),
+  excludeRepositories: glob('excludeRepositories').optional(),
+  excludeTags: glob('excludeTags').optional(),
   mostRecentlyPushed: count.optional(),
   mostRecentlyPulled: count.optional(),
   pushedWithinDays: days.optional(),
@@ -81,7 +89,7 @@ function keyOf(path: readonly PropertyKey[]): string {
   return out;
 }
 
-const KNOWN_KEYS = ['schedule', 'untagged', 'rules', 'repositories', 'tags', ...RULE_KINDS];
+const KNOWN_KEYS = ['schedule', 'untagged', 'rules', 'repositories', 'tags', 'excludeRepositories', 'excludeTags', ...RULE_KINDS];
 
 /** The known key closest to a misspelt one (edit distance at most 3), for "did you mean". */
 function suggestion(key: string): string | undefined {
@@ -147,7 +155,13 @@ export function validatePolicy(input: unknown): RetentionPolicy {
   const rules = p.rules.map((r): RetentionRule => {
     const kind = RULE_KINDS.find((k) => r[k] !== undefined)!;
     const value = kind === 'always' ? undefined : r[kind] as number | string;
-    return { repositories: r.repositories ?? '**', ...(r.tags !== undefined ? { tags: r.tags } : {}), kind, ...(value !== undefined ? { value } : {}) };
+    return {
+      repositories: r.repositories ?? '**',
+      ...(r.tags !== undefined ? { tags: r.tags } : {}),
+      ...(r.excludeRepositories !== undefined ? { excludeRepositories: r.excludeRepositories } : {}),
+      ...(r.excludeTags !== undefined ? { excludeTags: r.excludeTags } : {}),
+      kind, ...(value !== undefined ? { value } : {}),
+    };
   });
   return { schedule, untagged: p.untagged ?? false, rules };
 }
@@ -176,6 +190,8 @@ export function policyToData(p: RetentionPolicy): Record<string, unknown> {
     rules: p.rules.map((r) => ({
       ...(r.repositories !== '**' ? { repositories: r.repositories } : {}),
       ...(r.tags !== undefined ? { tags: r.tags } : {}),
+      ...(r.excludeRepositories !== undefined ? { excludeRepositories: r.excludeRepositories } : {}),
+      ...(r.excludeTags !== undefined ? { excludeTags: r.excludeTags } : {}),
       [r.kind]: r.kind === 'always' ? true : r.value,
     })),
   };
@@ -193,8 +209,23 @@ export function describeKeep(r: RetentionRule): string {
   }
 }
 
+/** Whether the rule's repository patterns cover a repository path. */
+export function coversRepository(r: RetentionRule, path: string, matches: (glob: string, value: string) => boolean): boolean {
+  return matches(r.repositories, path) && (r.excludeRepositories === undefined || !matches(r.excludeRepositories, path));
+}
+
+/** Whether the rule's tag patterns cover a tag. */
+export function coversTag(r: RetentionRule, tag: string, matches: (glob: string, value: string) => boolean): boolean {
+  return (r.tags === undefined || matches(r.tags, tag)) && (r.excludeTags === undefined || !matches(r.excludeTags, tag));
+}
+
 /** "rule 2 (repositories app/**, tags v*): the 10 most recently pushed". */
 export function describeRule(r: RetentionRule, index: number): string {
-  const scope = [r.repositories !== '**' ? `repositories ${r.repositories}` : '', r.tags !== undefined ? `tags ${r.tags}` : ''].filter(Boolean).join(', ');
+  const scope = [
+    r.repositories !== '**' ? `repositories ${r.repositories}` : '',
+    r.excludeRepositories !== undefined ? `not repositories ${r.excludeRepositories}` : '',
+    r.tags !== undefined ? `tags ${r.tags}` : '',
+    r.excludeTags !== undefined ? `not tags ${r.excludeTags}` : '',
+  ].filter(Boolean).join(', ');
   return `rule ${index + 1}${scope ? ` (${scope})` : ''}: ${describeKeep(r)}`;
 }

@@ -13,7 +13,7 @@ import type { RegistryEvent } from '../../core/events.ts';
 import { matchesGlob } from '../../core/tag-rules.ts';
 import type { Executor } from '../../metadata/executor.ts';
 import type { ProjectRow } from '../../metadata/identity/projects.ts';
-import { finishRetentionRun, insertRetentionRun } from '../../metadata/retention.ts';
+import { finishRetentionRun, insertRetentionRun, pruneRetentionRuns } from '../../metadata/retention.ts';
 import type { Database } from '../../metadata/schema.ts';
 import type { RequestContext } from '../../registry/context.ts';
 import type { Registry } from '../../registry/registry.ts';
@@ -27,6 +27,9 @@ import { runHead } from './views.ts';
 export const RETENTION_ACTOR = 'system:retention';
 
 export type RunTrigger = 'manual' | 'schedule' | 'cli';
+
+/** Runs kept per project (older ones are pruned as new ones finish). */
+export const RUNS_KEPT = 200;
 
 export interface SkippedItem {
   readonly repository: string;
@@ -161,6 +164,7 @@ export class RetentionRunner {
       plan: runHead(result), error: result.error,
     });
     this.deps.metrics?.ran(result);
+    await pruneRetentionRuns(this.deps.db, project.id, RUNS_KEPT).catch(() => undefined);
     await this.deps.record({
       action: options.dryRun ? 'retention.dry-run' : 'retention.run', actor: options.actor, project: project.name,
       detail: { run: id, trigger: options.trigger, tags: result.summary.tags, manifests: result.summary.manifests, bytes: result.summary.bytes, skipped: result.skipped.length, ...(result.error ? { error: result.error } : {}) },

@@ -131,6 +131,14 @@ describe('retention planner: scope', () => {
     assert.deepEqual(kept(p, 'acme/app'), ['1', 'dev-1', 'dev-2']);
   });
 
+  it('excludeRepositories and excludeTags take repositories and tags out of a rule\'s scope', () => {
+    const p = run(inv(), 'rules:\n  - excludeRepositories: "{base,team/**}"\n    excludeTags: "dev-2"\n    mostRecentlyPushed: 1\n');
+    assert.deepEqual(deleted(p, 'acme/app'), ['2', '3', 'dev-1'], 'dev-2 is out of scope');
+    assert.deepEqual(deleted(p, 'acme/team/api'), []);
+    assert.deepEqual(deleted(p, 'acme/base'), []);
+    assert.equal(p.repositories.find((r) => r.repository === 'acme/app')!.outOfScope, 1);
+  });
+
   it('warns about rules that match no repository, and suggests the path form', () => {
     const p = run(inv(), 'rules:\n  - repositories: "acme/app"\n    mostRecentlyPushed: 1\n  - repositories: nothing\n    always: true\n');
     assert.deepEqual(p.warnings, [

@@ -46,6 +46,14 @@ describe('retention policy: parsing', () => {
     assert.equal(describeRule(p.rules[0]!, 0), 'rule 1: the 10 most recently pushed');
   });
 
+  it("takes Harbor's excluding: excludeRepositories and excludeTags", () => {
+    const p = parsePolicy('rules:\n  - excludeRepositories: "base/**"\n    tags: "v*"\n    excludeTags: "*-rc*"\n    mostRecentlyPushed: 5\n');
+    assert.deepEqual(p.rules, [{ repositories: '**', tags: 'v*', excludeRepositories: 'base/**', excludeTags: '*-rc*', kind: 'mostRecentlyPushed', value: 5 }]);
+    assert.equal(describeRule(p.rules[0]!, 0), 'rule 1 (not repositories base/**, tags v*, not tags *-rc*): the 5 most recently pushed');
+    assert.deepEqual(validatePolicy(policyToData(p)), p);
+    assert.equal(refused('rules:\n  - excludeTag: x\n    always: true\n'), 'rules[0]: unknown key "excludeTag" (did you mean excludeTags?)');
+  });
+
   it('takes JSON too, and defaults: no schedule, untagged off', () => {
     const p = parsePolicy('{"rules": [{"always": true, "tags": "stable"}]}');
     assert.deepEqual(p, { schedule: null, untagged: false, rules: [{ repositories: '**', tags: 'stable', kind: 'always' }] });

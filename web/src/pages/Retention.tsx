@@ -95,7 +95,7 @@ function Editor({ base, policy, onSaved, onRun }: { base: string; policy: Retent
         <p className="muted small">
           YAML: <code>rules:</code> combine with OR (a tag stays when any rule keeps it; the rest of each rule's scope is deleted), each one of
           {' '}<code>mostRecentlyPushed</code>, <code>mostRecentlyPulled</code>, <code>pushedWithinDays</code>, <code>pulledWithinDays</code>, <code>tagsMatching</code>, <code>always</code>,
-          {' '}scoped with <code>repositories</code> and <code>tags</code> globs; optional <code>schedule</code> (cron, UTC) and <code>untagged: true</code>.
+          {' '}scoped with <code>repositories</code> and <code>tags</code> globs (and <code>excludeRepositories</code>, <code>excludeTags</code>); optional <code>schedule</code> (cron, UTC) and <code>untagged: true</code>.
         </p>
         <div className="field">
           <label htmlFor={`${id}-yaml`}>Policy (YAML)</label>

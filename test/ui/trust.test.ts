@@ -296,7 +296,8 @@ describe('trust UI in chromium', { timeout: 600_000 }, () => {
   it('a guest reads the trust policy where the settings are, and can change nothing', async () => {
     await signIn(gus);
     await page.goto(url('/projects/acme'));
-    await page.getByRole('link', { name: 'Trust policy' }).click();
+    // "Policies": the trust policy and the immutability rules (features/immutability).
+    await page.getByRole('link', { name: 'Policies' }).click();
     await page.waitForURL(/\/projects\/acme\/settings$/);
     const form = page.getByRole('form', { name: 'Signatures and trust' });
     await form.waitFor();

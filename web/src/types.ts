@@ -85,6 +85,17 @@ export interface Project {
   role?: Role;
   verified?: boolean;
   sponsored?: boolean;
+  /** Storage quota and usage (members and administrators; not in lists). */
+  quota?: ProjectQuota;
+}
+
+export interface ProjectQuota {
+  /** null: no quota. */
+  limitBytes: number | null;
+  usedBytes: number;
+  percent: number | null;
+  usage: { blobs: number; manifests: number; uploads: number };
+  warnedAt: string | null;
 }
 
 export interface Member {

@@ -22,6 +22,8 @@ import { ExpirySelect, PermissionChecks } from '../components/CredentialFields.t
 import { useCapability } from '../capabilities.ts';
 import { ScanPolicySettings } from './ScanPolicy.tsx';
 import { TrustPolicySettings } from './TrustPolicy.tsx';
+import { QuotaSettings, QuotaUsage } from '../components/Quota.tsx';
+import { ImmutableRules } from '../components/ImmutableRules.tsx';
 import { RetentionSettings } from './Retention.tsx';
 
 const ROLES: Role[] = ['owner', 'maintainer', 'developer', 'guest'];
@@ -37,6 +39,7 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
   const scan = useCapability('scan');
   const trust = useCapability('trust');
   const retention = useCapability('retention');
+  const immutability = useCapability('immutability');
   useTitle(name);
   if (project.error instanceof ApiError && project.error.status === 404) return <NotFound what={`The project ${name}`} />;
   if (project.error && !project.data) return <div className="page"><ErrorNote error={project.error} /></div>;
@@ -44,7 +47,7 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
   const p = project.data;
   const manage = !!me && (me.admin || p.role === 'owner');
   const member = !!me && (me.admin || p.role !== undefined);
-  const policiesLabel = scan && trust ? 'Policies' : scan ? 'Scan policy' : 'Trust policy';
+  const policiesLabel = [scan, trust, immutability].filter(Boolean).length > 1 ? 'Policies' : scan ? 'Scan policy' : trust ? 'Trust policy' : 'Immutable tags';
   const tabs = [
     { id: 'repositories', label: 'Repositories', to: paths.project(name) },
     ...(member ? [{ id: 'members', label: 'Members', to: paths.project(name, 'members') }] : []),
@@ -53,7 +56,7 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
     ...(manage ? [{ id: 'audit', label: 'Audit log', to: paths.project(name, 'audit') }] : []),
     ...(manage ? [{ id: 'settings', label: 'Settings', to: paths.project(name, 'settings') }] : []),
     // Members who do not manage the project read its policies where the settings are.
-    ...(!manage && member && (scan || trust) ? [{ id: 'settings', label: policiesLabel, to: paths.project(name, 'settings') }] : []),
+    ...(!manage && member && (scan || trust || immutability) ? [{ id: 'settings', label: policiesLabel, to: paths.project(name, 'settings') }] : []),
   ];
   const allowed = tabs.some((t) => t.id === tab);
   return (
@@ -68,6 +71,7 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
             Created {ago(p.createdAt)}
             {p.role && <> · You are <strong>{p.role}</strong></>}
           </p>
+          {p.quota && <QuotaUsage quota={p.quota} />}
         </div>
       </section>
       <Tabs label="Project sections" active={allowed ? tab : 'repositories'} tabs={tabs} />
@@ -87,6 +91,7 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
         <section aria-label={policiesLabel} className="settings">
           {scan && <ScanPolicySettings project={p.name} editable={false} />}
           {trust && <TrustPolicySettings project={p.name} editable={false} />}
+          {immutability && <ImmutableRules project={p.name} />}
         </section>
       )}
     </div>
@@ -360,6 +365,8 @@ function Audit({ project }: { project: string }) {
 
 function Settings({ project, onSaved, scan, trust }: { project: ProjectT; onSaved: (p: ProjectT) => void; scan: boolean; trust: boolean }) {
   const { me } = useSession();
+  const immutability = useCapability('immutability');
+  const quota = useCapability('quota');
   const [visibility, setVisibility] = useState(project.visibility);
   const [description, setDescription] = useState(project.description);
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
@@ -409,6 +416,8 @@ function Settings({ project, onSaved, scan, trust }: { project: ProjectT; onSave
       </form>
       {scan && <ScanPolicySettings project={project.name} editable />}
       {trust && <TrustPolicySettings project={project.name} editable />}
+      {immutability && <ImmutableRules project={project.name} />}
+      {quota && me?.admin && <QuotaSettings project={project} onSaved={onSaved} />}
       {project.name !== 'library' && !personal && (
         <form className="card form-card danger-zone" onSubmit={(e) => { e.preventDefault(); void remove(); }}>
           <h2>Delete this project</h2>

@@ -14,6 +14,7 @@ import { Dialog } from '../components/Dialog.tsx';
 import { Pagination } from '../components/Pagination.tsx';
 import { ScanState } from '../components/Severity.tsx';
 import { cosignSubject, TrustState } from '../components/Trust.tsx';
+import { ImmutableChip, useImmutableTags, type ImmutableRule } from '../components/ImmutableRules.tsx';
 import { TagHistory } from '../components/TagHistory.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
 import { ago, bytes, count, platformName, shortDigest, when } from '../format.ts';
@@ -66,6 +67,8 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
   // The same for signatures: one request for the page's images (cosign's signature tags are not images to sign).
   const trust = useCapability('trust');
   const signable = data ? [...new Set(data.tags.filter((t) => !cosignSubject(t.name)).map((t) => t.digest))] : [];
+  // Immutable tags are marked (one request per page, with the immutability feature).
+  const immutableOf = useImmutableTags(base, data ? data.tags.map((t) => t.name) : [], useCapability('immutability'));
   const trustSummaries = useFetch<TrustSummaries>(trust && signable.length > 0 ? `${base}/trust-summaries${qs({ digests: signable.join(',') })}` : null);
   const mode: TrustMode = trustSummaries.data?.mode ?? 'off';
   /** undefined: still loading; null: no verdict; false: not shown. */
@@ -114,7 +117,7 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
       {data && data.tags.length > 0 && (
         <ul className={`tag-list ${list.loading ? 'stale' : ''}`} aria-label="Tags">
           {data.tags.map((t) => (
-            <TagRow key={t.name} tag={t} repo={repo} scan={scan && !summaries.error ? summaryOf(t.digest) : false} trust={trustOf(t)} mode={mode} onRetag={() => setRetag(t)} onDelete={() => setRemove(t)} onChanged={reload} />
+            <TagRow key={t.name} tag={t} repo={repo} scan={scan && !summaries.error ? summaryOf(t.digest) : false} trust={trustOf(t)} mode={mode} immutable={immutableOf(t.name)} onRetag={() => setRetag(t)} onDelete={() => setRemove(t)} onChanged={reload} />
           ))}
         </ul>
       )}
@@ -141,8 +144,10 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
  * `scan`: false without the scan feature, else the tag's summary (undefined while loading, null: none);
  * `trust` the same for its signatures, with the project's trust `mode`.
  */
-function TagRow({ tag, repo, scan, trust, mode, onRetag, onDelete, onChanged }: {
+function TagRow({ tag, repo, scan, trust, mode, immutable, onRetag, onDelete, onChanged }: {
   tag: TagView;
+  /** The immutability rule that holds this tag, if one does. */
+  immutable?: ImmutableRule;
   repo: RepositoryDetail;
   scan: ScanSummary | null | undefined | false;
   trust: TrustSummary | null | undefined | false;
@@ -174,6 +179,7 @@ function TagRow({ tag, repo, scan, trust, mode, onRetag, onDelete, onChanged }: 
           <h3 className="tag-name">{tag.name}</h3>
           {multi && <span className="chip">Multi-platform</span>}
           {tag.artifactType && <span className="chip">{tag.artifactType}</span>}
+          <ImmutableChip tag={tag.name} rule={immutable} />
           {subject && (
             <Link to={paths.signatures(repo.name, subject.digest)} className="chip chip-link" aria-label={`A cosign ${subject.kind === 'sig' ? 'signature' : subject.kind === 'att' ? 'attestation' : 'SBOM'} of ${shortDigest(subject.digest)}: open its subject's signatures`}>
               cosign {subject.kind === 'sig' ? 'signature' : subject.kind === 'att' ? 'attestation' : 'SBOM'} of {shortDigest(subject.digest)}

@@ -10,6 +10,14 @@ import type { Executor } from './executor.ts';
 export type ReviewTable = 'gc_manifest_reviews' | 'gc_blob_reviews';
 
 /**
+ * How soon a candidate that became one "now" (a lost tag, a delete, what a collected manifest
+ * referenced) may be reviewed. Instances flush the lookups they saw (registry/touches.ts) every
+ * second; waiting longer than that means a lookup on any instance made before the candidate
+ * existed is in the queue by then, and postpones it.
+ */
+export const REVIEW_FENCE_MS = 2500;
+
+/**
  * Queues (repository, digest) candidates for review after `after` (epoch ms). A candidate already
  * queued keeps the later of its two review times, so a re-queue never hurries a protected one.
  */

@@ -1,6 +1,6 @@
 // Repository rows: find, create on first write, and the catalog page.
 import type { Executor } from './executor.ts';
-import { queueReviews } from './gc-queues.ts';
+import { queueReviews, REVIEW_FENCE_MS } from './gc-queues.ts';
 
 export interface RepositoryRow {
   readonly id: number;
@@ -62,7 +62,7 @@ export async function repositoryNamesOfProject(db: Executor, project: string): P
  */
 export async function deleteRepositoriesOfProject(db: Executor, project: string): Promise<number> {
   // What the repositories held becomes garbage: queued for GC's review before the links go.
-  const now = Date.now();
+  const now = Date.now() + REVIEW_FENCE_MS;
   for (const { id } of await db.selectFrom('repositories').select('id').where('project', '=', project).execute()) {
     const manifests = await db.selectFrom('repository_manifests').select('digest').where('repository_id', '=', id).execute();
     await queueReviews(db, 'gc_manifest_reviews', id, manifests.map((m) => m.digest), 'repository', now);

@@ -8,7 +8,8 @@ import type { ByteRange, PositionalReader } from '../storage/driver.ts';
 import { blobPath } from '../storage/paths.ts';
 import type { RequestContext } from './context.ts';
 import { DEFAULT_REVIEW_DELAY_MS, type RegistryDeps } from './deps.ts';
-import { lockDigests, postponeReview, queueReviews } from '../metadata/gc-queues.ts';
+import { lockDigests, postponeReview, queueReviews, REVIEW_FENCE_MS } from '../metadata/gc-queues.ts';
+import { transact } from '../metadata/transactions.ts';
 import { PushGates } from './push-gate.ts';
 import type { Touches } from './touches.ts';
 import type { Repositories } from './repositories.ts';
@@ -36,9 +37,17 @@ export class BlobService {
     if (!blob) throw new RegistryError('BLOB_UNKNOWN', { digest: parsed.digest });
     // A client that finds a queued blob (a HEAD before it skips the upload) is about to reference
     // it: the review waits again, so GC cannot take it between this answer and the manifest PUT.
-    if (blob.review_after !== null) {
+    // Under the digest's lock, and only if the link is still there: the collector may be taking
+    // it right now, and then the answer is that it is gone.
+    if (blob.review_after !== null && blob.review_after < this.now() + this.reviewDelayMs) {
       const until = this.now() + this.reviewDelayMs;
-      if (blob.review_after < until) await postponeReview(this.deps.db, 'gc_blob_reviews', repo.id, blob.digest, until);
+      const still = await transact(this.deps.db, async (trx) => {
+        await lockDigests(trx, [blob.digest]);
+        if (!(await findLinkedBlob(trx, repo.id, blob.digest))) return false;
+        await postponeReview(trx, 'gc_blob_reviews', repo.id, blob.digest, until);
+        return true;
+      });
+      if (!still) throw new RegistryError('BLOB_UNKNOWN', { digest: parsed.digest });
     }
     return { digest: blob.digest, size: blob.size };
   }
@@ -73,10 +82,10 @@ export class BlobService {
   async delete(ctx: RequestContext, repository: string, digest: string): Promise<void> {
     const parsed = parseDigest(digest);
     const repo = await this.repos.find(repository);
-    const unlinked = repo && (await this.deps.db.transaction().execute(async (trx) => {
+    const unlinked = repo && (await transact(this.deps.db, async (trx) => {
       if (!(await unlinkBlob(trx, repo.id, parsed.digest))) return false;
       // The link is gone; GC checks whether any is left, and if not removes the row and bytes.
-      await queueReviews(trx, 'gc_blob_reviews', 0, [parsed.digest], 'unlink', this.now());
+      await queueReviews(trx, 'gc_blob_reviews', 0, [parsed.digest], 'unlink', this.now() + REVIEW_FENCE_MS);
       return true;
     }));
     if (!unlinked) throw new RegistryError('BLOB_UNKNOWN', { digest: parsed.digest });
@@ -96,7 +105,7 @@ export class BlobService {
     if (this.gates.active) await this.gates.check({ repository, stage: 'mount', bytes: blob.size, digest: blob.digest });
     const now = this.now();
     const target = await this.repos.ensure(repository, now);
-    const linked = await this.deps.db.transaction().execute(async (trx) => {
+    const linked = await transact(this.deps.db, async (trx) => {
       await lockDigests(trx, [blob.digest]);
       // GC may have taken the blob since the lookup: then this is an ordinary upload.
       if (!(await findLinkedBlob(trx, source.id, blob.digest))) return false;

@@ -12,7 +12,8 @@ import type { Executor } from '../metadata/executor.ts';
 import { touchRepository } from '../metadata/repositories.ts';
 import { deleteSignaturesOf } from '../metadata/signatures.ts';
 import { deleteTag, deleteTagsOf, recordTagMoves, setTag } from '../metadata/tags.ts';
-import { callOffByteDelete, lockDigests, postponeReview, queueReviews, settleByteDelete } from '../metadata/gc-queues.ts';
+import { callOffByteDelete, lockDigests, postponeReview, queueReviews, REVIEW_FENCE_MS, settleByteDelete } from '../metadata/gc-queues.ts';
+import { transact } from '../metadata/transactions.ts';
 import { blobPath } from '../storage/paths.ts';
 import type { RequestContext } from './context.ts';
 import type { PullGate, PullRequestInfo } from './pull-gate.ts';
@@ -73,7 +74,7 @@ export class ManifestService {
     await callOffByteDelete(this.deps.db, digest);
     if (!(await this.deps.storage.stat(path))) await this.deps.storage.put(path, body);
     const at = new Date(now);
-    const events = await this.deps.db.transaction().execute(async (trx) => {
+    const events = await transact(this.deps.db, async (trx) => {
       await lockDigests(trx, [digest, ...referencedDigests(facts)]);
       if ((await settleByteDelete(trx, digest)) && !(await this.deps.storage.stat(path))) await this.deps.storage.put(path, body);
       const r = await this.repos.ensure(repository, now, trx);
@@ -89,8 +90,8 @@ export class ManifestService {
       if (tag === undefined) await queueReviews(trx, 'gc_manifest_reviews', r.id, [digest], 'untagged', after);
       if (tag !== undefined && previous !== digest) {
         await recordTagMoves(trx, [{ repositoryId: r.id, tag, digest, previous: previous ?? null, actor: actorName(ctx), at: now }]);
-        // Reviewable at once: the review protects what is young or was just looked up by itself.
-        if (previous !== undefined) await queueReviews(trx, 'gc_manifest_reviews', r.id, [previous], 'untag', now);
+        // Reviewable soon: the review itself protects what is young or was just looked up.
+        if (previous !== undefined) await queueReviews(trx, 'gc_manifest_reviews', r.id, [previous], 'untag', now + REVIEW_FENCE_MS);
       }
       const happened: RegistryEvent[] = [{ type: 'push', repository, digest, mediaType: facts.mediaType, size: body.byteLength, tag, at, actor: ctx.actor, requestId: ctx.requestId }];
       if (tag !== undefined && previous !== digest) happened.push({ type: 'tag', repository, tag, digest, previous, at, actor: ctx.actor, requestId: ctx.requestId });
@@ -118,9 +119,16 @@ export class ManifestService {
     // A client that looks a manifest up by digest (an index push checks its platforms) may be
     // about to reference it: noted for GC, and a queued review waits again.
     this.touches?.note('gc_manifest_reviews', repo.id, row.digest);
-    if (row.review_after !== null) {
+    if (row.review_after !== null && row.review_after < this.now() + this.reviewDelayMs) {
+      // Under the digest's lock, and only if the link is still there (GC may be taking it now).
       const until = this.now() + this.reviewDelayMs;
-      if (row.review_after < until) await postponeReview(this.deps.db, 'gc_manifest_reviews', repo.id, row.digest, until);
+      const still = await transact(this.deps.db, async (trx) => {
+        await lockDigests(trx, [row.digest]);
+        if (!(await findLinkedManifest(trx, repo.id, row.digest))) return false;
+        await postponeReview(trx, 'gc_manifest_reviews', repo.id, row.digest, until);
+        return true;
+      });
+      if (!still) throw unknown();
     }
     return { digest: row.digest, mediaType: row.media_type, size: row.size };
   }
@@ -171,14 +179,14 @@ export class ManifestService {
     const repo = await this.repos.find(repository);
     if (!repo) throw unknown();
     const at = new Date(this.now());
-    const events = await this.deps.db.transaction().execute(async (trx) => {
+    const events = await transact(this.deps.db, async (trx) => {
       const happened: RegistryEvent[] = [];
       if (!reference.includes(':')) {
         if (!isValidTag(reference)) throw unknown();
         const digest = await deleteTag(trx, repo.id, reference);
         if (!digest) throw unknown();
         await recordTagMoves(trx, [{ repositoryId: repo.id, tag: reference, digest: null, previous: digest, actor: actorName(ctx), at: at.getTime() }]);
-        await queueReviews(trx, 'gc_manifest_reviews', repo.id, [digest], 'untag', at.getTime());
+        await queueReviews(trx, 'gc_manifest_reviews', repo.id, [digest], 'untag', at.getTime() + REVIEW_FENCE_MS);
         happened.push({ type: 'untag', repository, tag: reference, digest, at, actor: ctx.actor, requestId: ctx.requestId });
       } else {
         const first = parseDigest(reference).digest;
@@ -201,7 +209,7 @@ export class ManifestService {
           await deleteSignaturesOf(trx, repo.id, digest);
           await recordTagMoves(trx, tags.map((tag) => ({ repositoryId: repo.id, tag, digest: null, previous: digest, actor: actorName(ctx), at: at.getTime() })));
           // GC finishes the job: the blobs and child manifests it referenced, the row and the bytes.
-          await queueReviews(trx, 'gc_manifest_reviews', repo.id, [digest], 'deleted', at.getTime());
+          await queueReviews(trx, 'gc_manifest_reviews', repo.id, [digest], 'deleted', at.getTime() + REVIEW_FENCE_MS);
           for (const tag of tags) happened.push({ type: 'untag', repository, tag, digest, at, actor: ctx.actor, requestId: ctx.requestId });
           happened.push({ type: 'delete', target: 'manifest', repository, digest, tags, at, actor: ctx.actor, requestId: ctx.requestId });
           queue.push(...followers);

@@ -6,6 +6,7 @@
 // at once, and flushed to the review queues every second so collectors elsewhere see them.
 import type { Kysely } from 'kysely';
 import { queueReviews, type ReviewTable } from '../metadata/gc-queues.ts';
+import { transact } from '../metadata/transactions.ts';
 import type { Database } from '../metadata/schema.ts';
 
 /** Links noted between two flushes at most; beyond it, the oldest wait for the next flush. */
@@ -47,7 +48,7 @@ export class Touches {
         const batch = [...this.pending.values()];
         this.pending = new Map();
         try {
-          await this.db.transaction().execute(async (trx) => {
+          await transact(this.db, async (trx) => {
             for (const t of batch) await queueReviews(trx, t.table, t.repositoryId, [t.digest], 'lookup', t.at + this.protectMs);
           });
         } catch (error) {

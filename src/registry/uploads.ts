@@ -14,6 +14,7 @@ import { RegistryError } from '../core/errors.ts';
 import { insertBlob, linkBlob } from '../metadata/blobs.ts';
 import { PushGates } from './push-gate.ts';
 import { callOffByteDelete, lockDigests, queueReviews, settleByteDelete } from '../metadata/gc-queues.ts';
+import { transact } from '../metadata/transactions.ts';
 import type { Executor } from '../metadata/executor.ts';
 import { advanceUpload, deleteUpload, findUpload, findUploads, insertUpload, staleUploads, type UploadRow } from '../metadata/uploads.ts';
 import { StorageNotFoundError, type ByteSource } from '../storage/driver.ts';
@@ -183,7 +184,7 @@ export class UploadService {
     }
     const size = staged.size;
     const now = this.now();
-    await this.deps.db.transaction().execute(async (trx) => {
+    await transact(this.deps.db, async (trx) => {
       await this.settleBytes(trx, expected);
       await insertBlob(trx, expected.digest, size, now);
       await linkBlob(trx, repositoryId, expected.digest, now);
@@ -367,7 +368,7 @@ export class UploadService {
     await callOffByteDelete(this.deps.db, digest.digest);
     await this.deps.storage.commit(path, blobPath(digest));
     const now = this.now();
-    await this.deps.db.transaction().execute(async (trx) => {
+    await transact(this.deps.db, async (trx) => {
       await this.settleBytes(trx, digest);
       await insertBlob(trx, digest.digest, size, now);
       await linkBlob(trx, repositoryId, digest.digest, now);

@@ -87,7 +87,7 @@ describe('online garbage collection', () => {
     await expectBlob(srv, repo, a.layers[1]!.data, a.layers[1]!.digest, 'a layer pushed again after GC');
   });
 
-  test('an untagged manifest goes after the review delay; a tagged one, an indexed one and a live subject\'s referrer stay', async () => {
+  test('an untagged manifest goes once the review delay is over; a tagged one, an indexed one and a live subject\'s referrer stay', async () => {
     const repo = 'library/gc-untagged';
     const loose = await pushImage(srv, repo, { layers: 1 });
     const tagged = await pushImage(srv, repo, { tag: 'keep', layers: 1 });
@@ -96,8 +96,6 @@ describe('online garbage collection', () => {
     await expectStatus(await putManifest(srv, repo, 'multi', index, MediaType.OciIndex), 201, 'PUT index');
     const referrer = await pushImage(srv, repo, { layers: 1, extra: { artifactType: 'application/vnd.example.sbom', subject: descriptor(MediaType.OciManifest, tagged.manifest) } });
 
-    const early = await gc(p, env);
-    assert.equal(early.manifests, 0, `nothing is collected within the review delay: ${JSON.stringify(early)}`);
     await sleep(REVIEW_DELAY_S * 1000 + 300);
     const s = await gc(p, env);
     assert.equal(s.manifests, 1, `only the loose manifest: ${JSON.stringify(s)}`);
@@ -131,13 +129,21 @@ describe('online garbage collection', () => {
   });
 
   test('a blob a client just looked up (HEAD) is not collected before its manifest arrives', async () => {
-    const slow = envFor(4);
+    // The protection must outlast the pass (which waits out the lookup fence) and the PUT after it.
+    const slow = envFor(10);
     const q = await startBerth({ auth: 'none', env: slow });
     try {
       const qs = asServer(q);
       const repo = 'library/gc-head';
       const image = await pushImage(qs, repo, { tag: 'v1', layers: 2 });
-      await sleep(4300); // past the links' own protection
+      const loose = await pushImage(qs, repo, { layers: 1 });
+      const early = await gc(q, slow);
+      assert.equal(early.manifests + early.blobs, 0, `nothing is collected within the review delay: ${JSON.stringify(early)}`);
+      assert.ok(early.waiting.manifests >= 1 && early.waiting.blobs >= 3, `the pass says what waits: ${JSON.stringify(early)}`);
+      const stillThere = await getManifest(qs, repo, loose.digest);
+      assert.equal(stillThere.status, 200, 'an untagged manifest within the review delay stays');
+      await stillThere.arrayBuffer();
+      await sleep(10_300); // past the links' own protection
       await expectStatus(await call(qs, 'DELETE', `/v2/${repo}/manifests/${image.digest}`), 202, 'DELETE v1');
       // A client about to push an image with layer 0 finds it and skips the upload...
       const head = await call(qs, 'HEAD', `/v2/${repo}/blobs/${image.layers[0]!.digest}`);

@@ -6,6 +6,7 @@ import type { ChangeRecorder } from '../../auth/directory/changes.ts';
 import { SYSTEM } from '../../auth/directory/actor.ts';
 import type { Config } from '../../core/config.ts';
 import { gcServices } from '../../features/gc/index.ts';
+import { REVIEW_FENCE_MS } from '../../metadata/gc-queues.ts';
 import { openStorageFor, registryLimitsOf } from '../../http/server.ts';
 import type { Database } from '../../metadata/schema.ts';
 import { EventBus } from '../../registry/event-bus.ts';
@@ -24,6 +25,7 @@ export function localGcOps(db: Kysely<Database>, config: Config, record: ChangeR
         ...(options.dryRun ? { dryRun: true } : {}),
         // Offline there may be no server to remove the bytes later: wait for them (seconds).
         waitForBytesMs: options.dryRun ? 0 : config.gc.byteDeleteDelaySeconds * 1000 + 1000,
+        settleMs: REVIEW_FENCE_MS + 1000,
         progress,
       });
     },

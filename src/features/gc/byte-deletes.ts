@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import { parseDigest } from '../../core/digest.ts';
 import { lockDigests } from '../../metadata/gc-queues.ts';
+import { transact } from '../../metadata/transactions.ts';
 import type { Database } from '../../metadata/schema.ts';
 import { StorageNotFoundError, type StorageDriver } from '../../storage/driver.ts';
 import { blobPath } from '../../storage/paths.ts';
@@ -26,7 +27,7 @@ export async function deleteDueBytes(db: Kysely<Database>, storage: StorageDrive
       .orderBy('due_at').limit(BATCH).execute();
     if (!due.length) break;
     for (const item of due) {
-      const removed = await db.transaction().execute(async (trx) => {
+      const removed = await transact(db, async (trx) => {
         await lockDigests(trx, [item.digest]);
         const still = await trx.selectFrom('gc_byte_deletes').select('done_at').where('digest', '=', item.digest).executeTakeFirst();
         if (!still || still.done_at !== null) return false;

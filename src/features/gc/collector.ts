@@ -10,6 +10,8 @@ import type { Database } from '../../metadata/schema.ts';
 import type { Registry } from '../../registry/registry.ts';
 import type { StorageDriver } from '../../storage/driver.ts';
 import { deleteDueBytes, pendingByteDeletes, pruneTombstones } from './byte-deletes.ts';
+import { lockDigests, REVIEW_FENCE_MS } from '../../metadata/gc-queues.ts';
+import { transact } from '../../metadata/transactions.ts';
 import { emptyOutcome, reviewBlob, reviewManifest, type ReviewOutcome, type ReviewRules } from './reviews.ts';
 
 export interface GcSummary {
@@ -48,6 +50,8 @@ export interface RunOptions {
   readonly progress?: (p: GcProgress) => void;
   /** Wait up to this long for byte deletions that come due meanwhile (the CLI, offline). */
   readonly waitForBytesMs?: number;
+  /** Wait up to this long for candidates that come due meanwhile (what the pass itself made candidates). */
+  readonly settleMs?: number;
 }
 
 /** Thrown inside a dry run's transaction to undo it. */
@@ -66,10 +70,14 @@ export class Collector {
     this.now = now ?? Date.now;
   }
 
-  private rules(): ReviewRules {
+  /** A dry run sees a whole cascade at once; a real pass waits the lookup fence for each step. */
+  private rules(dryRun: boolean, dueBy: number): ReviewRules {
     const gc = this.config.gc;
+    const now = this.now();
     return {
-      now: this.now(),
+      now,
+      dueBy,
+      cascadeAt: dryRun ? now : now + REVIEW_FENCE_MS,
       protectMs: gc.reviewDelaySeconds * 1000,
       byteDeleteDelayMs: gc.byteDeleteDelaySeconds * 1000,
       untaggedManifests: gc.untaggedManifests,
@@ -94,6 +102,17 @@ export class Collector {
       return { ...(await this.summary(out, reviewed, started, true, { bytes: 0, objects: 0 })), uploads: stale, tempFiles: 0 };
     }
     reviewed = await this.reviewAll(this.db, out, options);
+    // What this pass made candidates is reviewable after the lookup fence: a pass someone waits
+    // on (berth gc, the API) waits for it, so that deleting an image and collecting is one step.
+    if (options.settleMs && options.settleMs > 0) {
+      const until = this.now() + options.settleMs;
+      while (!options.signal?.aborted && this.now() < until) {
+        const next = await this.nextDue();
+        if (next === null || next > until) break;
+        await new Promise((r) => setTimeout(r, Math.max(10, next - this.now() + 10)));
+        reviewed += await this.reviewAll(this.db, out, options);
+      }
+    }
     for (const digest of out.goneManifests) this.registry.manifests.forget(digest);
     const activity = this.registry.uploads.activity;
     let removed = await deleteDueBytes(this.db, this.storage, this.now, options.signal, (done, total) => options.progress?.({ phase: 'bytes', done, total }), () => activity.busy ? activity.settle(5, 50, options.signal) : Promise.resolve());
@@ -118,7 +137,8 @@ export class Collector {
     let reviewed = 0;
     const total = await this.dueCount(db);
     for (let round = 0; round < MAX_ROUNDS && !options.signal?.aborted; round++) {
-      const now = this.now();
+      // A dry run answers for the pass a berth gc would run now, which waits out the lookup fence.
+      const now = this.now() + (options.dryRun ? REVIEW_FENCE_MS + 1000 : 0);
       // While uploads stream in, short transactions: a push's own transaction never waits long
       // behind a batch (SQLite has one writer; PostgreSQL locks the candidates' digests).
       const batchSize = !options.dryRun && this.registry.uploads.activity.busy ? PUSHING_BATCH : fullBatch;
@@ -128,15 +148,18 @@ export class Collector {
       const due = manifests.length ? manifests : await db.selectFrom('gc_blob_reviews').select(['repository_id', 'digest'])
         .where('review_after', '<=', now).orderBy('review_after').limit(batchSize).execute();
       if (!due.length) break;
-      const rules = this.rules();
+      const rules = this.rules(options.dryRun ?? false, now);
       const review = async (trx: Kysely<Database>) => {
+        // Every candidate's lock first, in order, before any row lock: the registry's writers
+        // lock digests first too, so the two can never wait on each other in a cycle.
+        await lockDigests(trx, due.map((c) => c.digest));
         for (const c of due) {
           if (table === 'manifests') await reviewManifest(trx, rules, Number(c.repository_id), c.digest, out);
           else await reviewBlob(trx, rules, Number(c.repository_id), c.digest, out);
         }
       };
       if (options.dryRun) await review(db);
-      else await this.db.transaction().execute((trx) => review(trx as unknown as Kysely<Database>));
+      else await transact(this.db, (trx) => review(trx as unknown as Kysely<Database>));
       reviewed += due.length;
       options.progress?.({ phase: table, done: reviewed, total: Math.max(total, reviewed) });
       // Pushes first: between batches, wait briefly while uploads stream into this instance.
@@ -151,7 +174,7 @@ export class Collector {
   }
 
   private async dueCount(db: Kysely<Database>): Promise<number> {
-    const now = this.now();
+    const now = this.now() + REVIEW_FENCE_MS;
     const [m, b] = await Promise.all(['gc_manifest_reviews' as const, 'gc_blob_reviews' as const].map((t) =>
       db.selectFrom(t).select(sql<number>`count(*)`.as('n')).where('review_after', '<=', now).executeTakeFirstOrThrow()));
     return Number(m!.n) + Number(b!.n);
@@ -172,6 +195,16 @@ export class Collector {
       pendingBytes: pending.bytes,
       durationMs: this.now() - started,
     };
+  }
+
+  /** When the next queued candidate comes due, if any is queued. */
+  private async nextDue(): Promise<number | null> {
+    const next = async (t: 'gc_manifest_reviews' | 'gc_blob_reviews') => {
+      const row = await this.db.selectFrom(t).select(sql<number | null>`min(review_after)`.as('next')).executeTakeFirstOrThrow();
+      return row.next === null ? null : Number(row.next);
+    };
+    const all = [await next('gc_manifest_reviews'), await next('gc_blob_reviews')].filter((x): x is number => x !== null);
+    return all.length ? Math.min(...all) : null;
   }
 
   /** Candidates still protected by the review delay. */

@@ -4,6 +4,7 @@
 // worker queues a pass every gc.intervalSeconds as a durable job (one run across instances);
 // `berth gc` and POST /api/v1/gc/runs ask for one now.
 import type { Feature, FeatureContext } from '../feature.ts';
+import { REVIEW_FENCE_MS } from '../../metadata/gc-queues.ts';
 import { Collector, type GcProgress } from './collector.ts';
 import { GC_JOB, gcRoutes, type GcJobPayload } from './routes.ts';
 import { GcService } from './service.ts';
@@ -40,6 +41,8 @@ export function enableGc(ctx: FeatureContext): Feature {
       const summary = await service.run(p.trigger, actor, {
         dryRun: p.dryRun ?? false,
         signal: job.signal,
+        // Someone waits on an asked-for pass: it takes the cascade of what it collects in one go.
+        ...(p.trigger === 'api' ? { settleMs: REVIEW_FENCE_MS + 1000 } : {}),
         progress: (progress) => {
           // A progress line at most every half second (each renews the lease with a write).
           const now = Date.now();

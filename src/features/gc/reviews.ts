@@ -10,6 +10,10 @@ import { recordTagMoves } from '../../metadata/tags.ts';
 
 export interface ReviewRules {
   readonly now: number;
+  /** Candidates due by then are reviewed (now; a dry run looks as far ahead as a real pass waits). */
+  readonly dueBy: number;
+  /** When what a review makes a candidate may be reviewed (now plus the lookup fence). */
+  readonly cascadeAt: number;
   /** Links younger than this (an upload, a mount, a push) are kept: a push may be on its way. */
   readonly protectMs: number;
   readonly byteDeleteDelayMs: number;
@@ -42,6 +46,7 @@ const COSIGN_SUFFIXES = ['sig', 'att', 'sbom'] as const;
 /** Reviews the manifest link (repositoryId, digest); returns whether the review row is done. */
 export async function reviewManifest(trx: Executor, rules: ReviewRules, repositoryId: number, digest: string, out: ReviewOutcome): Promise<void> {
   await lockDigests(trx, [digest]);
+  if (!(await stillDue(trx, 'gc_manifest_reviews', repositoryId, digest, rules.dueBy))) return;
   const link = await trx.selectFrom('repository_manifests').select(['pushed_at', 'subject_digest'])
     .where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
   if (link) {
@@ -58,7 +63,7 @@ export async function reviewManifest(trx: Executor, rules: ReviewRules, reposito
     if (followers.length) {
       await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('name', 'in', followers.map((f) => f.name)).execute();
       await recordTagMoves(trx, followers.map((f) => ({ repositoryId, tag: f.name, digest: null, previous: f.digest, actor: 'gc', at: rules.now })));
-      await queueReviews(trx, 'gc_manifest_reviews', repositoryId, followers.map((f) => f.digest), 'subject', rules.now);
+      await queueReviews(trx, 'gc_manifest_reviews', repositoryId, followers.map((f) => f.digest), 'subject', rules.cascadeAt);
     }
     await trx.deleteFrom('repository_manifests').where('repository_id', '=', repositoryId).where('digest', '=', digest).execute();
     await deleteSignaturesOf(trx, repositoryId, digest);
@@ -68,10 +73,10 @@ export async function reviewManifest(trx: Executor, rules: ReviewRules, reposito
   const refs = await trx.selectFrom('manifest_refs').select(['kind', 'child_digest']).where('manifest_digest', '=', digest).execute();
   const blobs = refs.filter((r) => r.kind !== 'manifest').map((r) => r.child_digest);
   const children = refs.filter((r) => r.kind === 'manifest').map((r) => r.child_digest);
-  if (blobs.length) await queueReviews(trx, 'gc_blob_reviews', repositoryId, blobs, 'manifest', rules.now);
-  if (children.length) await queueReviews(trx, 'gc_manifest_reviews', repositoryId, children, 'index', rules.now);
+  if (blobs.length) await queueReviews(trx, 'gc_blob_reviews', repositoryId, blobs, 'manifest', rules.cascadeAt);
+  if (children.length) await queueReviews(trx, 'gc_manifest_reviews', repositoryId, children, 'index', rules.cascadeAt);
   const referrers = await trx.selectFrom('repository_manifests').select('digest').where('repository_id', '=', repositoryId).where('subject_digest', '=', digest).execute();
-  if (referrers.length) await queueReviews(trx, 'gc_manifest_reviews', repositoryId, referrers.map((r) => r.digest), 'subject', rules.now);
+  if (referrers.length) await queueReviews(trx, 'gc_manifest_reviews', repositoryId, referrers.map((r) => r.digest), 'subject', rules.cascadeAt);
   // The last link anywhere: the row goes (its references cascade), then the bytes, unless the same
   // bytes are also a blob.
   const linked = await trx.selectFrom('repository_manifests').select('repository_id').where('digest', '=', digest).limit(1).executeTakeFirst();
@@ -135,6 +140,7 @@ async function inRecentHistory(trx: Executor, repositoryId: number, digest: stri
 /** Reviews the blob link (repositoryId, digest), or only the blob row when repositoryId is 0. */
 export async function reviewBlob(trx: Executor, rules: ReviewRules, repositoryId: number, digest: string, out: ReviewOutcome): Promise<void> {
   await lockDigests(trx, [digest]);
+  if (!(await stillDue(trx, 'gc_blob_reviews', repositoryId, digest, rules.dueBy))) return;
   if (repositoryId !== 0) {
     const link = await trx.selectFrom('repository_blobs').select('created_at').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
     if (link) {
@@ -164,6 +170,15 @@ export async function reviewBlob(trx: Executor, rules: ReviewRules, repositoryId
     }
   }
   await dropReview(trx, 'gc_blob_reviews', repositoryId, digest);
+}
+
+/**
+ * Under the lock: whether the candidate is still queued and due. Another instance may have
+ * reviewed it since it was picked, or a lookup postponed it (a HEAD, a flush of lookups).
+ */
+async function stillDue(trx: Executor, table: 'gc_manifest_reviews' | 'gc_blob_reviews', repositoryId: number, digest: string, now: number): Promise<boolean> {
+  const row = await trx.selectFrom(table).select('review_after').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
+  return row !== undefined && Number(row.review_after) <= now;
 }
 
 async function dropReview(trx: Executor, table: 'gc_manifest_reviews' | 'gc_blob_reviews', repositoryId: number, digest: string): Promise<void> {

@@ -109,6 +109,17 @@ export async function projectManifestLinks(db: Executor, project: string): Promi
   return rows.map((r) => ({ ...r, repository_id: Number(r.repository_id), pushed_at: Number(r.pushed_at) }));
 }
 
+/**
+ * Manifest links of the project that garbage collection protects until a time after `now`: pushed
+ * untagged or left by a tag within the review delay, or looked up by digest since (a client about
+ * to name them in an index). Retention's untagged option leaves these alone too.
+ */
+export async function projectProtectedManifests(db: Executor, project: string, now: number): Promise<{ repository: string; digest: string; until: number }[]> {
+  const rows = await db.selectFrom('gc_manifest_reviews as g').innerJoin('repositories as r', 'r.id', 'g.repository_id')
+    .select(['r.name as repository', 'g.digest', 'g.review_after']).where('r.project', '=', project).where('g.review_after', '>', now).execute();
+  return rows.map((r) => ({ repository: r.repository, digest: r.digest, until: Number(r.review_after) }));
+}
+
 /** The repositories of the project (a repository without tags or links still has a path). */
 export async function projectRepositories(db: Executor, project: string): Promise<{ id: number; name: string }[]> {
   return (await db.selectFrom('repositories').select(['id', 'name']).where('project', '=', project).orderBy('name').execute()).map((r) => ({ id: Number(r.id), name: r.name }));

@@ -33,7 +33,8 @@ export async function startRetentionServer(config: Record<string, unknown> = {})
   process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
   const server = await startServer(parseConfig({
     server: { listen: '127.0.0.1:0' }, storage: { dataDir }, auth: { mode: 'builtin' }, log: { level: 'silent' },
-    scan: { enabled: false }, notifications: { allowLoopback: true, pollIntervalMs: 100 }, ...config,
+    // No continuous GC: it would collect the untagged manifests these tests age before retention sees them.
+    scan: { enabled: false }, gc: { enabled: false }, notifications: { allowLoopback: true, pollIntervalMs: 100 }, ...config,
   }));
   const url = server.address.replace('localhost', '127.0.0.1');
   return {
@@ -180,10 +181,19 @@ export async function age(db: Kysely<Database>, repo: string, tag: string, pushe
   }).where('repository_id', '=', r.id).where('name', '=', tag).execute();
 }
 
-/** Sets a manifest link's push time to so many days ago (untagged manifests' age). */
+/** Sets a manifest link's push time to so many days ago (untagged manifests' age), and lets GC's protection of it lapse as that much time would. */
 export async function ageManifest(db: Kysely<Database>, repo: string, digest: string, daysAgo: number): Promise<void> {
   const r = await db.selectFrom('repositories').select('id').where('name', '=', repo).executeTakeFirstOrThrow();
-  await db.updateTable('repository_manifests').set({ pushed_at: Date.now() - daysAgo * DAY }).where('repository_id', '=', r.id).where('digest', '=', digest).execute();
+  const at = Date.now() - daysAgo * DAY;
+  await db.updateTable('repository_manifests').set({ pushed_at: at }).where('repository_id', '=', r.id).where('digest', '=', digest).execute();
+  await db.updateTable('gc_manifest_reviews').set({ review_after: at }).where('repository_id', '=', r.id).where('digest', '=', digest).execute();
+}
+
+/** What a client's lookup by digest does: GC (and so retention) protects the manifest for a while. */
+export async function protectManifest(db: Kysely<Database>, repo: string, digest: string, untilMs: number): Promise<void> {
+  const r = await db.selectFrom('repositories').select('id').where('name', '=', repo).executeTakeFirstOrThrow();
+  await db.insertInto('gc_manifest_reviews').values({ repository_id: r.id, digest, review_after: untilMs, reason: 'lookup' })
+    .onConflict((oc) => oc.columns(['repository_id', 'digest']).doUpdateSet({ review_after: untilMs })).execute();
 }
 
 /** Waits (bounded) until `check` holds. */

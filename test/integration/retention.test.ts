@@ -174,10 +174,42 @@ describe('retention policies with real pushes', { timeout: 300_000 }, () => {
 
     await setPolicy('clean', yaml);
     const result = await runNow('clean', false);
-    assert.equal(result.text.split(',')[0], 'deleted 2 tags and 2 untagged manifests');
+    assert.equal(result.text.split(',')[0], 'deleted 2 tags and 2 untagged manifests', JSON.stringify(result.skipped));
     assert.deepEqual(await tagsOf(s, alice, repo), ['latest', 'multi'], "the first image's signature tag went with it");
     for (const gone of [first.digest, stray.digest]) assert.equal(await manifestStatus(s, alice, repo, gone), 404, `${gone} is deleted`);
     for (const kept of [second.digest, amd.digest, arm.digest, index, fresh.digest, old.digest]) assert.equal(await manifestStatus(s, alice, repo, kept), 200, `${kept} stays`);
+  });
+
+  it('untagged manifests a client looked up by digest stay (it may be about to name them in an index), in the plan and mid-run', async () => {
+    await createProject(s, alice, 'looked');
+    const repo = 'looked/app';
+    await pushImage(s, alice, repo, 'latest');
+    const x = await pushImage(s, alice, repo, undefined);
+    const y = await pushImage(s, alice, repo, undefined);
+    for (const d of [x.digest, y.digest]) await ageManifest(s.db, repo, d, 10);
+    assert.equal(await manifestStatus(s, alice, repo, x.digest), 200, 'a HEAD by digest, as an index push checks its platforms');
+    await setPolicy('looked', 'untagged: true\nrules:\n  - always: true\n');
+    const plan = await preview('looked', 'untagged: true\nrules:\n  - always: true\n');
+    const r = repoOf(plan, repo)!;
+    assert.deepEqual(r.deleteManifests.map((m) => m.digest), [y.digest]);
+    assert.deepEqual(r.keepManifests.map((m) => m.digest), [x.digest]);
+    assert.match(r.keepManifests[0]!.reason, /^untagged, but protected until \S+ \(pushed, untagged or looked up by digest within the GC review delay/);
+    // y is looked up after the plan, just before its delete: the guard leaves it.
+    const manifests = s.server.registry.manifests;
+    const original = manifests.delete.bind(manifests);
+    manifests.delete = async (ctx, repository, reference) => {
+      if (reference === y.digest) assert.equal(await manifestStatus(s, alice, repo, y.digest), 200);
+      return original(ctx, repository, reference);
+    };
+    let result;
+    try {
+      result = await runNow('looked', false);
+    } finally {
+      manifests.delete = original;
+    }
+    assert.deepEqual(result.skipped.map((k: { digest: string; outcome: string }) => [k.digest, k.outcome]), [[y.digest, 'moved']]);
+    assert.match(result.skipped[0].reason, /was looked up or pushed since the plan/);
+    for (const d of [x.digest, y.digest]) assert.equal(await manifestStatus(s, alice, repo, d), 200);
   });
 
   it('keeps immutable tags: planned as kept, and refused mid-run (a rule added while it runs) without stopping the run', async () => {

@@ -4,11 +4,12 @@
 // platforms and blobs, and the project's immutability rules.
 import { immutableRuleFor, repositoryPathOf } from '../../core/tag-rules.ts';
 import type { Executor } from '../../metadata/executor.ts';
-import { manifestFacts, projectImmutableRules, projectManifestLinks, projectRepositories, projectTags } from '../../metadata/retention.ts';
+import { manifestFacts, projectImmutableRules, projectManifestLinks, projectProtectedManifests, projectRepositories, projectTags } from '../../metadata/retention.ts';
 import type { Inventory, InventoryLink, InventoryManifest, InventoryTag } from './planner.ts';
 
-export async function loadInventory(db: Executor, project: string): Promise<Inventory> {
-  const [repositories, tags, links] = await Promise.all([projectRepositories(db, project), projectTags(db, project), projectManifestLinks(db, project)]);
+export async function loadInventory(db: Executor, project: string, now: number = Date.now()): Promise<Inventory> {
+  const [repositories, tags, links, protectedLinks] = await Promise.all([projectRepositories(db, project), projectTags(db, project), projectManifestLinks(db, project), projectProtectedManifests(db, project, now)]);
+  const protection = new Map(protectedLinks.map((p) => [`${p.repository}\u0000${p.digest}`, p.until]));
   const tagsOf = new Map<string, InventoryTag[]>();
   for (const t of tags) {
     const list = tagsOf.get(t.repository) ?? [];
@@ -18,7 +19,8 @@ export async function loadInventory(db: Executor, project: string): Promise<Inve
   const linksOf = new Map<string, InventoryLink[]>();
   for (const l of links) {
     const list = linksOf.get(l.repository) ?? [];
-    list.push({ digest: l.digest, subject: l.subject_digest, pushedAt: l.pushed_at });
+    const until = protection.get(`${l.repository}\u0000${l.digest}`);
+    list.push({ digest: l.digest, subject: l.subject_digest, pushedAt: l.pushed_at, ...(until !== undefined ? { protectedUntil: until } : {}) });
     linksOf.set(l.repository, list);
   }
   const facts = await manifestFacts(db, links.map((l) => l.digest));

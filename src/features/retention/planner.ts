@@ -14,7 +14,7 @@
 //   tag, deleted with the image's last tags otherwise; no rule counts or matches them.
 // - untagged: manifests linked in a repository that no tag points at, that are no platform of a
 //   manifest that stays and no referrer (referrers go with their subject), pushed longer ago than
-//   the grace period, are deleted by digest.
+//   the grace period and not protected by GC's review delay, are deleted by digest.
 // - Bytes: manifests and blobs that nothing kept in the project references any more. GC frees
 //   them once tag history no longer holds them: an estimate, labelled as such.
 import { isCosignTag } from '../../core/tag-rules.ts';
@@ -38,6 +38,8 @@ export interface InventoryLink {
   /** The manifest this one refers to (a referrer's subject). */
   readonly subject: string | null;
   readonly pushedAt: number;
+  /** Garbage collection protects it until then (pushed or looked up recently); absent: not protected. */
+  readonly protectedUntil?: number;
 }
 
 export interface InventoryRepository {
@@ -272,6 +274,10 @@ export function decide(inventory: Inventory, policy: RetentionPolicy, options: P
         if (allTagged.has(m.digest) || stays.has(m.digest) || m.subject !== null) continue;
         if (m.pushedAt > now - grace) {
           graceKept.push({ digest: m.digest, reason: `untagged, but pushed less than ${Math.round(grace / 60_000)} minutes ago (a push may still be tagging it)` });
+          continue;
+        }
+        if (m.protectedUntil !== undefined && m.protectedUntil > now) {
+          graceKept.push({ digest: m.digest, reason: `untagged, but protected until ${iso(m.protectedUntil)} (pushed, untagged or looked up by digest within the GC review delay: a push may still name it)` });
           continue;
         }
         candidates.add(m.digest);

@@ -28,6 +28,9 @@ export const RETENTION_ACTOR = 'system:retention';
 
 export type RunTrigger = 'manual' | 'schedule' | 'cli';
 
+/** A review due within this of a delete is the delete's own (the registry queues one as it deletes). */
+const PROTECTION_SLACK_MS = 5000;
+
 /** Runs kept per project (older ones are pruned as new ones finish). */
 export const RUNS_KEPT = 200;
 
@@ -99,6 +102,12 @@ export class RetentionGuard {
           .where('rm.repository_id', '=', image.repositoryId).where('mr.kind', '=', 'manifest').where('mr.child_digest', '=', e.digest)
           .executeTakeFirst();
         if (parent) throw new RegistryError('CONFLICT', { digest: e.digest }, { message: `${e.digest.slice(0, 19)}… is a platform of ${parent.manifest_digest.slice(0, 19)}… since the plan` });
+        // A client looked it up by digest since the plan: GC's protection of it reaches past the
+        // delete's own review (queued at about now), so it may be about to name it in an index.
+        const review = await trx.selectFrom('gc_manifest_reviews').select('review_after').where('repository_id', '=', image.repositoryId).where('digest', '=', e.digest).executeTakeFirst();
+        if (review && Number(review.review_after) > e.at.getTime() + PROTECTION_SLACK_MS) {
+          throw new RegistryError('CONFLICT', { digest: e.digest }, { message: `${e.digest.slice(0, 19)}… was looked up or pushed since the plan (protected until ${new Date(Number(review.review_after)).toISOString()})` });
+        }
       }
     }
   };
@@ -129,7 +138,7 @@ export class RetentionRunner {
   }
 
   private async decide(project: ProjectRow, policy: RetentionPolicy, now: number) {
-    const inventory = await loadInventory(this.deps.db, project.name);
+    const inventory = await loadInventory(this.deps.db, project.name, now);
     const immutable = await immutableMatcher(this.deps.db, project.id);
     return { inventory, decisions: decide(inventory, policy, { now, immutable }, matchesGlob) };
   }

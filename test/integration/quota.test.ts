@@ -97,7 +97,7 @@ describe('project quotas: usage, refusals, deletes, the 80% warning', { timeout:
   it('administrators set a quota; members read quota and usage in the project view; strangers and lists do not show it', async () => {
     const refused = expectStatus(await call(server, 'PATCH', '/projects/qq', { as: alice, body: { quotaBytes: 10 * MiB } }), 403, 'DENIED');
     assert.equal(refused.body.errors[0].message, "only administrators set a project's storage quota");
-    for (const bad of [-1, 1.5, '10GiB', 9 * 2 ** 53]) expectStatus(await call(server, 'PATCH', '/projects/qq', { as: ADMIN, body: { quotaBytes: bad } }), 400, 'INVALID_REQUEST');
+    for (const bad of [-1, 1.5, '10GiB', 5 * 2 ** 50]) expectStatus(await call(server, 'PATCH', '/projects/qq', { as: ADMIN, body: { quotaBytes: bad } }), 400, 'INVALID_REQUEST');
     const set = await setQuota('qq', 10 * MiB);
     assert.deepEqual(set.quota, { limitBytes: 10 * MiB, usedBytes: 0, percent: 0, usage: { blobs: 0, manifests: 0, uploads: 0 }, warnedAt: null });
     assert.equal((await view('qq')).quota.limitBytes, 10 * MiB, 'the owner reads it');
@@ -237,8 +237,10 @@ describe('project quotas: usage, refusals, deletes, the 80% warning', { timeout:
 
   it('warns once at 80% (a quota.warning webhook and a log line), and again only after usage went below 80%', async () => {
     await setQuota('warn', 10 * MiB);
-    const hook = expectStatus(await call(server, 'POST', '/projects/warn/webhooks', { as: alice, body: { url: receiver.url, events: ['quota.warning'], format: 'berth' } }), 201).body;
-    assert.ok(hook.webhook.id);
+    for (const format of ['berth', 'cloudevents', 'slack', 'distribution']) {
+      expectStatus(await call(server, 'POST', '/projects/warn/webhooks', { as: alice, body: { url: receiver.url, events: ['quota.warning'], format } }), 201);
+    }
+    const berthOnes = () => receiver.received.filter((r) => r.headers['content-type'] === 'application/json' && JSON.parse(r.body).type === 'quota.warning');
     const seven = bytesOf(7 * MiB);
     assert.equal((await monolithic('warn/app', seven)).status, 201);
     await new Promise((r) => setTimeout(r, 700));
@@ -246,8 +248,18 @@ describe('project quotas: usage, refusals, deletes, the 80% warning', { timeout:
     assert.equal((await view('warn')).quota.warnedAt, null);
 
     assert.equal((await monolithic('warn/app', bytesOf(1.5 * MiB))).status, 201);
-    const [first] = await receiver.waitFor(1, 10_000);
-    const payload = JSON.parse(first!.body);
+    const four = await receiver.waitFor(4, 10_000);
+    const byType = (type: string) => four.filter((r) => String(r.headers['content-type']).startsWith(type)).map((r) => JSON.parse(r.body));
+    const payload = byType('application/json').find((p) => p.type === 'quota.warning');
+    const cloud = byType('application/cloudevents+json')[0];
+    assert.equal(cloud.type, 'io.berth.quota.warning');
+    assert.equal(cloud.subject, 'warn');
+    assert.deepEqual(cloud.data.quota, { limitBytes: 10 * MiB, usedBytes: 8.5 * MiB, percent: 85 });
+    const slack = byType('application/json').find((p) => typeof p.text === 'string');
+    assert.match(slack.text, /^Project `warn` on \S+ uses 85% of its storage quota \(8\.5 MiB of 10 MiB\): delete images or ask for a larger quota before pushes are refused$/);
+    const dist = byType('application/vnd.docker.distribution.events.v1+json')[0].events[0];
+    assert.equal(dist.action, 'quota.warning');
+    assert.deepEqual(dist.quota, { project: 'warn', limitBytes: 10 * MiB, usedBytes: 8.5 * MiB, percent: 85 });
     assert.equal(payload.type, 'quota.warning');
     assert.equal(payload.project, 'warn');
     assert.equal(payload.repository, 'warn/app');
@@ -258,16 +270,26 @@ describe('project quotas: usage, refusals, deletes, the 80% warning', { timeout:
 
     assert.equal((await monolithic('warn/app', bytesOf(0.5 * MiB))).status, 201);
     await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(receiver.received.length, 1, 'not again while it stays above 80%');
+    assert.equal(receiver.received.length, 4, 'not again while it stays above 80%');
 
     // Below 80% it is re-armed; crossing again warns again.
     assert.equal((await v2('DELETE', `/v2/warn/app/blobs/${sha256(seven)}`)).status, 202);
     for (let i = 0; i < 50 && (await view('warn')).quota.warnedAt !== null; i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal((await view('warn')).quota.warnedAt, null);
     assert.equal((await monolithic('warn/web', seven)).status, 201);
-    const both = await receiver.waitFor(2, 10_000);
-    assert.equal(JSON.parse(both[1]!.body).quota.usedBytes, 9 * MiB);
-    assert.equal(JSON.parse(both[1]!.body).repository, 'warn/web');
+    await receiver.waitFor(8, 10_000);
+    const second = berthOnes()[1]!;
+    assert.equal(JSON.parse(second.body).quota.usedBytes, 9 * MiB);
+    assert.equal(JSON.parse(second.body).repository, 'warn/web');
+
+    // A larger quota re-arms it; a lower one that puts usage past 80% warns at once, as the system.
+    await setQuota('warn', 100 * MiB);
+    for (let i = 0; i < 50 && (await view('warn')).quota.warnedAt !== null; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await view('warn')).quota.warnedAt, null);
+    await setQuota('warn', 10 * MiB);
+    await receiver.waitFor(12, 10_000);
+    const third = JSON.parse(berthOnes()[2]!.body);
+    assert.deepEqual([third.repository, third.actor, third.quota.percent], ['warn', 'system', 90]);
   });
 
   it('two pushes at once cannot both slip past the limit', async () => {

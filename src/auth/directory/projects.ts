@@ -31,8 +31,8 @@ export interface ProjectView {
   readonly quota?: ProjectQuotaView;
 }
 
-/** The largest quota a project may be given (8 PiB, a safe integer of bytes). */
-export const MAX_QUOTA_BYTES = 8 * 2 ** 50;
+/** The largest quota a project may be given (4 PiB, a safe integer of bytes). */
+export const MAX_QUOTA_BYTES = 4 * 2 ** 50;
 
 export interface ProjectRemoval {
   readonly project: string;
@@ -106,7 +106,7 @@ export class ProjectService {
     if (quotaBytes !== undefined) {
       if (!isAdmin(actor)) throw new RegistryError('DENIED', { project: name }, { message: "only administrators set a project's storage quota" });
       if (quotaBytes !== null && (!Number.isSafeInteger(quotaBytes) || quotaBytes < 0 || quotaBytes > MAX_QUOTA_BYTES)) {
-        throw new RegistryError('INVALID_REQUEST', { quotaBytes }, { message: 'quotaBytes is a whole number of bytes from 0 to 8 PiB, or null for no quota' });
+        throw new RegistryError('INVALID_REQUEST', { quotaBytes }, { message: 'quotaBytes is a whole number of bytes from 0 to 4 PiB, or null for no quota' });
       }
     }
     if (name === OFFICIAL_PROJECT && changes.visibility === 'private') throw new RegistryError('INVALID_REQUEST', undefined, { message: 'library holds official images and stays public' });

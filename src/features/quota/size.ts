@@ -7,8 +7,8 @@ const UNITS: Record<string, number> = {
   kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40, pib: 2 ** 50,
 };
 
-/** The largest quota (a safe integer): 8 PiB. */
-export const MAX_QUOTA_BYTES = 8 * 2 ** 50;
+/** The largest quota (a safe integer): 4 PiB. */
+export const MAX_QUOTA_BYTES = 4 * 2 ** 50;
 
 export class SizeError extends Error {}
 
@@ -29,7 +29,7 @@ export function parseSize(text: string): number | null {
     throw new SizeError(`unknown unit ${JSON.stringify(m[2])} in ${JSON.stringify(text.slice(0, 40))}${hint}: use B, kB, MB, GB, TB, KiB, MiB, GiB or TiB`);
   }
   const bytes = Math.round(Number(m[1]) * factor);
-  if (!Number.isSafeInteger(bytes) || bytes > MAX_QUOTA_BYTES) throw new SizeError(`${text.trim()} is more than the largest quota, 8 PiB`);
+  if (!Number.isSafeInteger(bytes) || bytes > MAX_QUOTA_BYTES) throw new SizeError(`${text.trim()} is more than the largest quota, 4 PiB`);
   return bytes;
 }
 
@@ -47,6 +47,6 @@ export function formatSize(bytes: number): string {
   } while (v >= 1024 && i < units.length - 1);
   // One decimal, dropped when it is 0; rounding never shows more than there is ("9.96" -> "9.9"),
   // so "10 GiB used" of a 10 GiB quota really means it is full.
-  const shown = Math.floor(v * 10) / 10;
+  const shown = Math.floor(v * 10 + 1e-6) / 10;
   return `${sign}${Number.isInteger(shown) ? shown.toFixed(0) : shown.toFixed(1)} ${units[i]}`;
 }

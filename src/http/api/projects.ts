@@ -36,7 +36,7 @@ const UpdateProject = z.strictObject({
   description: z.string().max(1024).optional(),
   verified: z.boolean().optional().describe('administrators only'),
   sponsored: z.boolean().optional().describe('administrators only'),
-  quotaBytes: z.number().int().min(0).max(8 * 2 ** 50).nullable().optional().describe('storage quota in bytes, null for none (administrators only)'),
+  quotaBytes: z.number().int().min(0).max(4 * 2 ** 50).nullable().optional().describe('storage quota in bytes, null for none (administrators only)'),
 });
 
 export function projectRoutes(deps: ApiDeps): ApiRoute[] {

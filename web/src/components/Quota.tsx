@@ -17,7 +17,7 @@ export function binaryBytes(bytes: number): string {
     v /= 1024;
     i++;
   } while (v >= 1024 && i < units.length - 1);
-  const shown = Math.floor(v * 10) / 10;
+  const shown = Math.floor(v * 10 + 1e-6) / 10;
   return `${Number.isInteger(shown) ? shown.toFixed(0) : shown.toFixed(1)} ${units[i]}`;
 }
 

@@ -1,11 +1,12 @@
 // Slack-compatible incoming-webhook text (also what Mattermost and Rocket.Chat accept).
+import { formatBytes } from '../../../core/sizes.ts';
 import type { StoredEvent } from '../event.ts';
 import { pullCommand, type RenderContext, type Rendered } from './types.ts';
 
 const VERBS = { push: 'pushed', pull: 'pulled', delete: 'deleted', tag: 'moved tag', 'scan.completed': 'scanned', 'vulnerability.new': 'found new advisories for', 'quota.warning': 'filled' } as const;
 
 export function slackFormat(e: StoredEvent, ctx: RenderContext): Rendered {
-  if (e.quota) return { contentType: 'application/json', body: JSON.stringify({ text: `Project \`${e.project}\` on ${ctx.registryHost} uses ${e.quota.percent}% of its storage quota (${gib(e.quota.usedBytes)} of ${gib(e.quota.limitBytes)}): delete images or ask for a larger quota before pushes are refused` }) };
+  if (e.quota) return { contentType: 'application/json', body: JSON.stringify({ text: `Project \`${e.project}\` on ${ctx.registryHost} uses ${e.quota.percent}% of its storage quota (${formatBytes(e.quota.usedBytes)} of ${formatBytes(e.quota.limitBytes)}): delete images or ask for a larger quota before pushes are refused` }) };
   if (e.scan || e.vulnerabilities) return { contentType: 'application/json', body: JSON.stringify({ text: scanText(e, ctx) }) };
   const who = e.actor.name ?? 'anonymous';
   const ref = e.tag !== undefined ? `${e.repository}:${e.tag}` : e.repository;
@@ -28,9 +29,4 @@ function scanText(e: StoredEvent, ctx: RenderContext): string {
   if (s.status !== 'done') return `Scan of \`${ref}\` on ${ctx.registryHost} failed: ${s.error ?? 'unknown error'}`;
   const counts = (['critical', 'high', 'medium', 'low', 'unknown'] as const).map((k) => `${s.summary[k]} ${k}`).join(', ');
   return `Scanned \`${ref}\`${s.platform ? ` (${s.platform})` : ''} on ${ctx.registryHost}: ${counts}`;
-}
-
-/** Bytes in GiB (or MiB below one GiB), one decimal. */
-function gib(bytes: number): string {
-  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }

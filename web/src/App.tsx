@@ -41,8 +41,8 @@ function Route({ path }: { path: string }) {
   if (m) return <Project key={m[1]} name={decode(m[1]!)} tab={(m[2] as ProjectTab | undefined) ?? 'repositories'} />;
   m = /^\/account(?:\/(tokens|password))?\/?$/.exec(path);
   if (m) return <Account tab={m[1] === 'password' ? 'password' : 'tokens'} />;
-  m = /^\/admin(?:\/(users|projects))?\/?$/.exec(path);
-  if (m) return <Admin tab={m[1] === 'projects' ? 'projects' : 'users'} />;
+  m = /^\/admin(?:\/(users|projects|gc))?\/?$/.exec(path);
+  if (m) return <Admin tab={m[1] === 'projects' ? 'projects' : m[1] === 'gc' ? 'gc' : 'users'} />;
   return <NotFound />;
 }
 

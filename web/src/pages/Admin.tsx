@@ -1,9 +1,11 @@
 // Administration: users (create, make admin, disable, remove) and projects (visibility and the
-// trusted-content flags Verified Publisher and Sponsored OSS). Only administrators get here.
+// trusted-content flags Verified Publisher and Sponsored OSS), and garbage collection. Only
+// administrators get here.
 import { useId, useState } from 'react';
 import { api, messageOf } from '../api.ts';
 import { VisibilityBadge } from '../components/Badges.tsx';
 import { ConfirmButton } from '../components/Dialog.tsx';
+import { GarbageCollection } from '../components/GarbageCollection.tsx';
 import { ErrorNote, Loading } from '../components/States.tsx';
 import { Tabs } from '../components/Tabs.tsx';
 import { ago, when } from '../format.ts';
@@ -13,7 +15,7 @@ import { useSession } from '../session.tsx';
 import type { Project, User } from '../types.ts';
 import { NotFound } from './NotFound.tsx';
 
-export function Admin({ tab }: { tab: 'users' | 'projects' }) {
+export function Admin({ tab }: { tab: 'users' | 'projects' | 'gc' }) {
   const { me } = useSession();
   useTitle('Administration');
   if (me === undefined) return <div className="page"><Loading /></div>;
@@ -29,9 +31,10 @@ export function Admin({ tab }: { tab: 'users' | 'projects' }) {
         tabs={[
           { id: 'users', label: 'Users', to: paths.admin() },
           { id: 'projects', label: 'Projects', to: paths.admin('projects') },
+          { id: 'gc', label: 'Garbage collection', to: paths.admin('gc') },
         ]}
       />
-      {tab === 'users' ? <Users self={me.name} /> : <AdminProjects />}
+      {tab === 'users' ? <Users self={me.name} /> : tab === 'gc' ? <GarbageCollection /> : <AdminProjects />}
     </div>
   );
 }

@@ -152,6 +152,11 @@ describe('retention and tag history UI in chromium', { timeout: 300_000 }, () =>
     // A guest reads the history but has no Roll back.
     await signIn(gus);
     await page.goto(url('/r/acme/app/-/tags'));
+    // (Should this ever time out, the message carries what the page showed.)
+    await page.locator('.tag[data-tag="latest"]').getByRole('button', { name: 'History of latest' }).waitFor({ timeout: 30_000 }).catch(async (e: unknown) => {
+      await screenshot(page, 'tag-history-guest-failure');
+      throw new Error(`${String(e)}\ncapabilities: ${JSON.stringify(await api(s, 'GET', '/capabilities'))}\n${(await page.locator('main').innerHTML()).slice(0, 4000)}`);
+    });
     await page.locator('.tag[data-tag="latest"]').getByRole('button', { name: 'History of latest' }).click();
     const guestTimeline = page.locator('.tag[data-tag="latest"]').getByRole('region', { name: 'History of latest' });
     await guestTimeline.locator('.timeline-entry').nth(2).waitFor();

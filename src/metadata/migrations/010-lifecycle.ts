@@ -106,6 +106,22 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
     .execute();
   await db.schema.createIndex('retention_runs_project').on('retention_runs').columns(['project_id', 'started_at']).execute();
 
+  // What an older Berth left behind (deletes before there was a collector) is queued once, from
+  // the rows: untagged manifest links, blob links no manifest of their repository uses, and rows
+  // no repository links. Due at once; each review re-checks what keeps it.
+  await sql`insert into gc_manifest_reviews (repository_id, digest, review_after, reason)
+    select rm.repository_id, rm.digest, 0, 'upgrade' from repository_manifests rm
+    where not exists (select 1 from tags t where t.repository_id = rm.repository_id and t.digest = rm.digest)`.execute(db);
+  await sql`insert into gc_manifest_reviews (repository_id, digest, review_after, reason)
+    select 0, m.digest, 0, 'upgrade' from manifests m
+    where not exists (select 1 from repository_manifests rm where rm.digest = m.digest)`.execute(db);
+  await sql`insert into gc_blob_reviews (repository_id, digest, review_after, reason)
+    select rb.repository_id, rb.digest, 0, 'upgrade' from repository_blobs rb
+    where not exists (select 1 from manifest_refs mr inner join repository_manifests rm on rm.digest = mr.manifest_digest and rm.repository_id = rb.repository_id where mr.child_digest = rb.digest)`.execute(db);
+  await sql`insert into gc_blob_reviews (repository_id, digest, review_after, reason)
+    select 0, b.digest, 0, 'upgrade' from blobs b
+    where not exists (select 1 from repository_blobs rb where rb.digest = b.digest)`.execute(db);
+
   // Quotas: a limit in bytes (null: none), and when the 80% warning was last sent.
   await db.schema.alterTable('projects').addColumn('quota_bytes', 'bigint').execute();
   await db.schema.alterTable('projects').addColumn('quota_warned_at', 'bigint').execute();

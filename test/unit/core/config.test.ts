@@ -52,6 +52,7 @@ describe('parseConfig defaults', () => {
         pollIntervalMs: 500, concurrency: 16, deliveryLogDays: 14, allowLoopback: false, allowPrivateNetworks: false, allowNetworks: [],
       },
       scan: { enabled: true, concurrency: 1, maxFeedAgeHours: 0, staleFeed: 'warn' },
+      gc: { enabled: true, intervalSeconds: 300, reviewDelaySeconds: 7200, byteDeleteDelaySeconds: 60, untaggedManifests: true, keepTagHistory: 10, batchSize: 50 },
       log: { level: 'info' },
     });
   });

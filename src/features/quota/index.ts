@@ -34,9 +34,10 @@ export function enableQuota(ctx: FeatureContext): QuotaFeature {
     capabilities: ['quota'],
     gate,
     warnings,
-    inTransaction: manifestQuotaCheck(quotas),
+    inTransaction: manifestQuotaCheck(quotas, gate),
     async close() {
       for (const u of unsubscribe) u();
+      gate.close();
       quotas.close();
       await warnings.settled();
     },

@@ -8,11 +8,11 @@ import type { RegistryEvent } from '../../core/events.ts';
 import { projectOf } from '../../core/reference.ts';
 import type { Executor } from '../../metadata/executor.ts';
 import { projectUsage } from '../../metadata/quota.ts';
-import { quotaRefusal, type QuotaCache } from './gate.ts';
+import { quotaRefusal, type QuotaCache, type QuotaGate } from './gate.ts';
 
 export const MANIFEST_ALLOWANCE = 2 ** 20;
 
-export function manifestQuotaCheck(quotas: QuotaCache): (trx: Executor, events: readonly RegistryEvent[]) => Promise<void> {
+export function manifestQuotaCheck(quotas: QuotaCache, gate: QuotaGate): (trx: Executor, events: readonly RegistryEvent[]) => Promise<void> {
   return async (trx, events) => {
     for (const e of events) {
       if (e.type !== 'push') continue;
@@ -22,6 +22,10 @@ export function manifestQuotaCheck(quotas: QuotaCache): (trx: Executor, events: 
       // New to Berth: its row was made by this very push (insertManifest keeps the first one).
       const row = await trx.selectFrom('manifests').select('created_at').where('digest', '=', e.digest).executeTakeFirst();
       if (!row || Number(row.created_at) !== e.at.getTime()) continue;
+      // Far from the limit by this instance's estimate (blob steps just counted it): no count here,
+      // inside the write transaction.
+      const estimated = gate.estimate(project);
+      if (estimated !== undefined && estimated + e.size <= quota.quotaBytes + MANIFEST_ALLOWANCE) continue;
       const usage = (await projectUsage(trx, project)).total;
       if (usage > quota.quotaBytes + MANIFEST_ALLOWANCE) {
         throw quotaRefusal({ project, limit: quota.quotaBytes, used: Math.max(0, usage - e.size), needs: e.size, stage: 'manifest' });

@@ -14,6 +14,8 @@ import type { QuotaCache } from './gate.ts';
 import { formatSize } from './size.ts';
 
 export const WARN_RATIO = 0.8;
+/** At most one evaluation a second per project (the last change of a burst is always evaluated). */
+const EVERY_MS = 1000;
 
 interface Trigger {
   readonly repository: string;
@@ -51,11 +53,14 @@ export class QuotaWarnings {
     void (async () => {
       let next: Trigger | undefined = trigger;
       while (next) {
+        const started = this.now();
         try {
           await this.evaluate(project, next);
         } catch (error) {
           this.log.error({ err: error, project }, 'quota warning check failed');
         }
+        // Counting usage reads all of the project's rows: a burst of pushes is checked once a second.
+        if (state.again) await new Promise((r) => setTimeout(r, Math.max(0, started + EVERY_MS - this.now())));
         next = state.again;
         delete state.again;
       }

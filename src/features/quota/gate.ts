@@ -145,6 +145,12 @@ export class QuotaGate implements PushGate {
     return snap && this.now() - snap.at < SNAPSHOT_MS ? snap.total + snap.approved : undefined;
   }
 
+  /** A new manifest was let in (features/quota/manifests.ts): the estimate counts it too. */
+  counted(project: string, bytes: number): void {
+    const snap = this.snapshots.get(project);
+    if (snap) snap.approved += bytes;
+  }
+
   /**
    * Lets the step through on the estimate when it fits easily; otherwise (or when the estimate is
    * stale) counts the rows again and decides on that: a refusal is always decided on exact rows.

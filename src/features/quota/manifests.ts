@@ -25,11 +25,13 @@ export function manifestQuotaCheck(quotas: QuotaCache, gate: QuotaGate): (trx: E
       // Far from the limit by this instance's estimate (blob steps just counted it): no count here,
       // inside the write transaction.
       const estimated = gate.estimate(project);
-      if (estimated !== undefined && estimated + e.size <= quota.quotaBytes + MANIFEST_ALLOWANCE) continue;
-      const usage = (await projectUsage(trx, project)).total;
-      if (usage > quota.quotaBytes + MANIFEST_ALLOWANCE) {
-        throw quotaRefusal({ project, limit: quota.quotaBytes, used: Math.max(0, usage - e.size), needs: e.size, stage: 'manifest' });
+      if (estimated === undefined || estimated + e.size > quota.quotaBytes + MANIFEST_ALLOWANCE) {
+        const usage = (await projectUsage(trx, project)).total;
+        if (usage > quota.quotaBytes + MANIFEST_ALLOWANCE) {
+          throw quotaRefusal({ project, limit: quota.quotaBytes, used: Math.max(0, usage - e.size), needs: e.size, stage: 'manifest' });
+        }
       }
+      gate.counted(project, e.size);
     }
   };
 }

@@ -103,6 +103,7 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
       },
       { key: 'DELETE /projects/{name}/immutable-rules/{id}', action: 'immutable.remove', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', `/projects/team/immutable-rules/${immutableRuleId}`, { as: alice }) },
       { key: 'PUT /projects/{name}/retention', action: 'retention.policy', actor: 'alice', project: 'team', run: () => call(server, 'PUT', '/projects/team/retention', { as: alice, raw: 'rules:\n  - mostRecentlyPushed: 5\n', contentType: 'application/yaml' }) },
+      { key: 'POST /gc/runs', action: 'gc.request', actor: 'admin', run: () => call(server, 'POST', '/gc/runs', { as: ADMIN, body: { dryRun: true } }) },
       { key: 'POST /projects/{name}/retention/runs', action: 'retention.run', actor: 'alice', project: 'team', run: () => call(server, 'POST', '/projects/team/retention/runs', { as: alice, body: { dryRun: false } }) },
       {
         key: 'POST /repositories/{project}/{repository}/tags/{tag}/rollback', action: 'tag.rollback', actor: 'alice', project: 'team',

@@ -62,7 +62,7 @@ export function enableGc(ctx: FeatureContext): Feature {
   };
   return {
     name: 'gc',
-    routes: gcRoutes(service, ctx.jobs),
+    routes: gcRoutes(service, ctx.jobs, ctx.record),
     capabilities: ['gc'],
     metrics: service.metrics.registry,
     start() {

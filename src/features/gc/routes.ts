@@ -3,6 +3,7 @@
 // through /api/v1/jobs/{id}.
 import { z } from 'zod';
 import { isAdmin } from '../../auth/directory/actor.ts';
+import type { ChangeRecorder } from '../../auth/directory/changes.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { route, type ApiRoute } from '../../http/api/route.ts';
@@ -25,7 +26,7 @@ function requireAdministrator(actor: Principal): void {
 const RunRequest = z.strictObject({ dryRun: z.boolean().optional().describe('report what a pass would collect now, and change nothing') });
 const RunsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).optional() });
 
-export function gcRoutes(service: GcService, jobs: JobRunner): ApiRoute[] {
+export function gcRoutes(service: GcService, jobs: JobRunner, record: ChangeRecorder): ApiRoute[] {
   const resource = 'gc';
   return [
     route({
@@ -54,6 +55,8 @@ export function gcRoutes(service: GcService, jobs: JobRunner): ApiRoute[] {
         requireAdministrator(actor);
         const payload: GcJobPayload = { trigger: 'api', dryRun: body.dryRun ?? false, actor: actor.name };
         const queued = await jobs.enqueue(GC_JOB, payload, { key: body.dryRun ? 'gc-dry-run' : 'gc' });
+        // Who asked, from where (the pass itself is audited by the system when it is done).
+        await record({ action: 'gc.request', actor, detail: { dryRun: body.dryRun ?? false, job: queued.id } });
         return { job: queued.id, deduplicated: queued.deduplicated };
       },
     }),

@@ -31,6 +31,11 @@ export class BlobService {
 
   /** The blob's size, or BLOB_UNKNOWN when this repository does not link it. */
   async stat(repository: string, digest: string): Promise<BlobInfo> {
+    return (await this.linked(repository, digest)).info;
+  }
+
+  /** stat() with the repository's id. */
+  private async linked(repository: string, digest: string): Promise<{ info: BlobInfo; repositoryId: number }> {
     const parsed = parseDigest(digest);
     const repo = await this.repos.find(repository);
     const blob = repo && (await findLinkedBlob(this.deps.db, repo.id, parsed.digest));
@@ -49,7 +54,7 @@ export class BlobService {
       });
       if (!still) throw new RegistryError('BLOB_UNKNOWN', { digest: parsed.digest });
     }
-    return { digest: blob.digest, size: blob.size };
+    return { info: { digest: blob.digest, size: blob.size }, repositoryId: repo.id };
   }
 
   /**
@@ -57,9 +62,8 @@ export class BlobService {
    * and references it in the manifest it pushes next (GC must not take it meanwhile).
    */
   async lookup(repository: string, digest: string): Promise<BlobInfo> {
-    const info = await this.stat(repository, digest);
-    const repo = await this.repos.find(repository);
-    if (repo) this.touches?.note('gc_blob_reviews', repo.id, info.digest);
+    const { info, repositoryId } = await this.linked(repository, digest);
+    this.touches?.note('gc_blob_reviews', repositoryId, info.digest);
     return info;
   }
 

@@ -17,6 +17,7 @@
 //   the grace period and not protected by GC's review delay, are deleted by digest.
 // - Bytes: manifests and blobs that nothing kept in the project references any more. GC frees
 //   them once tag history no longer holds them: an estimate, labelled as such.
+import { formatBytes } from '../../core/sizes.ts';
 import { isCosignTag } from '../../core/tag-rules.ts';
 import { coversRepository, coversTag, describeRule, type RetentionPolicy, type RetentionRule } from './rules.ts';
 
@@ -371,18 +372,8 @@ export function bytesFreed(inventory: Inventory, decisions: Pick<Decisions, 'del
   return out;
 }
 
-/** "1.2 GiB" */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1).replace(/\.0$/, '')} ${units[i]}`;
-}
+/** "1.2 GiB" (core/sizes.ts). */
+export { formatBytes };
 
 /** "would delete 312 tags, 1.2 GiB" or "deleted 3 tags and 1 untagged manifest, 4 KiB". */
 export function summaryText(summary: Pick<PlanSummary, 'tags' | 'manifests' | 'bytes'>, done: boolean): string {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MetadataDb } from '../../src/metadata/db.ts';
 import { findBlob, findLinkedBlob, insertBlob, linkBlob, linkedDigests, unlinkBlob } from '../../src/metadata/blobs.ts';
+import { callOffByteDelete, lockDigests, postponeReview, queueReviews, settleByteDelete } from '../../src/metadata/gc-queues.ts';
 import {
   findLinkedManifest, insertManifest, linkManifest, linkedManifestDigests, listReferrers, unlinkManifest,
   type ManifestRecord,
@@ -40,7 +41,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataFixtu
       created.add(repoName);
       return ensureRepository(db(), repoName, repoName.includes('/') ? repoName.split('/')[0]! : 'library', at);
     };
-    const count = async (table: 'blobs' | 'repository_blobs' | 'manifests' | 'manifest_refs' | 'repository_manifests' | 'tags' | 'uploads') => {
+    const count = async (table: 'blobs' | 'repository_blobs' | 'manifests' | 'manifest_refs' | 'repository_manifests' | 'tags' | 'uploads' | 'gc_blob_reviews' | 'gc_byte_deletes') => {
       const row = await db().selectFrom(table).select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
     };
@@ -124,7 +125,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataFixtu
         await linkBlob(db(), a.id, digest('1'), T0);
         await linkBlob(db(), a.id, digest('1'), T0 + 1);
         assert.equal(await count('repository_blobs'), 1);
-        assert.deepEqual(await findLinkedBlob(db(), a.id, digest('1')), { digest: digest('1'), size: BIG });
+        assert.deepEqual(await findLinkedBlob(db(), a.id, digest('1')), { digest: digest('1'), size: BIG, review_after: null });
         assert.equal(await findLinkedBlob(db(), b.id, digest('1')), undefined, 'a link is access: b does not link it');
 
         assert.deepEqual(await linkedDigests(db(), a.id, [digest('1'), digest('1'), digest('1', 'sha512'), digest('9')]), new Set([digest('1')]));
@@ -137,6 +138,38 @@ export function metadataContract(name: string, open: () => Promise<MetadataFixtu
         assert.ok(await findLinkedBlob(db(), b.id, digest('1')), 'unlinking from a leaves b');
         assert.ok(await findBlob(db(), digest('1')), 'the blob row stays until GC');
         await linkBlob(db(), a.id, digest('1'), T0);
+      });
+
+      it('GC reviews: a queued link shows its review time, a re-queue keeps the later time, a lookup postpones it', async () => {
+        const a = await repo('library/alpine');
+        await linkBlob(db(), a.id, digest('1'), T0);
+        await queueReviews(db(), 'gc_blob_reviews', a.id, [digest('1'), digest('1')], 'upload', T0 + 100);
+        assert.equal((await findLinkedBlob(db(), a.id, digest('1')))?.review_after, T0 + 100);
+        await queueReviews(db(), 'gc_blob_reviews', a.id, [digest('1')], 'manifest', T0 + 50);
+        assert.equal((await findLinkedBlob(db(), a.id, digest('1')))?.review_after, T0 + 100, 'an earlier time never hurries a protected candidate');
+        await queueReviews(db(), 'gc_blob_reviews', a.id, [digest('1')], 'lookup', T0 + 200);
+        assert.equal((await findLinkedBlob(db(), a.id, digest('1')))?.review_after, T0 + 200);
+        await postponeReview(db(), 'gc_blob_reviews', a.id, digest('1'), T0 + 150);
+        assert.equal((await findLinkedBlob(db(), a.id, digest('1')))?.review_after, T0 + 200, 'a postponement never brings it forward');
+        await postponeReview(db(), 'gc_blob_reviews', a.id, digest('1'), T0 + 300);
+        assert.equal((await findLinkedBlob(db(), a.id, digest('1')))?.review_after, T0 + 300);
+        assert.equal(await count('gc_blob_reviews'), 1);
+        await db().deleteFrom('gc_blob_reviews').execute();
+      });
+
+      it('GC byte deletions: a queued one is called off by a push, a done one (a tombstone) is reported to the push that settles it', async () => {
+        await db().insertInto('gc_byte_deletes').values({ digest: digest('5'), size: 5, due_at: T0, done_at: null }).execute();
+        await callOffByteDelete(db(), digest('5'));
+        assert.equal(await count('gc_byte_deletes'), 0, 'called off before it ran');
+        await db().insertInto('gc_byte_deletes').values({ digest: digest('6'), size: 6, due_at: T0, done_at: T0 + 1 }).execute();
+        await callOffByteDelete(db(), digest('6'));
+        assert.equal(await count('gc_byte_deletes'), 1, 'a done deletion cannot be called off');
+        await db().transaction().execute(async (trx) => {
+          await lockDigests(trx, [digest('6'), digest('5')]);
+          assert.equal(await settleByteDelete(trx, digest('6')), true, 'the bytes may be gone: the push must check them');
+          assert.equal(await settleByteDelete(trx, digest('5')), false);
+        });
+        assert.equal(await count('gc_byte_deletes'), 0, 'settled');
       });
 
       it('a link to an unknown blob is rejected', async () => {
@@ -228,7 +261,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataFixtu
         const pushed = await db().selectFrom('repository_manifests').select('pushed_at').where('repository_id', '=', a.id).where('digest', '=', image.digest).executeTakeFirstOrThrow();
         assert.equal(pushed.pushed_at, T0 + 5, 'linking again refreshes pushed_at');
 
-        assert.deepEqual(await findLinkedManifest(db(), a.id, image.digest), { digest: image.digest, media_type: image.mediaType, size: 1234 });
+        assert.deepEqual(await findLinkedManifest(db(), a.id, image.digest), { digest: image.digest, media_type: image.mediaType, size: 1234, review_after: null });
         assert.equal(await findLinkedManifest(db(), b.id, image.digest), undefined);
         assert.deepEqual(await linkedManifestDigests(db(), a.id, [image.digest, index.digest, digest('d'), digest('e')]), new Set([image.digest, index.digest]));
         assert.deepEqual(await linkedManifestDigests(db(), b.id, [image.digest]), new Set());

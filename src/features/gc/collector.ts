@@ -50,12 +50,15 @@ export interface RunOptions {
   readonly progress?: (p: GcProgress) => void;
   /** Wait up to this long for byte deletions that come due meanwhile (the CLI, offline). */
   readonly waitForBytesMs?: number;
-  /** Wait up to this long for candidates that come due meanwhile (what the pass itself made candidates). */
+  /** Follow candidates that come due within this long (what the pass itself made candidates), step by step. */
   readonly settleMs?: number;
 }
 
 /** Thrown inside a dry run's transaction to undo it. */
 class DryRunRollback extends Error {}
+
+/** How long a pass someone waits on follows its cascade at most. */
+const SETTLE_MAX_MS = 60_000;
 
 /** Candidates per transaction while pushes are in flight. */
 const PUSHING_BATCH = 10;
@@ -105,10 +108,13 @@ export class Collector {
     // What this pass made candidates is reviewable after the lookup fence: a pass someone waits
     // on (berth gc, the API) waits for it, so that deleting an image and collecting is one step.
     if (options.settleMs && options.settleMs > 0) {
-      const until = this.now() + options.settleMs;
-      while (!options.signal?.aborted && this.now() < until) {
+      // Step by step: each collection's cascade comes due a fence later (an untagged image, then
+      // its referrers and cosign tags, then their blobs), so the wait is for the next step only,
+      // with a bound on the whole.
+      const deadline = this.now() + SETTLE_MAX_MS;
+      while (!options.signal?.aborted && this.now() < deadline) {
         const next = await this.nextDue();
-        if (next === null || next > until) break;
+        if (next === null || next > this.now() + options.settleMs) break;
         await new Promise((r) => setTimeout(r, Math.max(10, next - this.now() + 10)));
         reviewed += await this.reviewAll(this.db, out, options);
       }

@@ -71,7 +71,7 @@ export async function torture(options: TortureOptions): Promise<void> {
   // What each client is doing, for the watchdog: a request that hangs is a failure too.
   const doing: { what: string; since: number }[] = Array.from({ length: options.clients }, () => ({ what: 'starting', since: Date.now() }));
   const watchdog = setInterval(() => {
-    for (const [i, d] of doing.entries()) if (Date.now() - d.since > 15_000) problem(`client ${i} stuck for ${Math.round((Date.now() - d.since) / 1000)} s in ${d.what}`);
+    for (const [i, d] of doing.entries()) if (Date.now() - d.since > 30_000) problem(`client ${i} stuck for ${Math.round((Date.now() - d.since) / 1000)} s in ${d.what}`);
   }, 5000);
 
   async function client(id: number, deadline: number): Promise<void> {

@@ -43,8 +43,9 @@ export class BlobService {
     // A client that finds a queued blob (a HEAD before it skips the upload) is about to reference
     // it: the review waits again, so GC cannot take it between this answer and the manifest PUT.
     // Under the digest's lock, and only if the link is still there: the collector may be taking
-    // it right now, and then the answer is that it is gone.
-    if (blob.review_after !== null && blob.review_after < this.now() + this.reviewDelayMs) {
+    // it right now, and then the answer is that it is gone. Only when less than half the delay
+    // is left: a blob HEADed by many clients is renewed once per half delay, not at every HEAD.
+    if (blob.review_after !== null && blob.review_after < this.now() + this.reviewDelayMs / 2) {
       const until = this.now() + this.reviewDelayMs;
       const still = await transact(this.deps.db, async (trx) => {
         await lockDigests(trx, [blob.digest]);

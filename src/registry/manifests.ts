@@ -119,7 +119,7 @@ export class ManifestService {
     // A client that looks a manifest up by digest (an index push checks its platforms) may be
     // about to reference it: noted for GC, and a queued review waits again.
     this.touches?.note('gc_manifest_reviews', repo.id, row.digest);
-    if (row.review_after !== null && row.review_after < this.now() + this.reviewDelayMs) {
+    if (row.review_after !== null && row.review_after < this.now() + this.reviewDelayMs / 2) {
       // Under the digest's lock, and only if the link is still there (GC may be taking it now).
       const until = this.now() + this.reviewDelayMs;
       const still = await transact(this.deps.db, async (trx) => {

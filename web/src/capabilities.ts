@@ -22,7 +22,12 @@ function load(): Promise<ReadonlySet<string>> {
 export function useCapabilities(): ReadonlySet<string> | undefined {
   const [features, setFeatures] = useState(known);
   useEffect(() => {
-    if (known) return;
+    // Known by now (another component's request answered between this one's render and this
+    // effect): take it, or this component would wait for an answer that already came.
+    if (known) {
+      setFeatures(known);
+      return;
+    }
     let live = true;
     void load().then((f) => {
       if (live) setFeatures(f);

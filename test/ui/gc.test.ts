@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
 import { ADMIN, ADMIN_PASSWORD, addUser, basic, call, expectStatus, type Creds } from '../integration/api-helpers.ts';
-import { launch, screenshot, type Browser } from './helpers/browser.ts';
+import { launch, screenshot, type Browser, signInAs } from './helpers/browser.ts';
 import { Seeder } from './helpers/seed.ts';
 
 describe('garbage collection UI in chromium', { timeout: 300_000 }, () => {
@@ -41,14 +41,7 @@ describe('garbage collection UI in chromium', { timeout: 300_000 }, () => {
   });
 
   const url = (path: string) => `${server.url}${path}`;
-  const signIn = async ([user, password]: Creds) => {
-    await browser.context.clearCookies();
-    await page.goto(url('/signin'));
-    await page.getByLabel('User name').fill(user);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: `Account: ${user}` }).waitFor();
-  };
+  const signIn = (creds: Creds) => signInAs(browser, page, url(''), creds);
 
   it('shows the status, runs a dry run and a pass, and lists the runs', async () => {
     await signIn(ADMIN);

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
 import { ADMIN, ADMIN_PASSWORD, addUser, call, expectStatus, type Creds } from '../integration/api-helpers.ts';
-import { launch, requireBrowserAndBuild, screenshot, type Browser } from './helpers/browser.ts';
+import { launch, requireBrowserAndBuild, screenshot, type Browser, signInAs } from './helpers/browser.ts';
 import { Seeder } from './helpers/seed.ts';
 
 const KiB = 1024;
@@ -45,14 +45,7 @@ describe('quota and immutability UI in chromium', { timeout: 300_000 }, () => {
   });
 
   const url = (path: string) => `${server.url}${path}`;
-  const signIn = async ([user, password]: Creds) => {
-    await browser.context.clearCookies();
-    await page.goto(url('/signin'));
-    await page.getByLabel('User name').fill(user);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: `Account: ${user}` }).waitFor();
-  };
+  const signIn = (creds: Creds) => signInAs(browser, page, url(''), creds);
   const quotaOf = async (as: Creds = alice) => expectStatus(await call(server, 'GET', '/projects/acme', { as }), 200).body.quota;
   const rulesOf = async () => expectStatus(await call(server, 'GET', '/projects/acme/immutable-rules', { as: alice }), 200).body.rules as { id: number; repos: string; tags: string }[];
   /** Binary units with one decimal, floored, as the page prints them (and Berth's messages). */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { addUser, age, api, createProject, expectOk, pushImage, startRetentionServer, tagsOf, type Creds, type Pushed, type TestServer } from '../integration/retention-helpers.ts';
-import { launch, requireBrowserAndBuild, screenshot, type Browser } from './helpers/browser.ts';
+import { launch, requireBrowserAndBuild, screenshot, type Browser, signInAs } from './helpers/browser.ts';
 
 describe('retention and tag history UI in chromium', { timeout: 300_000 }, () => {
   let s: TestServer;
@@ -39,14 +39,7 @@ describe('retention and tag history UI in chromium', { timeout: 300_000 }, () =>
   });
 
   const url = (path: string) => `${s.url}${path}`;
-  const signIn = async ([user, password]: Creds) => {
-    await browser.context.clearCookies();
-    await page.goto(url('/signin'));
-    await page.getByLabel('User name').fill(user);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: `Account: ${user}` }).waitFor();
-  };
+  const signIn = (creds: Creds) => signInAs(browser, page, url(''), creds);
   const editor = () => page.getByLabel('Policy (YAML)');
   const waitForSummary = (re: RegExp) => until(async () => re.test((await page.getByTestId('retention-summary').textContent({ timeout: 1000 }).catch(() => '')) ?? ''), `the preview to say ${re}`);
 

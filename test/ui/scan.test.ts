@@ -15,7 +15,7 @@ import { ADMIN, ADMIN_PASSWORD, addUser, call, expectStatus, type Creds } from '
 import {
   BOOKWORM_OS_RELEASE, dpkgStatus, importFeed, layerOf, osvFixtures, pushIndex, pushLayers, trackerFixture, waitReport, type PushedImage,
 } from '../integration/scan-helpers.ts';
-import { launch, screenshot, type Browser } from './helpers/browser.ts';
+import { launch, screenshot, type Browser, signInAs } from './helpers/browser.ts';
 
 const base = (repo: string) => `/repositories/${repo.split('/')[0]}/${encodeURIComponent(repo.split('/').slice(1).join('/'))}`;
 const OS = () => layerOf({ 'etc/os-release': BOOKWORM_OS_RELEASE });
@@ -76,14 +76,7 @@ describe('scan UI in chromium', { timeout: 600_000 }, () => {
   });
 
   const url = (path: string) => `${server.url}${path}`;
-  const signIn = async ([user, password]: Creds) => {
-    await browser.context.clearCookies();
-    await page.goto(url('/signin'));
-    await page.getByLabel('User name').fill(user);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: `Account: ${user}` }).waitFor();
-  };
+  const signIn = (creds: Creds) => signInAs(browser, page, url(''), creds);
   const findingIds = async () => (await page.locator('table.findings tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-finding') ?? ''))).sort();
   const packageNames = async () => (await page.locator('table.packages tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-package') ?? ''))).sort();
   const totals = async () => Object.fromEntries(await page.locator('.sev-total').evaluateAll((els) => els.map((e) => [e.getAttribute('data-severity'), Number(e.querySelector('.sev-total-count')?.textContent)])));

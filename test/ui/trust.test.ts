@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
 import { ADMIN_PASSWORD, addUser, call, expectStatus, type Creds } from '../integration/api-helpers.ts';
-import { launch, screenshot, type Browser } from './helpers/browser.ts';
+import { launch, screenshot, type Browser, signInAs } from './helpers/browser.ts';
 import { Seeder } from './helpers/seed.ts';
 import { atomicPayload, cosignSign, Gpg, putGpgSignature } from './helpers/signing.ts';
 
@@ -81,14 +81,7 @@ describe('trust UI in chromium', { timeout: 600_000 }, () => {
   });
 
   const url = (path: string) => `${server.url}${path}`;
-  const signIn = async ([user, password]: Creds) => {
-    await browser.context.clearCookies();
-    await page.goto(url('/signin'));
-    await page.getByLabel('User name').fill(user);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: `Account: ${user}` }).waitFor();
-  };
+  const signIn = (creds: Creds) => signInAs(browser, page, url(''), creds);
   const row = (tag: string) => page.locator(`.tag[data-tag="${tag}"]`);
   const trustOf = (tag: string) => row(tag).locator('.tag-trust');
   const openTags = async () => {

@@ -84,3 +84,13 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
   await page.screenshot({ path: file, fullPage });
   return file;
 }
+
+/** Signs in through the sign-in page as a fresh session (cookies of the last one cleared). */
+export async function signInAs(browser: Browser, page: Page, baseUrl: string, [user, password]: readonly [string, string]): Promise<void> {
+  await browser.context.clearCookies();
+  await page.goto(`${baseUrl}/signin`);
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: `Account: ${user}` }).waitFor();
+}

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { CliError } from '../cli-error.ts';
-import { waitForRemoteJob, type ApiClient } from './remote.ts';
+import { streamedCall, waitForRemoteJob, type ApiClient } from './remote.ts';
 import type { FeedStatusView, ImportResultView, ReportView, ScanOps } from './types.ts';
 
 const NDJSON = 'application/x-ndjson';
@@ -19,45 +19,8 @@ export const repoPath = (repository: string): string => {
 export function remoteScanOps(client: ApiClient): ScanOps {
   const { call } = client;
 
-  /** A long call whose answer is NDJSON progress lines and then its result. */
-  async function streamed<T>(path: string, init: { body: string | Readable; contentType: string; length?: number }, progress: (text: string) => void): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(client.url(path), {
-        method: 'POST',
-        headers: {
-          accept: NDJSON, 'content-type': init.contentType,
-          ...(client.authorization ? { authorization: client.authorization } : {}),
-          ...(init.length !== undefined ? { 'content-length': String(init.length) } : {}),
-        },
-        body: init.body as unknown as RequestInit['body'],
-        duplex: 'half',
-      } as RequestInit);
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`cannot reach ${client.server}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, 'Is "berth serve" running there? Check --url.');
-    }
-    if (!response.ok) throw client.refusal(response.status, response.statusText, await response.text());
-    if (!response.body) throw new CliError(`${client.server} sent no answer`);
-    let rest = '';
-    let outcome: { result?: T; error?: { code: string; message: string } } | undefined;
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      rest += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = rest.indexOf('\n')) >= 0) {
-        const line = rest.slice(0, nl).trim();
-        rest = rest.slice(nl + 1);
-        if (!line) continue;
-        const item = JSON.parse(line) as { progress?: string; result?: T; error?: { code: string; message: string } };
-        if (item.progress !== undefined) progress(item.progress);
-        else outcome = item;
-      }
-    }
-    if (!outcome) throw new CliError(`${client.server} stopped answering before the import finished`, 'Check the server\'s log; then run the import again.');
-    if (outcome.error) throw client.refusal(400, '', JSON.stringify({ errors: [outcome.error] }));
-    return outcome.result as T;
-  }
+  const streamed = <T>(path: string, init: { body: string | Readable; contentType: string; length?: number }, progress: (text: string) => void) =>
+    streamedCall<T>(client, path, { ...init, lost: new CliError(`${client.server} stopped answering before the import finished`, 'Check the server\'s log; then run the import again.') }, progress);
 
   const waitForJob = (id: number, timeoutMs: number, progress: (text: string) => void) => waitForRemoteJob(client, id, timeoutMs, progress,
     (state) => new CliError(`the scan (job ${id}) did not finish within ${Math.round(timeoutMs / 1000)} s; it is ${state}`, 'It goes on in the background: see it later with berth scan report, or give a longer --timeout.'));

@@ -1,5 +1,6 @@
 // Management against a running server: the same operations through /api/v1, signed in with
 // Basic credentials (--user and the password or access token from BERTH_PASSWORD or stdin).
+import type { Readable } from 'node:stream';
 import { CliError, hintFor } from '../cli-error.ts';
 import { remoteScanOps } from './remote-scan.ts';
 import { remoteTrustOps } from './remote-trust.ts';
@@ -45,6 +46,49 @@ export async function waitForRemoteJob(client: ApiClient, id: number, timeoutMs:
     if (Date.now() > until) throw late(job.state);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * A long POST whose answer is NDJSON progress lines and then its result (routes with progress:
+ * true): each progress line is shown as it comes; `lost` is the error when the answer breaks off.
+ */
+export async function streamedCall<T>(client: ApiClient, path: string, init: { body: string | Readable; contentType: string; length?: number; lost: CliError }, progress: (text: string) => void): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(client.url(path), {
+      method: 'POST',
+      headers: {
+        accept: 'application/x-ndjson', 'content-type': init.contentType,
+        ...(client.authorization ? { authorization: client.authorization } : {}),
+        ...(init.length !== undefined ? { 'content-length': String(init.length) } : {}),
+      },
+      body: init.body as unknown as RequestInit['body'],
+      duplex: 'half',
+    } as RequestInit);
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new CliError(`cannot reach ${client.server}: ${cause?.code ?? cause?.message ?? (error as Error).message}`, 'Is "berth serve" running there? Check --url.');
+  }
+  if (!response.ok) throw client.refusal(response.status, response.statusText, await response.text());
+  if (!response.body) throw new CliError(`${client.server} sent no answer`);
+  let rest = '';
+  let outcome: { result?: T; error?: { code: string; status?: number; message: string } } | undefined;
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    rest += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = rest.indexOf('\n')) >= 0) {
+      const line = rest.slice(0, nl).trim();
+      rest = rest.slice(nl + 1);
+      if (!line) continue;
+      const item = JSON.parse(line) as { progress?: string; result?: T; error?: { code: string; status?: number; message: string } };
+      if (item.progress !== undefined) progress(item.progress);
+      else outcome = item;
+    }
+  }
+  if (!outcome) throw init.lost;
+  if (outcome.error) throw client.refusal(outcome.error.status ?? 400, '', JSON.stringify({ errors: [outcome.error] }));
+  return outcome.result as T;
 }
 
 /** The /api/v1 client the remote management commands share. */

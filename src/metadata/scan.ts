@@ -2,6 +2,7 @@
 // vulnerability feed (imports, affected packages, feed versions), reports with their findings,
 // and per-project scan settings.
 import { IN_LIST_MAX, rowsPerInsert, slices } from './batches.ts';
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Executor } from './executor.ts';
 
@@ -40,19 +41,71 @@ export interface InventoryRecord {
   readonly os_name: string | null;
   readonly package_count: number;
   readonly created_at: number;
+  /** The ids of its packages' keys in order, comma-separated (null: stored before keys existed). */
+  readonly package_ids: string | null;
 }
 
 /** Replaces a manifest's inventory and its package rows (call inside a transaction). */
-export async function saveInventory(db: Executor, inv: Omit<InventoryRecord, 'package_count'>, packages: readonly PackageRecord[]): Promise<void> {
+export async function saveInventory(db: Executor, inv: Omit<InventoryRecord, 'package_count' | 'package_ids'>, packages: readonly PackageRecord[]): Promise<void> {
+  const ids = await packageKeyIds(db, packages);
   await db.deleteFrom('scan_packages').where('manifest_digest', '=', inv.manifest_digest).execute();
-  await db.insertInto('scan_inventories').values({ ...inv, package_count: packages.length })
+  await db.insertInto('scan_inventories').values({ ...inv, package_count: packages.length, package_ids: ids.join(',') })
     .onConflict((oc) => oc.column('manifest_digest').doUpdateSet({
       source: inv.source, sbom_digest: inv.sbom_digest, os_id: inv.os_id, os_version: inv.os_version, os_name: inv.os_name,
-      package_count: packages.length, created_at: inv.created_at,
+      package_count: packages.length, created_at: inv.created_at, package_ids: ids.join(','),
     }))
     .execute();
   const rows = packages.map((p, position) => ({ manifest_digest: inv.manifest_digest, position, ...p }));
   for (const batch of slices(rows, rowsPerInsert(11))) await db.insertInto('scan_packages').values(batch).execute();
+}
+
+// ---- Package keys: each distinct package once, for re-matching ------------------------------------
+
+/** What matching reads of a package; stored once however many images hold it. */
+export type PackageKeyRecord = Pick<PackageRecord, 'type' | 'name' | 'version' | 'source_name' | 'source_version' | 'arch' | 'purl'>;
+
+export function packageFingerprint(p: PackageKeyRecord): string {
+  return createHash('sha256').update(JSON.stringify([p.type, p.name, p.version, p.source_name, p.source_version, p.arch, p.purl])).digest('hex');
+}
+
+/** The key ids of these packages, in order, adding the keys not stored yet (call inside a transaction). */
+export async function packageKeyIds(db: Executor, packages: readonly PackageKeyRecord[]): Promise<number[]> {
+  const fingerprints = packages.map(packageFingerprint);
+  const ids = new Map<string, number>();
+  const known = async (wanted: readonly string[]) => {
+    for (const batch of slices([...new Set(wanted)], IN_LIST_MAX)) {
+      for (const r of await db.selectFrom('scan_package_keys').select(['id', 'fingerprint']).where('fingerprint', 'in', batch).execute()) ids.set(r.fingerprint, Number(r.id));
+    }
+  };
+  await known(fingerprints);
+  const missing = new Map<string, PackageKeyRecord>();
+  packages.forEach((p, i) => {
+    if (!ids.has(fingerprints[i]!)) missing.set(fingerprints[i]!, p);
+  });
+  if (missing.size) {
+    const rows = [...missing].map(([fingerprint, p]) => ({
+      fingerprint, type: p.type, name: p.name, version: p.version, source_name: p.source_name, source_version: p.source_version, arch: p.arch, purl: p.purl,
+    }));
+    // Another instance may add the same key meanwhile: its row serves both.
+    for (const batch of slices(rows, rowsPerInsert(8))) await db.insertInto('scan_package_keys').values(batch).onConflict((oc) => oc.column('fingerprint').doNothing()).execute();
+    await known([...missing.keys()]);
+  }
+  return fingerprints.map((f) => ids.get(f)!);
+}
+
+/** Stored keys by id. */
+export async function packageKeysById(db: Executor, ids: readonly number[]): Promise<Map<number, PackageKeyRecord>> {
+  const out = new Map<number, PackageKeyRecord>();
+  for (const batch of slices([...new Set(ids)], IN_LIST_MAX)) {
+    const rows = await db.selectFrom('scan_package_keys').select(['id', 'type', 'name', 'version', 'source_name', 'source_version', 'arch', 'purl']).where('id', 'in', batch).execute();
+    for (const { id, ...key } of rows) out.set(Number(id), key);
+  }
+  return out;
+}
+
+/** Fills in the key ids of an inventory stored before package keys existed. */
+export async function setPackageIds(db: Executor, digest: string, ids: readonly number[]): Promise<void> {
+  await db.updateTable('scan_inventories').set({ package_ids: ids.join(',') }).where('manifest_digest', '=', digest).execute();
 }
 
 export async function findInventory(db: Executor, digest: string): Promise<InventoryRecord | undefined> {

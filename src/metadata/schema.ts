@@ -251,6 +251,7 @@ export interface Database {
   scan_layers: ScanLayersTable;
   scan_inventories: ScanInventoriesTable;
   scan_packages: ScanPackagesTable;
+  scan_package_keys: ScanPackageKeysTable;
   vuln_imports: VulnImportsTable;
   vuln_affected: VulnAffectedTable;
   vuln_feeds: VulnFeedsTable;
@@ -284,6 +285,19 @@ export interface ScanInventoriesTable {
   os_name: string | null;
   package_count: number;
   created_at: number;
+  package_ids: string | null;
+}
+
+export interface ScanPackageKeysTable {
+  id: Generated<number>;
+  fingerprint: string;
+  type: string;
+  name: string;
+  version: string;
+  source_name: string | null;
+  source_version: string | null;
+  arch: string | null;
+  purl: string;
 }
 
 export interface ScanPackagesTable {

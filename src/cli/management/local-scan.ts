@@ -38,7 +38,7 @@ export function localScanOps(db: Kysely<Database>, config: Config, record: Chang
 
   const rematch = async (feed: ActiveFeed, progress: (t: string) => void) => {
     const s = services();
-    const result = await rematchAll({ db, feeds: s.feeds, reports: s.reports, emit: () => {}, now: Date.now }, feed, progress);
+    const result = await rematchAll({ db, feeds: s.feeds, reports: s.reports, inventories: s.inventories, emit: () => {}, now: Date.now }, feed, progress);
     // Never-scanned images are left to the server's job runner (it reads their layers).
     const jobs = new JobRunner(db, { pollMs: 1000, leaseMs: 60_000, keepMs: 7 * 86_400_000, onError: () => {} });
     for (const image of await unscannedImages(db, 10_000)) {

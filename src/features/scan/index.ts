@@ -29,7 +29,7 @@ export function enableScan(ctx: FeatureContext): ScanFeature {
   const config = ctx.config.scan;
   const services = scanServices({ db: ctx.db, storage: ctx.storage, registry: ctx.registry, record: ctx.record, maxFeedAgeHours: config.maxFeedAgeHours });
   registerScanJobs(ctx.jobs, {
-    db: ctx.db, engine: services.engine, feeds: services.feeds, reports: services.reports, settings: services.settings,
+    db: ctx.db, engine: services.engine, feeds: services.feeds, reports: services.reports, inventories: services.inventories, settings: services.settings,
     bus: ctx.registry.bus, concurrency: config.concurrency, activity: ctx.registry.uploads.activity,
   });
 

@@ -7,14 +7,15 @@ import type { Kysely } from 'kysely';
 import type { RegistryEvent, SeverityCounts } from '../../core/events.ts';
 import { RegistryError } from '../../core/errors.ts';
 import type { JobContext, JobRunner } from '../../jobs/runner.ts';
-import { inventoryPage, packagesOfMany, placesOf, unscannedImages } from '../../metadata/scan.ts';
+import { inventoryPage, placesOf, unscannedImages } from '../../metadata/scan.ts';
 import { projectOf } from '../../core/reference.ts';
 import type { Database } from '../../metadata/schema.ts';
 import type { EventBus } from '../../registry/event-bus.ts';
 import type { Finding } from './advisories/types.ts';
 import type { ScanEngine } from './engine.ts';
 import type { ActiveFeed, FeedStore } from './feed/store.ts';
-import { fromRows } from './inventory-store.ts';
+import type { InventoryStore } from './inventory-store.ts';
+import type { Package } from './inventory/types.ts';
 import { matchMany, newMatchMemo } from './matching.ts';
 import { countBySeverity } from './policy.ts';
 import type { ReportStore } from './report-store.ts';
@@ -53,6 +54,7 @@ export function registerScanJobs(jobs: JobRunner, deps: {
   readonly engine: ScanEngine;
   readonly feeds: FeedStore;
   readonly reports: ReportStore;
+  readonly inventories: InventoryStore;
   readonly settings: ScanSettings;
   readonly bus: EventBus;
   readonly concurrency: number;
@@ -126,7 +128,7 @@ export function registerScanJobs(jobs: JobRunner, deps: {
  * vulnerability.new. Used by the re-match job and by the offline CLI.
  */
 export async function rematchAll(
-  deps: { readonly db: Kysely<Database>; readonly feeds: FeedStore; readonly reports: ReportStore; readonly emit: (e: RegistryEvent) => void; readonly now: () => number },
+  deps: { readonly db: Kysely<Database>; readonly feeds: FeedStore; readonly reports: ReportStore; readonly inventories: InventoryStore; readonly emit: (e: RegistryEvent) => void; readonly now: () => number },
   feed: ActiveFeed, progress: (text: string) => void, signal?: AbortSignal,
 ): Promise<{ images: number; changed: number; tookMs: number }> {
   const started = performance.now();
@@ -134,6 +136,7 @@ export async function rematchAll(
   let done = 0;
   let changed = 0;
   const memo = newMatchMemo();
+  const keys = new Map<number, Package>();
   for (;;) {
     signal?.throwIfAborted();
     // Between pages the event loop gets a turn (SQLite's calls do not give one): requests are
@@ -143,13 +146,11 @@ export async function rematchAll(
     if (!page.length) break;
     after = page[page.length - 1]!.manifest_digest;
     const digests = page.map((r) => r.manifest_digest);
-    const packages = await packagesOfMany(deps.db, digests);
-    const inventories = page.map((row) => fromRows(row, packages.get(row.manifest_digest) ?? []));
-    const before = await deps.reports.findingIds(digests);
+    const inventories = await deps.inventories.keyed(page, keys);
     const matched = await matchMany(deps.feeds, feed, inventories, memo);
     const scannedAt = deps.now();
     await new Promise((r) => setImmediate(r));
-    await deps.reports.saveMany(digests.map((digest, i) => ({ digest, status: 'done' as const, scannedAt, durationMs: 0, feed: { id: feed.id, digest: feed.digest, dataTime: feed.dataTime }, findings: matched[i]! })));
+    const { before } = await deps.reports.saveMany(digests.map((digest, i) => ({ digest, status: 'done' as const, scannedAt, durationMs: 0, feed: { id: feed.id, digest: feed.digest, dataTime: feed.dataTime }, findings: matched[i]! })));
     const fresh = digests.map((digest, i) => {
       const had = before.get(digest) ?? new Set<string>();
       return matched[i]!.filter((f) => !had.has(f.advisory) && !f.aliases.some((a) => had.has(a)));

@@ -46,10 +46,12 @@ export class ReportStore {
 
   /**
    * Replaces many reports at once (a re-match page, one feed): those whose findings did not
-   * change only get the new feed and time. Returns how many changed.
+   * change only get the new feed and time. Returns how many changed, and the advisory ids each
+   * image had before (to tell what the new feed adds).
    */
-  async saveMany(entries: readonly (ReportInput & { findings: readonly Finding[] })[]): Promise<number> {
+  async saveMany(entries: readonly (ReportInput & { findings: readonly Finding[] })[]): Promise<{ changed: number; before: Map<string, Set<string>> }> {
     const stored = await reportsOf(this.db, entries.map((e) => e.digest));
+    const before = new Map([...stored].map(([d, r]) => [d, new Set(JSON.parse(r.finding_ids ?? '[]') as string[])]));
     const records = entries.map((e) => toReportRecord(e, e.findings));
     const isChanged = (r: ReportRecord) => stored.get(r.manifest_digest)?.findings_hash !== r.findings_hash || stored.get(r.manifest_digest)?.status !== r.status;
     const changed = records.filter(isChanged);
@@ -61,7 +63,7 @@ export class ReportStore {
         await touchReports(trx, same.map((r) => r.manifest_digest), { id: first.feed_id, digest: first.feed_digest, time: first.feed_time ?? 0 }, first.scanned_at);
       }
     });
-    return changed.length;
+    return { changed: changed.length, before };
   }
 
   async get(digest: string): Promise<StoredReport | undefined> {
@@ -95,10 +97,26 @@ function toReportRecord(report: ReportInput, findings: readonly Finding[]): Repo
   };
 }
 
-/** SHA-256 over everything a report shows of its findings, in a canonical order. */
+/**
+ * Each finding's own SHA-256 (over everything a report shows of it), kept while the finding
+ * lives: a re-match's findings are shared objects, one per package version, so each is hashed
+ * once however many images hold it.
+ */
+const rowHashes = new WeakMap<Finding, string>();
+
+function rowHash(f: Finding): string {
+  let h = rowHashes.get(f);
+  if (h === undefined) {
+    const row = JSON.stringify([f.advisory, [...f.aliases].sort(), f.package, f.type, f.installedVersion, f.fixedVersion ?? null, f.severity, f.cvss ?? null, f.summary ?? null, f.links, f.purl]);
+    h = createHash('sha256').update(row).digest('hex');
+    rowHashes.set(f, h);
+  }
+  return h;
+}
+
+/** SHA-256 over the findings' own hashes, sorted: equal for equal findings in any order. */
 export function findingsHash(findings: readonly Finding[]): string {
-  const rows = findings.map((f) => JSON.stringify([f.advisory, [...f.aliases].sort(), f.package, f.type, f.installedVersion, f.fixedVersion ?? null, f.severity, f.cvss ?? null, f.summary ?? null, f.links, f.purl]));
-  return createHash('sha256').update(rows.sort().join('\n')).digest('hex');
+  return createHash('sha256').update(findings.map(rowHash).sort().join('\n')).digest('hex');
 }
 
 function fromReportRecord(r: ReportRecord): StoredReport {

@@ -10,6 +10,7 @@ import * as m007 from './007-scan.ts';
 import * as m008 from './008-signatures.ts';
 import * as m009 from './009-trust.ts';
 import * as m010 from './010-lifecycle.ts';
+import * as m011 from './011-scan-package-keys.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -28,6 +29,7 @@ const steps: Record<string, Step> = {
   '008-signatures': m008,
   '009-trust': m009,
   '010-lifecycle': m010,
+  '011-scan-package-keys': m011,
 };
 
 export class BerthMigrations implements MigrationProvider {

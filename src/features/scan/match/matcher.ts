@@ -46,6 +46,11 @@ export interface MatchInput {
   readonly memo?: Map<string, readonly { readonly ap: AffectedPackage; readonly fixed: string | undefined }[]>;
   /** With `memo`: the merged findings of each group of packages (same type, name and version), by what the group holds. */
   readonly groupMemo?: Map<string, readonly Finding[]>;
+  /**
+   * With `memo`: an id for each package (parallel to `packages`) that equal packages share (the
+   * stored package keys), so the group memo is keyed by ids instead of every package's fields.
+   */
+  readonly ids?: readonly number[];
 }
 
 const OS_TYPES: ReadonlySet<PackageType> = new Set(['deb', 'apk', 'rpm']);
@@ -260,35 +265,53 @@ function keyOf(k: { type: string; name: string; release?: string }): string {
   return `${k.type}\u0000${k.name}\u0000${k.release ?? ''}`;
 }
 
+/** Each package's group key, kept while the package lives (a re-match shares one object per stored package key). */
+const groupKeys = new WeakMap<Package, string>();
+
+function groupKeyOf(pkg: Package): string {
+  let key = groupKeys.get(pkg);
+  if (key === undefined) {
+    key = `${pkg.type}\u0000${pkg.name}\u0000${pkg.version}`;
+    groupKeys.set(pkg, key);
+  }
+  return key;
+}
+
 /** The findings of an inventory. */
 export function match(input: MatchInput): Finding[] {
   const release = releaseKey(input.os);
   const cache = new Map<string, readonly AffectedPackage[]>();
   // Findings merge per (type, package, installed version): each such group is matched on its own,
   // and with a memo, once for every image that holds the same packages.
-  const groups = new Map<string, Package[]>();
-  for (const pkg of input.packages) {
-    const key = `${pkg.type}\u0000${pkg.name}\u0000${pkg.version}`;
+  const groups = new Map<string, { pkgs: Package[]; ids: number[] }>();
+  input.packages.forEach((pkg, i) => {
+    const key = groupKeyOf(pkg);
     const g = groups.get(key);
-    if (g) g.push(pkg);
-    else groups.set(key, [pkg]);
-  }
+    if (g) {
+      g.pkgs.push(pkg);
+      if (input.ids) g.ids.push(input.ids[i]!);
+    } else groups.set(key, { pkgs: [pkg], ids: input.ids ? [input.ids[i]!] : [] });
+  });
+  // Each group's findings come out sorted (mergeFindings), and groups differ in (type, package,
+  // installed version), the first keys of the order: sorting the groups sorts the findings.
+  const ordered = [...groups].sort(([a], [b]) => cmpStr(a, b));
   const out: Finding[] = [];
-  for (const [key, pkgs] of groups) {
-    const memoKey = input.memo ? `${release ?? ''}\u0000${key}\u0000${pkgs.map((p) => `${p.purl}\u0000${p.source?.name ?? ''}\u0000${p.source?.version ?? ''}`).sort().join('\u0001')}` : undefined;
+  for (const [key, { pkgs, ids }] of ordered) {
+    const memoKey = !input.memo
+      ? undefined
+      : input.ids
+        ? `${release ?? ''}\u0000${ids.length === 1 ? ids[0] : ids.sort((a, b) => a - b).join(',')}`
+        : `${release ?? ''}\u0000${key}\u0000${pkgs.map((p) => `${p.purl}\u0000${p.source?.name ?? ''}\u0000${p.source?.version ?? ''}`).sort().join('\u0001')}`;
     const hit = memoKey !== undefined ? input.groupMemo?.get(memoKey) : undefined;
     if (hit) {
-      out.push(...hit);
+      for (const f of hit) out.push(f);
       continue;
     }
     const merged = mergeFindings(rawFindings(pkgs, release, input, cache));
     if (memoKey !== undefined) input.groupMemo?.set(memoKey, merged);
-    out.push(...merged);
+    for (const f of merged) out.push(f);
   }
-  return out.sort(
-    (a, b) =>
-      cmpStr(a.type, b.type) || cmpStr(a.package, b.package) || cmpStr(a.installedVersion, b.installedVersion) || RANK[b.severity] - RANK[a.severity] || cmpStr(a.advisory, b.advisory),
-  );
+  return out;
 }
 
 /** The findings of some packages before merging. */

@@ -290,3 +290,43 @@ describe('parsers and matcher together', () => {
     assert.deepEqual(summarise(findings), { critical: 0, high: 2, medium: 0, low: 0, unknown: 0 });
   });
 });
+
+describe('matching with a shared memo keyed by stored package ids', () => {
+  it('gives each inventory exactly the findings of a match without a memo, in the same order', () => {
+    const advisories = [
+      ap({ advisory: 'CVE-2024-0727', type: 'deb', name: 'openssl', release: 'debian:12', ranges: [{ fixed: '3.0.13-1~deb12u1' }], severity: 'medium' }),
+      ap({ advisory: 'CVE-2010-0928', type: 'deb', name: 'openssl', release: 'debian:12', severity: 'low' }),
+      ap({ advisory: 'CVE-2005-2541', type: 'deb', name: 'tar', release: 'debian:12', severity: 'low' }),
+      ap({ advisory: 'GHSA-35jh-r3h4-6jhm', aliases: ['CVE-2021-23337'], type: 'npm', name: 'lodash', ranges: [{ introduced: '0', fixed: '4.17.21' }], severity: 'high' }),
+      ap({ advisory: 'CVE-2021-23337', type: 'npm', name: 'lodash', ranges: [{ introduced: '0', fixed: '4.17.21' }], severity: 'medium' }),
+    ];
+    // Distinct packages, each with one id, as scan_package_keys stores them.
+    const keys = [
+      pkg('deb', 'libssl3', '3.0.11-1~deb12u2', { name: 'openssl', version: '3.0.11-1~deb12u2' }),
+      pkg('deb', 'libssl3', '3.0.13-1~deb12u1', { name: 'openssl', version: '3.0.13-1~deb12u1' }),
+      pkg('deb', 'openssl', '3.0.11-1~deb12u2'),
+      pkg('deb', 'tar', '1.34+dfsg-1.2+deb12u1'),
+      pkg('npm', 'lodash', '4.17.20'),
+      pkg('npm', 'lodash', '4.17.21'),
+      { ...pkg('deb', 'libc6', '2.36-9+deb12u4'), arch: 'amd64', purl: 'pkg:deb/debian/libc6@2.36-9+deb12u4?arch=amd64' },
+      { ...pkg('deb', 'libc6', '2.36-9+deb12u4'), arch: 'i386', purl: 'pkg:deb/debian/libc6@2.36-9+deb12u4?arch=i386' },
+    ];
+    const inventories = [[0, 2, 3, 4], [4, 3, 1], [5, 0, 6, 7], [7, 6, 3, 2, 0], [4], [0, 2, 3, 4]];
+    const memo = new Map();
+    const groupMemo = new Map();
+    const lookup = lookupOf(advisories);
+    for (const [n, ids] of inventories.entries()) {
+      for (const os of [BOOKWORM, { id: 'debian', versionId: '11' }]) {
+        const packages = ids.map((i) => keys[i]!);
+        const plain = match({ packages, os, lookup });
+        const keyed = match({ packages, os, lookup, memo, groupMemo, ids });
+        assert.deepEqual(keyed, plain, `inventory ${n} on ${os.versionId}`);
+      }
+    }
+    assert.ok(groupMemo.size > 0 && groupMemo.size < inventories.length * 8, `the memo is shared (${groupMemo.size} groups)`);
+    assert.deepEqual(ids(match({ packages: [keys[4]!, keys[3]!, keys[0]!], os: BOOKWORM, lookup })), [
+      // By type, package and version, then the most severe first.
+      'libssl3@3.0.11-1~deb12u2 CVE-2024-0727 fixed 3.0.13-1~deb12u1', 'libssl3@3.0.11-1~deb12u2 CVE-2010-0928', 'tar@1.34+dfsg-1.2+deb12u1 CVE-2005-2541', 'lodash@4.17.20 CVE-2021-23337 fixed 4.17.21',
+    ]);
+  });
+});

@@ -410,9 +410,12 @@ export async function saveScanSettings(db: Executor, projectId: number, s: ScanS
 export async function placesOf(db: Executor, digests: readonly string[]): Promise<{ digest: string; repository: string; project: string; tags: string[] }[]> {
   const out: { digest: string; repository: string; project: string; tags: string[] }[] = [];
   for (const batch of slices([...new Set(digests)], IN_LIST_MAX)) {
-    const rows = await db.selectFrom('repository_manifests as rm').innerJoin('repositories as r', 'r.id', 'rm.repository_id')
+    // CROSS JOIN makes SQLite start from the digests (it would rather walk every repository in
+    // name order to skip the sort, and probe each one for every digest: 0.8 s for 10,000).
+    const rows = await db.selectFrom('repository_manifests as rm').crossJoin('repositories as r')
       .leftJoin('tags as t', (j) => j.onRef('t.repository_id', '=', 'rm.repository_id').onRef('t.digest', '=', 'rm.digest'))
       .select(['rm.digest', 'r.name', 'r.project', 't.name as tag'])
+      .whereRef('r.id', '=', 'rm.repository_id')
       .where('rm.digest', 'in', batch).orderBy('r.name').orderBy('t.name').execute();
     const byKey = new Map<string, { digest: string; repository: string; project: string; tags: string[] }>();
     for (const r of rows) {

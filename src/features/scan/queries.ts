@@ -74,20 +74,30 @@ export class ScanQueries {
       const { type, name } = entries[0]!;
       const rows = await packagesNamed(this.db, name, type);
       const os = await inventoryOsOf(this.db, rows.map((r) => r.manifest_digest));
+      // Thousands of images hold the same few versions: each (entry, release, version) is placed once.
+      const verdicts = new Map<string, { fixed: string | null } | null>();
+      const verdict = (ap: AffectedPackage, i: number, version: string) => {
+        const k = `${i}\u0000${version}`;
+        let v = verdicts.get(k);
+        if (v === undefined) verdicts.set(k, (v = isAffected(version, ap) ? { fixed: fixedVersionFor(version, ap) ?? null } : null));
+        return v;
+      };
       for (const r of rows) {
         const pkg = fromRecord(r);
         const o = os.get(r.manifest_digest);
         const release = releaseKey(o?.id ? { id: o.id, versionId: o.version ?? '' } : undefined);
         for (const key of matchKeys(pkg, release)) {
           if (key.type !== type || key.name !== name) continue;
-          for (const ap of entries) {
-            if (ap.release !== key.release || !isAffected(key.version, ap)) continue;
+          entries.forEach((ap, i) => {
+            if (ap.release !== key.release) return;
+            const affected = verdict(ap, i, key.version);
+            if (!affected) return;
             const list = findings.get(r.manifest_digest) ?? [];
             if (!list.some((f) => f.package === pkg.name && f.installedVersion === pkg.version)) {
-              list.push({ package: pkg.name, installedVersion: pkg.version, fixedVersion: fixedVersionFor(key.version, ap) ?? null, severity: ap.severity });
+              list.push({ package: pkg.name, installedVersion: pkg.version, fixedVersion: affected.fixed, severity: ap.severity });
             }
             findings.set(r.manifest_digest, list);
-          }
+          });
         }
       }
     }

@@ -3,7 +3,8 @@
 // scan_package_keys, and each inventory keeps the ids of its packages in order
 // (scan_inventories.package_ids). scan_packages keeps one row per image and package, with what
 // only reports and queries show (location, licenses). Inventories stored before this have no
-// package_ids: the next re-match reads their rows once and fills them in.
+// package_ids: the next re-match reads their rows once and fills them in. Also an index of
+// repository_manifests by digest.
 import type { Kysely } from 'kysely';
 import type { MigrationContext } from './index.ts';
 
@@ -22,4 +23,7 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
     .execute();
   /** Comma-separated scan_package_keys ids, in the inventory's package order; null until filled in. */
   await db.schema.alterTable('scan_inventories').addColumn('package_ids', 'text').execute();
+  // Which repositories hold a manifest (the registry-wide answers name them; GC asks too): the
+  // primary key starts with the repository.
+  await db.schema.createIndex('repository_manifests_digest').on('repository_manifests').column('digest').execute();
 }

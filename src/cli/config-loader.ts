@@ -35,14 +35,33 @@ function leafType(schema: unknown): string {
   return s.def.type;
 }
 
-/** Every environment variable the schema accepts, e.g. BERTH_SERVER_LISTEN -> [server, listen]. */
-export function environmentKeys(): Map<string, { section: string; key: string; type: string }> {
-  const out = new Map<string, { section: string; key: string; type: string }>();
+/** The schema under defaults and optionals. */
+function unwrap(schema: unknown): { def: { type: string; innerType?: unknown; shape?: Record<string, unknown> } } {
+  let s = schema as { def: { type: string; innerType?: unknown; shape?: Record<string, unknown> } };
+  while (s.def.innerType && ['default', 'prefault', 'optional', 'nullable'].includes(s.def.type)) s = s.def.innerType as typeof s;
+  return s;
+}
+
+interface EnvTarget { section: string; key: string; type: string; /** A key one level down (server.tls.certFile). */ sub?: string }
+
+/**
+ * Every environment variable the schema accepts, e.g. BERTH_SERVER_LISTEN -> [server, listen],
+ * BERTH_SERVER_TLS_CERT_FILE -> [server, tls, certFile]. Lists take comma-separated values.
+ */
+export function environmentKeys(): Map<string, EnvTarget> {
+  const out = new Map<string, EnvTarget>();
   for (const [section, sectionSchema] of Object.entries(configSchema.shape)) {
     let inner = sectionSchema as unknown as { def: { type: string; innerType?: unknown; shape?: Record<string, unknown> } };
     while (inner.def.innerType) inner = inner.def.innerType as typeof inner;
     for (const [key, leaf] of Object.entries(inner.def.shape ?? {})) {
-      out.set(`BERTH_${snake(section)}_${snake(key)}`, { section, key, type: leafType(leaf) });
+      const type = leafType(leaf);
+      if (type === 'object') {
+        for (const [sub, subLeaf] of Object.entries(unwrap(leaf).def.shape ?? {})) {
+          out.set(`BERTH_${snake(section)}_${snake(key)}_${snake(sub)}`, { section, key, sub, type: leafType(subLeaf) });
+        }
+        continue;
+      }
+      out.set(`BERTH_${snake(section)}_${snake(key)}`, { section, key, type });
     }
   }
   return out;
@@ -63,9 +82,17 @@ export function applyEnvironment(doc: Json, env: NodeJS.ProcessEnv): Json {
       if (!['true', 'false', '1', '0'].includes(value)) throw new ConfigError(`${name}: expected true or false`);
       parsed = value === 'true' || value === '1';
     }
+    if (target.type === 'array') parsed = value.split(',').map((v) => v.trim()).filter(Boolean);
     const section = (out[target.section] ?? {}) as Json;
     if (typeof section !== 'object' || section === null) throw new ConfigError(`${target.section}: must be a mapping`);
-    section[target.key] = parsed;
+    if (target.sub) {
+      const nested = (section[target.key] ?? {}) as Json;
+      if (typeof nested !== 'object' || nested === null) throw new ConfigError(`${target.section}.${target.key}: must be a mapping`);
+      nested[target.sub] = parsed;
+      section[target.key] = nested;
+    } else {
+      section[target.key] = parsed;
+    }
     out[target.section] = section;
   }
   return out;
@@ -77,6 +104,8 @@ export interface ServeFlags {
   data?: string;
   auth?: string;
   htpasswd?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Config {
@@ -92,5 +121,10 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
   set('storage', 'dataDir', flags.data);
   set('auth', 'mode', flags.auth);
   set('auth', 'htpasswdFile', flags.htpasswd);
+  if (flags.tlsCert !== undefined || flags.tlsKey !== undefined) {
+    const server = (doc.server ?? {}) as Json;
+    server.tls = { ...((server.tls ?? {}) as Json), ...(flags.tlsCert !== undefined ? { certFile: flags.tlsCert } : {}), ...(flags.tlsKey !== undefined ? { keyFile: flags.tlsKey } : {}) };
+    doc.server = server;
+  }
   return parseConfig(doc);
 }

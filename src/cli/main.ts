@@ -31,6 +31,8 @@ program
   .option('-d, --data <dir>', 'data directory (filesystem storage and SQLite)')
   .addOption(new Option('--auth <mode>', 'authentication mode (default builtin)').choices(['builtin', 'none', 'htpasswd']))
   .option('--htpasswd <file>', 'bcrypt htpasswd file for --auth htpasswd')
+  .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key')
+  .option('--tls-key <file>', 'the PEM private key of --tls-cert')
   .action(async (flags) => serve(flags));
 
 const config = program.command('config').description('inspect and validate configuration');

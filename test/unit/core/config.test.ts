@@ -29,7 +29,7 @@ describe('parseConfig defaults', () => {
   it('fills every section from an empty document', () => {
     const c = parseConfig({});
     assert.deepEqual(c, {
-      server: { listen: ':5000', publicUrl: '', shutdownTimeoutSeconds: 30, bodyTimeoutSeconds: 30, idleTimeoutSeconds: 120 },
+      server: { listen: ':5000', publicUrl: '', shutdownTimeoutSeconds: 30, bodyTimeoutSeconds: 30, idleTimeoutSeconds: 120, tls: { certFile: '', keyFile: '', clientCAFile: '' }, trustProxy: [], metrics: { listen: '127.0.0.1:5001' } },
       storage: { driver: 'filesystem', dataDir: './data', purgeUploadsAfterHours: 24 },
       database: { dialect: 'sqlite', url: '' },
       auth: {
@@ -130,6 +130,21 @@ describe('environment overrides', () => {
     assert.deepEqual(keys.get('BERTH_AUTH_HTPASSWD_FILE'), { section: 'auth', key: 'htpasswdFile', type: 'string' });
     assert.deepEqual(keys.get('BERTH_SERVER_SHUTDOWN_TIMEOUT_SECONDS'), { section: 'server', key: 'shutdownTimeoutSeconds', type: 'number' });
     assert.equal(keys.get('BERTH_AUTH_MODE')?.type, 'enum');
+  });
+
+  it('reaches one level into nested sections, and splits lists on commas', () => {
+    const keys = environmentKeys();
+    assert.deepEqual(keys.get('BERTH_SERVER_TLS_CERT_FILE'), { section: 'server', key: 'tls', sub: 'certFile', type: 'string' });
+    assert.deepEqual(keys.get('BERTH_SERVER_METRICS_LISTEN'), { section: 'server', key: 'metrics', sub: 'listen', type: 'union' });
+    const doc = applyEnvironment({ server: { tls: { keyFile: '/k.pem' } } }, {
+      BERTH_SERVER_TLS_CERT_FILE: '/c.pem',
+      BERTH_SERVER_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8',
+      BERTH_SERVER_METRICS_LISTEN: '',
+    });
+    const c = parseConfig(doc);
+    assert.deepEqual(c.server.tls, { certFile: '/c.pem', keyFile: '/k.pem', clientCAFile: '' });
+    assert.deepEqual(c.server.trustProxy, ['127.0.0.1', '10.0.0.0/8']);
+    assert.equal(c.server.metrics.listen, '');
   });
 
   it('applies string, path and numeric variables', () => {

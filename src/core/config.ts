@@ -33,16 +33,6 @@ export const configSchema = z.strictObject({
       /** Mutual TLS: clients must present a certificate signed by a CA in this PEM file. */
       clientCAFile: z.string().default(''),
     }).prefault({}),
-    /**
-     * Addresses (IPs or CIDRs) of reverse proxies in front of Berth. Requests from them have their
-     * X-Forwarded-Proto, -Host and -For honoured (token realm, Location headers, audit addresses,
-     * rate limits); from anyone else those headers are ignored.
-     */
-    trustProxy: z.array(z.string().min(1)).default([]),
-    /** The Prometheus /metrics listener, apart from the registry port. Empty: no metrics listener. */
-    metrics: z.strictObject({
-      listen: z.union([listen, z.literal('')]).default('127.0.0.1:5001'),
-    }).prefault({}),
   }).prefault({}),
   storage: z.strictObject({
     driver: z.enum(['filesystem']).default('filesystem'),

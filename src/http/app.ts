@@ -1,6 +1,7 @@
 // The fastify application: request ids, JSON logs, the error mapper, metrics, health, and the
 // /v2 protocol. Bodies are never parsed by fastify: the raw request stream is the upload body.
 import { randomUUID } from 'node:crypto';
+import type { TlsMaterial } from './tls.ts';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AuthProvider } from '../auth/provider.ts';
 import { RegistryError } from '../core/errors.ts';
@@ -28,18 +29,20 @@ export interface AppOptions {
   readonly idleTimeoutMs: number;
   /** Told about 403 refusals on /v2, for the audit log. */
   readonly onDenied?: DeniedListener;
+  /** Serve HTTPS with this certificate (server.tls); plain HTTP when absent. */
+  readonly tls?: TlsMaterial;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function buildApp(options: AppOptions): FastifyInstance {
-  const app = Fastify({
+  const app = (Fastify as unknown as (o: object) => FastifyInstance)({
     logger: {
       level: options.logLevel,
       // Secrets never reach the logs.
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
-    genReqId: (req) => {
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
@@ -53,7 +56,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     connectionTimeout: options.idleTimeoutMs,
     keepAliveTimeout: Math.min(75_000, options.idleTimeoutMs),
     // Headers that trickle in are cut off like small bodies are; Node checks every second.
-    http: { headersTimeout: options.bodyTimeoutMs, connectionsCheckingInterval: 1000 },
+    ...(options.tls
+      ? { https: { ...options.tls, headersTimeout: options.bodyTimeoutMs, connectionsCheckingInterval: 1000 } }
+      : { http: { headersTimeout: options.bodyTimeoutMs, connectionsCheckingInterval: 1000 } }),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 4096 },
   });

@@ -1,5 +1,6 @@
 // The composition root: turns a Config into a running server (storage, metadata, registry,
 // auth, HTTP) and shuts it down gracefully.
+import type { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
@@ -38,6 +39,7 @@ import { FilesystemDriver } from '../storage/filesystem.ts';
 import { ensurePrivateDir } from '../storage/private-files.ts';
 import { registerApi } from './api/index.ts';
 import { buildApp } from './app.ts';
+import { readTls, watchTls } from './tls.ts';
 import { registerDockerSearch } from './docker-search.ts';
 import { registerTokenRoutes } from './token/routes.ts';
 
@@ -119,6 +121,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     limits: registryLimitsOf(config),
   });
   const featureMetrics: PromRegistry[] = [];
+  const tls = readTls(config.server.tls);
   const app = buildApp({
     metrics: featureMetrics,
     registry,
@@ -127,6 +130,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     logLevel: config.log.level,
     bodyTimeoutMs: config.server.bodyTimeoutSeconds * 1000,
     idleTimeoutMs: config.server.idleTimeoutSeconds * 1000,
+    ...(tls ? { tls } : {}),
     onDenied: (d) => audit.recordDenied({
       actor: d.identity.name, address: d.address, via: 'v2', what: `${d.action} ${d.repository ?? 'catalog'}`,
       ...(d.repository ? { project: projectOf(d.repository) } : {}),
@@ -204,7 +208,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const bound = app.server.address();
   const boundPort = typeof bound === 'object' && bound ? bound.port : port;
   const shownHost = host === '::' || host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  const address = `http://${shownHost}:${boundPort}`;
+  const address = `${tls ? 'https' : 'http'}://${shownHost}:${boundPort}`;
+  const unwatchTls = tls ? watchTls(app.server as unknown as HttpsServer, config.server.tls, app.log) : undefined;
   if (!config.server.publicUrl) where.host = `${shownHost}:${boundPort}`;
   // In the background: starting Berth never waits on the delivery worker or the janitor.
   webhooks.start(`${hostname()}:${boundPort}`);
@@ -227,6 +232,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...(adminBootstrap ? { adminBootstrap } : {}),
     close: () => {
       closing ??= (async () => {
+        unwatchTls?.();
         await app.close();
         await janitor.close();
         for (const f of features) await f.close?.();

@@ -94,7 +94,7 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
   const url = new URL(address);
   const port = Number(url.port);
   const self: BerthProcess = {
-    url: `http://127.0.0.1:${port}`,
+    url: `${url.protocol}//127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     port,
     dataDir,

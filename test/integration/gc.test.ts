@@ -130,7 +130,9 @@ describe('online garbage collection', () => {
 
   test('a blob a client just looked up (HEAD) is not collected before its manifest arrives', async () => {
     // The protection must outlast the pass (which waits out the lookup fence) and the PUT after it.
-    const slow = envFor(10);
+    // 20 s, not 10: on a loaded machine the berth gc process alone can take 5 s to start, and the
+    // lookup's protection ran out before the pass (CI saw the layer collected).
+    const slow = envFor(20);
     const q = await startBerth({ auth: 'none', env: slow });
     try {
       const qs = asServer(q);
@@ -143,7 +145,7 @@ describe('online garbage collection', () => {
       const stillThere = await getManifest(qs, repo, loose.digest);
       assert.equal(stillThere.status, 200, 'an untagged manifest within the review delay stays');
       await stillThere.arrayBuffer();
-      await sleep(10_300); // past the links' own protection
+      await sleep(20_300); // past the links' own protection
       await expectStatus(await call(qs, 'DELETE', `/v2/${repo}/manifests/${image.digest}`), 202, 'DELETE v1');
       // A client about to push an image with layer 0 finds it and skips the upload...
       const head = await call(qs, 'HEAD', `/v2/${repo}/blobs/${image.layers[0]!.digest}`);

@@ -12,6 +12,7 @@ import { registerImmutableCommands } from './commands/immutable.ts';
 import { registerGcCommands } from './commands/gc.ts';
 import { registerRetentionCommands } from './commands/retention.ts';
 import { registerTagCommands } from './commands/tag.ts';
+import { registerTlsCommands } from './commands/tls.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { registerWebhookCommands } from './commands/webhook.ts';
@@ -60,6 +61,7 @@ registerImmutableCommands(program);
 registerGcCommands(program);
 registerRetentionCommands(program);
 registerTagCommands(program);
+registerTlsCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

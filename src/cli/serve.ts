@@ -9,7 +9,11 @@ export async function serve(flags: ServeFlags): Promise<void> {
   // Before the listening line, so whoever waits for that line has seen this too.
   tellAboutAdmin(server.adminBootstrap, config.storage.dataDir, Boolean(flags.config));
   // Printed whatever the log level: scripts and tests wait for this line.
-  process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: 'berth listening', address: server.address, auth: config.auth.mode, dataDir: config.storage.dataDir })}\n`);
+  // `listen` is what is bound (":5000" is every interface); `address` is how to reach it from here.
+  process.stdout.write(`${JSON.stringify({
+    level: 30, time: Date.now(), msg: 'berth listening', address: server.address, listen: config.server.listen,
+    metrics: server.metricsAddress ? `${server.metricsAddress}/metrics` : 'off', auth: config.auth.mode, dataDir: config.storage.dataDir,
+  })}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -21,8 +25,13 @@ export async function serve(flags: ServeFlags): Promise<void> {
       process.exit(1);
     }, config.server.shutdownTimeoutSeconds * 1000);
     timer.unref();
+    const started = Date.now();
     server.close().then(
-      () => process.exit(0),
+      () => {
+        // Whatever the log level, like the listening line: whoever stops Berth knows it is done.
+        process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: 'berth stopped', signal, ms: Date.now() - started })}\n`);
+        process.exit(0);
+      },
       (error: unknown) => {
         server.app.log.error({ err: error }, 'shutdown failed');
         process.exit(1);

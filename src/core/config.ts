@@ -1,6 +1,17 @@
 // The one configuration schema (pure: no I/O). Loading from YAML, env and flags lives in cli/.
 // Strict everywhere: an unknown key is an error that names the key.
+import { isIP } from 'node:net';
 import { z } from 'zod';
+
+/** An address or CIDR proxy-addr understands, or one of its names. */
+function isProxyAddress(value: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+  const [ip, bits, ...rest] = value.split('/');
+  if (rest.length || !ip || isIP(ip) === 0) return false;
+  if (bits === undefined) return true;
+  const max = isIP(ip) === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+}
 
 const listen = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected HOST:PORT, e.g. 0.0.0.0:5000 or :5000');
 
@@ -32,6 +43,20 @@ export const configSchema = z.strictObject({
       keyFile: z.string().default(''),
       /** Mutual TLS: clients must present a certificate signed by a CA in this PEM file. */
       clientCAFile: z.string().default(''),
+    }).prefault({}),
+    /**
+     * Reverse proxies whose X-Forwarded-For, -Proto and -Host are believed (addresses or CIDRs,
+     * or loopback, linklocal, uniquelocal). They then give the client's address (audit log, rate
+     * limits) and the scheme and host the client used (token realm, absolute links). Empty: the
+     * headers are ignored, since any client could send them.
+     */
+    trustProxy: z.array(z.string().refine(isProxyAddress, 'expected an IP address, a CIDR (10.0.0.0/8), loopback, linklocal or uniquelocal')).default([]),
+    metrics: z.strictObject({
+      /**
+       * Prometheus /metrics (and /healthz, /readyz) on their own listener, away from the registry
+       * port, as Distribution's debug address. Loopback by default; "" turns it off.
+       */
+      listen: z.union([z.literal(''), listen]).default('127.0.0.1:5001'),
     }).prefault({}),
   }).prefault({}),
   storage: z.strictObject({

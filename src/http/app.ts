@@ -8,21 +8,23 @@ import { RegistryError } from '../core/errors.ts';
 import type { Registry } from '../registry/registry.ts';
 import { hasBody, setBodyDeadline } from './body.ts';
 import { sendError } from './errors.ts';
-import { HttpMetrics } from './metrics.ts';
-import type { Registry as PromRegistry } from 'prom-client';
+import type { HttpMetrics } from './metrics.ts';
+import { registerHealthRoutes, type Readiness } from './health.ts';
 import type { DeniedListener } from './oci/access.ts';
 import { registerOciRoutes } from './oci/router.ts';
 import { createWebUi } from './web.ts';
 
 export interface AppOptions {
-  /** More Prometheus registries for /metrics (features add theirs after the app is built). */
-  readonly metrics?: readonly PromRegistry[];
   readonly registry: Registry;
   readonly auth: AuthProvider;
   readonly publicUrl: string;
   readonly logLevel: string;
-  /** Extra checks for /healthz (e.g. the database answers). */
-  readonly healthCheck: () => Promise<void>;
+  /** Readiness for /readyz: resolves when the database and storage answer (health.ts). */
+  readonly readiness: Readiness;
+  /** The HTTP metrics this app records; served by the metrics listener, not here. */
+  readonly httpMetrics: HttpMetrics;
+  /** server.trustProxy: the proxies whose X-Forwarded-* headers are believed. */
+  readonly trustProxy?: readonly string[];
   /** Small bodies must arrive within this long of their headers (server.bodyTimeoutSeconds). */
   readonly bodyTimeoutMs: number;
   /** A connection that moves no bytes this long is closed (server.idleTimeoutSeconds). */
@@ -60,6 +62,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
       ? { https: { ...options.tls, headersTimeout: options.bodyTimeoutMs, connectionsCheckingInterval: 1000 } }
       : { http: { headersTimeout: options.bodyTimeoutMs, connectionsCheckingInterval: 1000 } }),
     return503OnClosing: true,
+    // X-Forwarded-* only from the configured proxies (request.ip, .protocol and .host follow them).
+    ...(options.trustProxy?.length ? { trustProxy: [...options.trustProxy] } : {}),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 4096 },
   });
 
@@ -83,31 +87,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
     request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), ip: request.ip }, 'request');
   });
 
-  const metrics = new HttpMetrics();
-  metrics.install(app);
+  options.httpMetrics.install(app);
 
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   // The web UI (dist/web) answers GETs no route took, outside /v2, /api and the other reserved paths.
   const web = createWebUi();
   app.setNotFoundHandler((request, reply) => (web.handle(request, reply) ? reply : sendError(request, reply, new RegistryError('NOT_FOUND'))));
 
-  app.get('/healthz', async (request, reply) => {
-    request.routeKind = 'healthz';
-    try {
-      await options.healthCheck();
-      return reply.code(200).send({ status: 'ok' });
-    } catch (error) {
-      request.log.error({ err: error }, 'health check failed');
-      return reply.code(503).send({ status: 'unavailable' });
-    }
-  });
-  app.get('/metrics', async (request, reply) => {
-    request.routeKind = 'metrics';
-    reply.type(metrics.registry.contentType);
-    const extra = options.metrics ?? [];
-    return (await Promise.all([metrics.registry, ...extra].map((r) => r.metrics()))).join('\n');
-  });
-
+  registerHealthRoutes(app, options.readiness);
   registerOciRoutes(app, { registry: options.registry, auth: options.auth, publicUrl: options.publicUrl, ...(options.onDenied ? { onDenied: options.onDenied } : {}) });
   return app;
 }

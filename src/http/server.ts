@@ -40,6 +40,9 @@ import { ensurePrivateDir } from '../storage/private-files.ts';
 import { registerApi } from './api/index.ts';
 import { buildApp } from './app.ts';
 import { readTls, watchTls } from './tls.ts';
+import { Readiness, probeStorage } from './health.ts';
+import { HttpMetrics } from './metrics.ts';
+import { startMetricsListener } from './metrics-listener.ts';
 import { registerDockerSearch } from './docker-search.ts';
 import { registerTokenRoutes } from './token/routes.ts';
 
@@ -48,6 +51,8 @@ export interface RunningServer {
   readonly registry: Registry;
   /** The address actually bound, e.g. http://127.0.0.1:5000 */
   readonly address: string;
+  /** Where /metrics is served (server.metrics.listen), e.g. http://127.0.0.1:5001; absent when off. */
+  readonly metricsAddress?: string;
   /** The built-in auth services (auth.mode builtin). */
   readonly identity?: BuiltinAuth;
   /** What the start did about the administrator account (auth.mode builtin), for serve to tell. */
@@ -121,9 +126,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
     limits: registryLimitsOf(config),
   });
   const featureMetrics: PromRegistry[] = [];
+  const httpMetrics = new HttpMetrics();
+  const readiness = new Readiness([
+    { name: 'database', check: async () => { await sql`select 1`.execute(metadata.db); } },
+    { name: 'storage', check: () => probeStorage(storage) },
+  ]);
   const tls = readTls(config.server.tls);
   const app = buildApp({
-    metrics: featureMetrics,
+    httpMetrics,
+    readiness,
+    trustProxy: config.server.trustProxy,
     registry,
     auth,
     publicUrl: config.server.publicUrl,
@@ -135,9 +147,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
       actor: d.identity.name, address: d.address, via: 'v2', what: `${d.action} ${d.repository ?? 'catalog'}`,
       ...(d.repository ? { project: projectOf(d.repository) } : {}),
     }),
-    healthCheck: async () => {
-      await sql`select 1`.execute(metadata.db);
-    },
   });
   logs.to = app.log;
   const audit = enableAudit(metadata.db, bus, (error) => app.log.error({ err: error }, 'audit log write failed'));
@@ -209,6 +218,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const boundPort = typeof bound === 'object' && bound ? bound.port : port;
   const shownHost = host === '::' || host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const address = `${tls ? 'https' : 'http'}://${shownHost}:${boundPort}`;
+  const metricsListener = config.server.metrics.listen
+    ? await startMetricsListener({
+      ...splitListen(config.server.metrics.listen),
+      registries: () => [httpMetrics.registry, ...featureMetrics],
+      readiness,
+      onError: (error) => app.log.error({ err: error }, 'metrics listener failed'),
+    }).catch(async (error: unknown) => { await app.close(); throw error; })
+    : undefined;
   const unwatchTls = tls ? watchTls(app.server as unknown as HttpsServer, config.server.tls, app.log) : undefined;
   if (!config.server.publicUrl) where.host = `${shownHost}:${boundPort}`;
   // In the background: starting Berth never waits on the delivery worker or the janitor.
@@ -228,12 +245,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     app,
     registry,
     address,
+    ...(metricsListener ? { metricsAddress: metricsListener.address } : {}),
     identity,
     ...(adminBootstrap ? { adminBootstrap } : {}),
     close: () => {
       closing ??= (async () => {
         unwatchTls?.();
         await app.close();
+        await metricsListener?.close();
         await janitor.close();
         for (const f of features) await f.close?.();
         // Jobs in flight are told to stop; their leases are freed for the next start or another instance.

@@ -2,7 +2,7 @@
 // (the build is a few hundred kB), so only files that exist in the build can ever be served: no
 // request path reaches the file system, and path traversal is impossible by construction.
 // Hashed assets under /assets/ are cached for a year; index.html is revalidated every time.
-// Any other GET that is not under /v2, /v1, /api, /auth, /healthz or /metrics answers index.html,
+// Any other GET that is not under /v2, /v1, /api, /auth, /healthz, /readyz or /metrics answers index.html,
 // so the UI's deep links work. Without a build, `/` answers a short page saying how to make one.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Paths the UI never answers: the registry, the API and the operational endpoints keep their 404s. */
-const RESERVED = ['/v2', '/v1', '/api', '/auth', '/healthz', '/metrics'];
+const RESERVED = ['/v2', '/v1', '/api', '/auth', '/healthz', '/readyz', '/metrics'];
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

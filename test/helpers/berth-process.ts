@@ -31,6 +31,8 @@ export interface BerthProcess {
   /** host:port, the form registry clients take. */
   readonly host: string;
   readonly port: number;
+  /** The metrics listener's /metrics URL (server.metrics.listen), or "off". */
+  readonly metricsUrl: string;
   readonly dataDir: string;
   /** Everything the process wrote to stdout and stderr so far. */
   logs(): string;
@@ -67,12 +69,14 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
   }
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'info', ...options.env },
+    // The metrics listener's default (127.0.0.1:5001) would collide between servers run side by side.
+    env: { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'info', BERTH_SERVER_METRICS_LISTEN: '127.0.0.1:0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
 
+  let metrics = '';
   const address = await new Promise<string>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`berth did not start within 20 s:\n${output}`)), 20_000);
     const onData = (chunk: Buffer) => {
@@ -80,8 +84,8 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
       for (const line of output.split('\n')) {
         if (!line.includes('berth listening')) continue;
         try {
-          const rec = JSON.parse(line) as { address?: string };
-          if (rec.address) { clearTimeout(timer); res(rec.address); return; }
+          const rec = JSON.parse(line) as { address?: string; metrics?: string };
+          if (rec.address) { clearTimeout(timer); metrics = rec.metrics ?? ''; res(rec.address); return; }
         } catch { /* a partial line; wait for more */ }
       }
     };
@@ -97,6 +101,7 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
     url: `${url.protocol}//127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     port,
+    metricsUrl: metrics,
     dataDir,
     child,
     logs: () => output,

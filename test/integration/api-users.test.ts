@@ -106,7 +106,7 @@ describe('api: users', () => {
   });
 
   it('requests are counted under api_<resource>, refused bodies too', async () => {
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetch(server.metricsUrl)).text();
     assert.match(metrics, /berth_http_requests_total\{route="api_users",method="POST",status="400"\} [1-9]/);
     assert.match(metrics, /berth_http_requests_total\{route="api_users",method="GET",status="200"\} [1-9]/);
     assert.match(metrics, /berth_http_requests_total\{route="api_me",method="GET",status="401"\} [1-9]/);

@@ -59,15 +59,32 @@ describe('base endpoints', () => {
     await expectStatus(res, 200, 'GET /healthz');
   });
 
-  it('GET /metrics is Prometheus text and its request counters count /v2 requests', berthOnly('metrics are on a separate debug port'), async () => {
-    const first = await call(srv, 'GET', '/metrics');
+  it('GET /readyz answers 200 when the database and storage answer', berthOnly('no /readyz on the main port'), async () => {
+    const res = await call(srv, 'GET', '/readyz');
+    const body = JSON.parse((await expectStatus(res, 200, 'GET /readyz')).toString()) as { status: string; checks: Record<string, string> };
+    assert.deepEqual(body, { status: 'ready', checks: { database: 'ok', storage: 'ok' } });
+  });
+
+  it('/metrics is not on the registry port, only on the metrics listener', berthOnly('metrics are on a separate debug port'), async () => {
+    const res = await call(srv, 'GET', '/metrics');
+    await res.arrayBuffer();
+    assert.equal(res.status, 404, 'GET /metrics on the registry port');
+    assert.ok(srv.metricsUrl && srv.metricsUrl.startsWith('http://127.0.0.1:'), `the metrics listener's address: ${srv.metricsUrl}`);
+    assert.notEqual(new URL(srv.metricsUrl).port, String(srv.port));
+  });
+
+  it('GET /metrics (metrics listener) is Prometheus text and its request counters count /v2 requests', berthOnly('metrics are on a separate debug port'), async () => {
+    const first = await fetch(srv.metricsUrl!);
     const page1 = (await expectStatus(first, 200, 'GET /metrics')).toString();
     assert.match(first.headers.get('content-type') ?? '', /^text\/plain/, 'metrics content type');
     const before1 = requestCounterTotal(page1);
     assert.ok(before1.names.length > 0, `no counter whose name mentions "request" in /metrics:\n${page1.slice(0, 2000)}`);
     for (let i = 0; i < 5; i++) await expectStatus(await call(srv, 'GET', '/v2/'), 200);
-    const page2 = (await expectStatus(await call(srv, 'GET', '/metrics'), 200)).toString();
+    const page2 = (await expectStatus(await fetch(srv.metricsUrl!), 200)).toString();
     const after1 = requestCounterTotal(page2);
     assert.ok(after1.total >= before1.total + 5, `request counters ${before1.names.join(', ')} went from ${before1.total} to ${after1.total} after 5 requests to /v2/`);
+    const ready = await fetch(new URL('/readyz', srv.metricsUrl));
+    assert.equal(ready.status, 200, 'the metrics listener answers /readyz too');
+    assert.equal((await fetch(new URL('/other', srv.metricsUrl))).status, 404);
   });
 });

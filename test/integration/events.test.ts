@@ -18,7 +18,7 @@ describe('registry events', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-events-'));
-    server = await startServer(parseConfig({ server: { listen: '127.0.0.1:0' }, storage: { dataDir: dir }, auth: { mode: 'none' }, log: { level: 'silent' } }));
+    server = await startServer(parseConfig({ server: { listen: '127.0.0.1:0', metrics: { listen: '' } }, storage: { dataDir: dir }, auth: { mode: 'none' }, log: { level: 'silent' } }));
     url = server.address;
     server.registry.bus.onAny((e) => events.push(e));
   });

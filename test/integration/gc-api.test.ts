@@ -73,7 +73,7 @@ describe('GC through the API and berth gc --url', { timeout: 120_000 }, () => {
     assert.ok(audited.length >= 1, 'the pass is in the audit log');
     assert.match(audited[0]!.detail, /"blobs":\d+/);
 
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetch(server.metricsUrl)).text();
     assert.match(metrics, /berth_gc_blobs_deleted_total \d+/);
     assert.match(metrics, /berth_gc_queue_depth\{queue="blobs"\} \d+/);
     const freed = Number(/berth_gc_bytes_freed_total (\d+)/.exec(metrics)?.[1]);

@@ -42,6 +42,8 @@ export interface Server {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** Berth's metrics listener (/metrics); Distribution has none here. */
+  readonly metricsUrl?: string;
   logs(): string;
   /** SIGTERM and wait; resolves with the exit code (null when killed by the signal). */
   stop(): Promise<number | null>;
@@ -66,6 +68,7 @@ async function startBerthServer(dataDir?: string): Promise<Server> {
     url: proc.url,
     host: proc.host,
     port: proc.port,
+    metricsUrl: proc.metricsUrl,
     dataDir: proc.dataDir,
     logs: () => proc.logs(),
     stop: () => proc.stop(),

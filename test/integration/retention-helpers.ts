@@ -23,6 +23,8 @@ export interface TestServer {
   readonly url: string;
   readonly host: string;
   readonly dataDir: string;
+  /** The metrics listener's /metrics. */
+  readonly metricsUrl: string;
   readonly server: RunningServer;
   readonly db: Kysely<Database>;
   close(): Promise<void>;
@@ -32,13 +34,13 @@ export async function startRetentionServer(config: Record<string, unknown> = {})
   const dataDir = await mkdtemp(join(tmpdir(), 'berth-retention-'));
   process.env.BERTH_ADMIN_PASSWORD = ADMIN_PASSWORD;
   const server = await startServer(parseConfig({
-    server: { listen: '127.0.0.1:0' }, storage: { dataDir }, auth: { mode: 'builtin' }, log: { level: 'silent' },
+    server: { listen: '127.0.0.1:0', metrics: { listen: '127.0.0.1:0' } }, storage: { dataDir }, auth: { mode: 'builtin' }, log: { level: 'silent' },
     // No continuous GC: it would collect the untagged manifests these tests age before retention sees them.
     scan: { enabled: false }, gc: { enabled: false }, notifications: { allowLoopback: true, pollIntervalMs: 100 }, ...config,
   }));
   const url = server.address.replace('localhost', '127.0.0.1');
   return {
-    url, host: new URL(url).host, dataDir, server, db: server.registry.deps.db,
+    url, host: new URL(url).host, metricsUrl: `${server.metricsAddress}/metrics`, dataDir, server, db: server.registry.deps.db,
     async close() {
       await server.close();
       await rm(dataDir, { recursive: true, force: true });

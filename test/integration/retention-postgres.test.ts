@@ -20,7 +20,7 @@ describe('retention and tag history on PostgreSQL, two instances', { timeout: 18
   before(async () => {
     pg = await createTestDatabase('berth_retention');
     one = await startRetentionServer({ database: { dialect: 'postgres', url: pg.url } });
-    twoServer = await startServer(parseConfig({ server: { listen: '127.0.0.1:0' }, storage: { dataDir: one.dataDir }, auth: { mode: 'builtin' }, log: { level: 'silent' }, scan: { enabled: false }, database: { dialect: 'postgres', url: pg.url } }));
+    twoServer = await startServer(parseConfig({ server: { listen: '127.0.0.1:0', metrics: { listen: '' } }, storage: { dataDir: one.dataDir }, auth: { mode: 'builtin' }, log: { level: 'silent' }, scan: { enabled: false }, database: { dialect: 'postgres', url: pg.url } }));
     two = { url: twoServer.address.replace('localhost', '127.0.0.1') };
     alice = await addUser(one, 'alice');
     await createProject(one, alice, 'pg');

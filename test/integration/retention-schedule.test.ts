@@ -17,7 +17,7 @@ describe('scheduled retention across two instances', { timeout: 120_000 }, () =>
 
   before(async () => {
     s = await startRetentionServer();
-    second = await startServer(parseConfig({ server: { listen: '127.0.0.1:0' }, storage: { dataDir: s.dataDir }, auth: { mode: 'builtin' }, log: { level: 'silent' }, scan: { enabled: false } }));
+    second = await startServer(parseConfig({ server: { listen: '127.0.0.1:0', metrics: { listen: '' } }, storage: { dataDir: s.dataDir }, auth: { mode: 'builtin' }, log: { level: 'silent' }, scan: { enabled: false } }));
     alice = await addUser(s, 'alice');
     await createProject(s, alice, 'nightly');
   });

@@ -351,7 +351,7 @@ describe('retention policies with real pushes', { timeout: 300_000 }, () => {
       const events = got.map((g) => JSON.parse(g.body) as { type?: string; action?: string; actor?: { name?: string }; data?: unknown });
       assert.ok(events.every((e) => JSON.stringify(e).includes('system:retention')), JSON.stringify(events[0]));
       // Prometheus: the runs by trigger and outcome, what they deleted.
-      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      const metrics = await (await fetch(s.metricsUrl)).text();
       assert.match(metrics, /^berth_retention_runs_total\{trigger="manual",outcome="dry-run"\} [1-9]\d*$/m);
       assert.match(metrics, /^berth_retention_runs_total\{trigger="manual",outcome="done"\} [1-9]\d*$/m);
       assert.match(metrics, /^berth_retention_manifests_deleted_total [1-9]\d*$/m);

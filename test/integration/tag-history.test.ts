@@ -149,7 +149,7 @@ describe('tag history and rollback', { timeout: 300_000 }, () => {
     };
     await until(async () => moves.every((m) => receiver.received.some((r) => r.status < 300 && moveOf(r.body) === m)), 'a webhook tag event for each rollback');
     assert.equal(receiver.received.filter((r) => moveOf(r.body) === moves[0]).length, 1, 'the rollback by dev, once');
-    assert.match(await (await fetch(`${s.url}/metrics`)).text(), /^berth_tag_rollbacks_total 3$/m);
+    assert.match(await (await fetch(s.metricsUrl)).text(), /^berth_tag_rollbacks_total 3$/m);
   });
 
   it('refuses a digest no longer in the repository, a guest, and an immutable tag, saying why', async () => {

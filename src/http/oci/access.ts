@@ -7,12 +7,16 @@ import type { FastifyRequest } from 'fastify';
 import type { Action, AuthProvider, Identity } from '../../auth/provider.ts';
 import { RegistryError } from '../../core/errors.ts';
 
-/** The scheme and host the client used, for the token realm. */
+/**
+ * The scheme and host the client used, for the token realm: server.publicUrl when set, else the
+ * request's. Fastify's request.protocol and request.host follow X-Forwarded-Proto and -Host only
+ * from the proxies in server.trustProxy; from anyone else those headers are ignored.
+ */
 export function baseUrlOf(request: FastifyRequest, publicUrl: string): string {
   if (publicUrl) return publicUrl.replace(/\/+$/, '');
-  const forwarded = request.headers['x-forwarded-proto'];
-  const proto = typeof forwarded === 'string' && /^https?$/.test(forwarded) ? forwarded : request.protocol;
-  const host = request.headers.host && /^[A-Za-z0-9.:[\]-]+$/.test(request.headers.host) ? request.headers.host : request.hostname;
+  const proto = request.protocol === 'https' ? 'https' : 'http';
+  const given = request.host;
+  const host = given && /^[A-Za-z0-9.:[\]-]+$/.test(given) ? given : request.hostname;
   return `${proto}://${host}`;
 }
 

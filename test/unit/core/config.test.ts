@@ -29,7 +29,7 @@ describe('parseConfig defaults', () => {
   it('fills every section from an empty document', () => {
     const c = parseConfig({});
     assert.deepEqual(c, {
-      server: { listen: ':5000', publicUrl: '', shutdownTimeoutSeconds: 30, bodyTimeoutSeconds: 30, idleTimeoutSeconds: 120, tls: { certFile: '', keyFile: '', clientCAFile: '' } },
+      server: { listen: ':5000', publicUrl: '', shutdownTimeoutSeconds: 30, bodyTimeoutSeconds: 30, idleTimeoutSeconds: 120, tls: { certFile: '', keyFile: '', clientCAFile: '' }, trustProxy: [], metrics: { listen: '127.0.0.1:5001' } },
       storage: { driver: 'filesystem', dataDir: './data', purgeUploadsAfterHours: 24 },
       database: { dialect: 'sqlite', url: '' },
       auth: {
@@ -269,5 +269,19 @@ describe('splitListen', () => {
 
   it('a host name', () => {
     assert.deepEqual(splitListen('localhost:443'), { host: 'localhost', port: 443 });
+  });
+});
+
+describe('server.trustProxy and server.metrics', () => {
+  it('takes addresses, CIDRs and proxy-addr names; refuses host names and bad prefixes', () => {
+    assert.deepEqual(parseConfig({ server: { trustProxy: ['127.0.0.1', '10.0.0.0/8', 'fd00::/8', 'loopback'] } }).server.trustProxy, ['127.0.0.1', '10.0.0.0/8', 'fd00::/8', 'loopback']);
+    for (const bad of ['proxy.example.com', '10.0.0.0/33', '::1/129', '10.0.0.0/8/1', '']) {
+      assert.throws(() => parseConfig({ server: { trustProxy: [bad] } }), /server\.trustProxy/, bad);
+    }
+  });
+  it('the metrics listener is an address or "" (off)', () => {
+    assert.equal(parseConfig({ server: { metrics: { listen: '' } } }).server.metrics.listen, '');
+    assert.equal(parseConfig({ server: { metrics: { listen: '0.0.0.0:9100' } } }).server.metrics.listen, '0.0.0.0:9100');
+    assert.throws(() => parseConfig({ server: { metrics: { listen: 'nine thousand' } } }), /server\.metrics\.listen/);
   });
 });

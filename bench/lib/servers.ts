@@ -179,7 +179,8 @@ export async function startBerth(workDir: string, extraArgs: string[], log: (s: 
   log(`starting Berth: BERTH_LOG_LEVEL=${process.env.BERTH_LOG_LEVEL ?? 'warn'} node ${args.join(' ')}`);
   // Warnings only, like Distribution (level warn, access log off): at info Berth logs every
   // request. BERTH_LOG_LEVEL in the bench's own env wins.
-  const env = { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn' };
+  // No metrics listener: its fixed default port would collide with a second Berth in the same run.
+  const env = { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn', BERTH_SERVER_METRICS_LISTEN: '' };
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let captured = '';
   const capture = (chunk: Buffer): void => {
@@ -257,7 +258,7 @@ export async function startBuiltinBerth(workDir: string, name: string, adminPass
   log(`  starting a second Berth for ${name}: node ${args.join(' ')}`);
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BERTH_ADMIN_PASSWORD: adminPassword, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, BERTH_ADMIN_PASSWORD: adminPassword, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn', BERTH_SERVER_METRICS_LISTEN: '' },
   });
   const out = createWriteStream(logFile);
   child.stdout?.pipe(out);

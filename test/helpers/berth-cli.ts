@@ -10,7 +10,8 @@ export interface CliResult { code: number | null; stdout: string; stderr: string
 /** BERTH_PASSWORD from the test's own environment is dropped unless options.env sets it. */
 export function berth(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((res, rej) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+    // `berth serve` here must not take the metrics listener's fixed default port (127.0.0.1:5001).
+    const env: NodeJS.ProcessEnv = { ...process.env, BERTH_SERVER_METRICS_LISTEN: '127.0.0.1:0', ...options.env };
     if (!options.env?.BERTH_PASSWORD) delete env.BERTH_PASSWORD;
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -8,6 +8,7 @@ set -euo pipefail
 PACKAGES=(
   skopeo podman buildah umoci uidmap fuse-overlayfs slirp4netns runc jq apache2-utils
   docker-registry busybox-static ca-certificates chromium fonts-dejavu-core rpm zip debootstrap zstd golang-go python3-packaging gnupg openssl
+  nginx haproxy
 )
 
 installed() {

@@ -15,6 +15,9 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   tar: 'tar',
   gpg: 'gnupg',
   gpgconf: 'gnupg',
+  nginx: 'nginx',
+  haproxy: 'haproxy',
+  openssl: 'openssl',
   docker: 'docker.io (the CLI only; scripts/install-tools.sh extracts it)',
 };
 

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  berthOnly, call, descriptor, digestOf, expectError, expectManifest, expectStatus, MediaType,
+  ACCEPT_ALL_MANIFESTS, berthOnly, raw, call, descriptor, digestOf, expectError, expectManifest, expectStatus, MediaType,
   pushImage, putManifest, randomBlob, repoName, startServer, uploadBlob, type Descriptor, type PushedImage,
   type Server,
 } from './helpers.ts';
@@ -48,7 +48,8 @@ async function pushArtifact(srv: Server, repo: string, subject: Descriptor, opts
 async function referrers(srv: Server, repo: string, digest: string, query = ''): Promise<{ res: Response; index: Index }> {
   const res = await call(srv, 'GET', `/v2/${repo}/referrers/${digest}${query}`);
   const body = await expectStatus(res, 200, `GET referrers of ${digest}${query}`);
-  assert.equal(res.headers.get('content-type')?.split(';')[0], MediaType.OciIndex, 'referrers Content-Type');
+  // The spec fixes this header exactly: no "; charset=utf-8" or other parameter.
+  assert.equal(res.headers.get('content-type'), MediaType.OciIndex, 'referrers Content-Type');
   const index = JSON.parse(body.toString()) as Index;
   assert.equal(index.schemaVersion, 2);
   assert.equal(index.mediaType, MediaType.OciIndex);
@@ -192,6 +193,30 @@ describe('referrers', berthOnly('Distribution 2.8.2 has no referrers API'), () =
     const res = await call(srv, 'HEAD', `/v2/${repo}/referrers/${img.digest}`);
     const body = await expectStatus(res, 200, 'HEAD referrers');
     assert.equal(body.length, 0);
+    assert.equal(res.headers.get('content-type'), MediaType.OciIndex, 'HEAD referrers Content-Type');
+  });
+
+  it('Content-Type is exactly the media type, with no charset, on referrers (empty, filtered, listed) and on manifests', async () => {
+    const repo = repoName();
+    const img = await pushImage(srv, repo, { tag: 'v1' });
+    const unknown = digestOf(randomBlob(8));
+    // Raw reads: the header as it is on the wire, not as fetch may normalise it.
+    for (const path of [`/v2/${repo}/referrers/${unknown}`, `/v2/${repo}/referrers/${img.digest}`, `/v2/${repo}/referrers/${img.digest}?artifactType=${encodeURIComponent(SBOM)}`]) {
+      for (const method of ['GET', 'HEAD']) {
+        const r = await raw(srv, method, path);
+        assert.equal(r.status, 200, `${method} ${path}`);
+        assert.equal(r.headers['content-type'], MediaType.OciIndex, `${method} ${path}: Content-Type`);
+      }
+    }
+    await pushArtifact(srv, repo, subjectOf(img), { artifactType: SBOM });
+    const listed = await raw(srv, 'GET', `/v2/${repo}/referrers/${img.digest}`);
+    assert.equal(listed.headers['content-type'], MediaType.OciIndex, 'referrers with one descriptor: Content-Type');
+    assert.equal(JSON.parse(listed.body.toString()).manifests.length, 1);
+    for (const method of ['GET', 'HEAD']) {
+      const r = await raw(srv, method, `/v2/${repo}/manifests/v1`, { accept: ACCEPT_ALL_MANIFESTS });
+      assert.equal(r.status, 200, `${method} manifest`);
+      assert.equal(r.headers['content-type'], img.mediaType, `${method} manifest: Content-Type`);
+    }
   });
 
   it('a malformed digest answers 400 with an OCI error body', async () => {

@@ -45,6 +45,8 @@ export async function referrers(call: OciCall<Extract<OciRoute, { kind: 'referre
   const artifactType = query.get('artifactType') ?? undefined;
   const index = await deps.registry.discovery.referrers(call.repository, route.digest, artifactType);
   if (artifactType !== undefined) reply.header('OCI-Filters-Applied', 'artifactType');
+  // The spec fixes this Content-Type exactly. Fastify appends "; charset=utf-8" to a string body
+  // whose type names json; a Buffer is sent as it is, with the header untouched.
   reply.code(200).type(MediaType.OciIndex);
-  return void reply.send(JSON.stringify(index));
+  return void reply.send(Buffer.from(JSON.stringify(index)));
 }

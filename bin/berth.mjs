@@ -1,7 +1,30 @@
 #!/usr/bin/env node
-// Entry point for the `berth` command: loads the TypeScript sources through tsx, so a fresh
-// clone runs after `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// Entry point for the `berth` command. It runs the compiled CLI (dist/cli/main.js) when dist/ is a
+// build of the sources as they are now, and the TypeScript sources through tsx otherwise.
+//
+// Why both: plain node on dist/ starts several times faster than tsx, which transforms (or reads
+// from its cache) every module at each start. But a fresh clone before its first build, or a
+// checkout where someone edited src/ after building, must never run missing or stale code: then
+// the sources are the truth and tsx runs them. The tests spawn this file, so they run whichever
+// is current. bin/build-stamp.mjs decides, with one stat per source file (a few milliseconds);
+// `npm start`, `npm test` and `npm ci` rebuild a stale dist/ (scripts/build-if-stale.mjs).
+//
+// BERTH_CLI_DEBUG=1 says on stderr which one runs, and why (used by test/integration/cli-startup.test.ts).
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildState } from './build-stamp.mjs';
 
-register();
-await import('../src/cli/main.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const state = buildState(root, 'server');
+const debug = process.env.BERTH_CLI_DEBUG === '1';
+
+if (state.fresh) {
+  if (debug) process.stderr.write('berth: cli: running dist/cli/main.js (the build is up to date)\n');
+  await import(pathToFileURL(join(root, 'dist', 'cli', 'main.js')).href);
+} else {
+  if (debug) process.stderr.write(`berth: cli: running src/cli/main.ts through tsx (${state.reason})\n`);
+  // Loaded only here: importing tsx costs time the compiled path does not need to spend.
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
+}

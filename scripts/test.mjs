@@ -3,6 +3,8 @@
 // typecheck (the server and web/), lint, then unit, contract, integration, e2e and ui suites with
 // Node's built-in runner. The ui suite drives Debian's chromium against `vite build`'s output.
 // `npm test -- unit` (or contract, integration, e2e, ui) runs one suite without the checks.
+// dist/ is rebuilt first when the sources are newer (scripts/build-if-stale.mjs), so the suites'
+// `berth` processes (bin/berth.mjs) run the compiled CLI instead of starting tsx each time.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +34,9 @@ function testFiles(dir) {
   return out;
 }
 
+// The web UI is built only for the suite that loads it (ui); berth serve says how to build it otherwise.
+run(process.execPath, ['scripts/build-if-stale.mjs', 'server', ...(selected.includes('ui') ? ['web'] : [])]);
+
 if (!only.length) {
   run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
   run('npx', ['tsc', '--noEmit', '-p', 'web/tsconfig.json']);
@@ -41,8 +46,6 @@ if (!only.length) {
 for (const suite of selected) {
   const files = testFiles(join('test', suite));
   if (!files.length) continue;
-  // The browser tests load the UI that `berth serve` serves from dist/web: build it from web/ first.
-  if (suite === 'ui') run('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
   // e2e and ui suites start servers and real clients: one file at a time keeps them honest on 2 cores.
   const concurrency = suite === 'e2e' || suite === 'ui' ? '1' : '2';
   run(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files]);

@@ -34,17 +34,46 @@ export async function authenticate(auth: AuthProvider, request: FastifyRequest, 
   return result.identity;
 }
 
-function scopeOf(repository: string | undefined, action: Action): string {
-  return repository ? `repository:${repository}:${action}` : 'registry:catalog:*';
+/**
+ * The scope a challenge names for an action. A push asks for pull,push, as Distribution's
+ * challenge does: a push also reads (HEAD on blobs, the manifest), so a client that asks for
+ * exactly the challenged scope gets a token that serves the whole push.
+ */
+export function scopeOf(repository: string | undefined, action: Action): string {
+  if (!repository) return 'registry:catalog:*';
+  return `repository:${repository}:${action === 'push' ? 'pull,push' : action}`;
+}
+
+/** The pull scope of a mount's source repository, named in the challenge beside the target's. */
+export function mountSourceScope(source: string): string {
+  return `repository:${source}:pull`;
+}
+
+/**
+ * 401 insufficient_scope for a bearer token: its account could get what the request needs, the
+ * token does not hold it. `scopes` go into one scope="..." parameter, separated by spaces (the
+ * Docker token spec's form for several scopes).
+ */
+export function insufficientScope(auth: AuthProvider, request: FastifyRequest, publicUrl: string, scopes: readonly string[], detail?: unknown): RegistryError {
+  return new RegistryError('UNAUTHORIZED', detail, {
+    message: 'the token does not grant this access; request a new one',
+    headers: { 'WWW-Authenticate': auth.challenge({ baseUrl: baseUrlOf(request, publicUrl), scope: scopes.join(' '), error: 'insufficient_scope' }) },
+  });
 }
 
 /** Told about each 403 refusal (for the audit log). */
 export type DeniedListener = (denial: { identity: Identity; repository: string | undefined; action: Action; address: string }) => void;
 
-export async function requireAccess(auth: AuthProvider, request: FastifyRequest, publicUrl: string, identity: Identity | undefined, repository: string | undefined, action: Action, onDenied?: DeniedListener): Promise<void> {
+/**
+ * Throws unless the caller may do `action` on `repository`. `alsoScopes` are named in a 401's
+ * challenge beside the needed scope, for what the request will use if it is granted (a mount's
+ * source: repository:SRC:pull), so that a client asking for exactly the challenged scopes gets a
+ * token that serves the whole request.
+ */
+export async function requireAccess(auth: AuthProvider, request: FastifyRequest, publicUrl: string, identity: Identity | undefined, repository: string | undefined, action: Action, onDenied?: DeniedListener, alsoScopes: readonly string[] = []): Promise<void> {
   if (await auth.authorize(identity, repository, action)) return;
   const detail = repository ? [{ Type: 'repository', Name: repository, Action: action }] : undefined;
-  const scope = scopeOf(repository, action);
+  const scope = [scopeOf(repository, action), ...alsoScopes].join(' ');
   const baseUrl = baseUrlOf(request, publicUrl);
   const anonymous = !identity || !identity.name;
   if (anonymous || (identity.grants && auth.couldObtain && (await auth.couldObtain(identity, repository, action)))) {

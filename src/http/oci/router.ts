@@ -5,14 +5,14 @@ import type { Action } from '../../auth/provider.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { canonicalRepositoryName } from '../../core/reference.ts';
 import { sendError } from '../errors.ts';
-import { authenticate, baseUrlOf, requireAccess } from './access.ts';
+import { authenticate, baseUrlOf, mountSourceScope, requireAccess } from './access.ts';
 import { deleteBlob, getBlob, headBlob } from './blobs.ts';
 import type { OciCall, OciDeps } from './context.ts';
 import { catalog, listTags, referrers } from './listing.ts';
 import { deleteManifest, getManifest, putManifest } from './manifests.ts';
 import { getSignatures, putSignature } from './signatures.ts';
 import { parseOciPath, splitUrl, type OciRoute } from './paths.ts';
-import { cancelUpload, getUpload, patchUpload, putUpload, startUpload } from './uploads.ts';
+import { cancelUpload, getUpload, mountSourceOf, patchUpload, putUpload, startUpload } from './uploads.ts';
 
 type Handler = (call: OciCall) => Promise<void>;
 interface Endpoint {
@@ -82,7 +82,8 @@ async function dispatch(request: FastifyRequest, reply: FastifyReply, deps: OciD
       }
     } else {
       try {
-        await requireAccess(deps.auth, request, deps.publicUrl, identity, repository || undefined, endpoint.action, deps.onDenied);
+        const source = route.kind === 'upload_start' ? mountSourceOf(query) : undefined;
+        await requireAccess(deps.auth, request, deps.publicUrl, identity, repository || undefined, endpoint.action, deps.onDenied, source ? [mountSourceScope(source)] : []);
       } catch (error) {
         // A push checks whether each blob exists with HEAD first. To a signed-in caller who may
         // not read the repository, the blob is simply not there (as Distribution and Docker Hub

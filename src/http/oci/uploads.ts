@@ -5,11 +5,18 @@ import { tryParseDigest } from '../../core/digest.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { isValidRepositoryName, canonicalRepositoryName } from '../../core/reference.ts';
 import { blobBody, contentLength, discardUnreadBody, hasBody } from '../body.ts';
-import { mayAccess } from './access.ts';
+import { insufficientScope, mayAccess, mountSourceScope, scopeOf } from './access.ts';
 import type { OciCall } from './context.ts';
 import { blobPathOf, location, uploadPath, uploadRange } from './locations.ts';
 import { parseContentRange } from './ranges.ts';
 import type { OciRoute } from './paths.ts';
+
+/** The canonical source repository of a mount (`?mount=D&from=SRC`), or undefined when none is usable. */
+export function mountSourceOf(query: URLSearchParams): string | undefined {
+  const from = query.get('from');
+  if (query.get('mount') === null || from === null || !isValidRepositoryName(from)) return undefined;
+  return canonicalRepositoryName(from);
+}
 
 type StartCall = OciCall<Extract<OciRoute, { kind: 'upload_start' }>>;
 type SessionCall = OciCall<Extract<OciRoute, { kind: 'upload' }>>;
@@ -19,15 +26,15 @@ export async function startUpload(call: StartCall): Promise<void> {
   const uploads = deps.registry.uploads;
 
   const mount = query.get('mount');
-  const from = query.get('from');
   if (mount !== null) {
     const digest = tryParseDigest(mount);
     if (!digest) throw new RegistryError('DIGEST_INVALID', { digest: mount.slice(0, 200) }, { message: 'invalid digest in mount' });
     // A mount needs pull rights on the source; without them (or without the blob) the spec's
     // answer is a normal upload session instead.
-    if (from !== null && isValidRepositoryName(from)) {
-      const source = canonicalRepositoryName(from);
-      if (await mayAccess(deps.auth, call.identity, source, 'pull')) {
+    const source = mountSourceOf(query);
+    if (source !== undefined) {
+      const identity = call.identity;
+      if (await mayAccess(deps.auth, identity, source, 'pull')) {
         const blob = await deps.registry.blobs.mount(call.ctx, repository, digest.digest, source);
         if (blob) {
           reply.code(201).headers({
@@ -36,6 +43,13 @@ export async function startUpload(call: StartCall): Promise<void> {
           });
           return void reply.send();
         }
+      } else if (identity?.grants && deps.auth.couldObtain && (await deps.auth.couldObtain(identity, source, 'pull'))) {
+        // The token was asked for the target only, but its credential may pull the source: 401
+        // insufficient_scope naming both, so the client fetches a token that allows the mount.
+        // A caller who may not pull the source never gets here: it gets the upload session below,
+        // the same answer as for a source that does not exist.
+        throw insufficientScope(deps.auth, request, deps.publicUrl, [scopeOf(repository, 'push'), mountSourceScope(source)],
+          [{ Type: 'repository', Name: source, Action: 'pull' }]);
       }
     }
   }

@@ -12,6 +12,8 @@ export interface Descriptor {
   readonly artifactType?: string;
   readonly annotations?: Record<string, string>;
   readonly platform?: Platform;
+  /** Where else the content may be fetched from (image-spec: non-distributable layers). */
+  readonly urls?: readonly string[];
 }
 
 export interface Platform {
@@ -62,6 +64,10 @@ function descriptor(v: unknown, where: string): Descriptor {
   if (artifactType !== undefined) out.artifactType = artifactType;
   const annotations = stringMap(v.annotations, `${where}.annotations`);
   if (annotations) out.annotations = annotations;
+  if (v.urls !== undefined) {
+    if (!Array.isArray(v.urls) || v.urls.some((u) => typeof u !== 'string' || u.length === 0 || u.length > 2048)) throw invalid(`${where}.urls must be an array of URLs`);
+    out.urls = v.urls as string[];
+  }
   if (platform !== undefined) {
     if (!isObject(platform) || typeof platform.architecture !== 'string' || typeof platform.os !== 'string') {
       throw invalid(`${where}.platform needs string architecture and os`);

@@ -4,7 +4,8 @@ import { digestOf, parseDigest } from '../core/digest.ts';
 import { RegistryError } from '../core/errors.ts';
 import type { RegistryEvent } from '../core/events.ts';
 import { ByteLru } from '../core/lru.ts';
-import { parseManifest, type Descriptor, type ManifestFacts } from '../core/manifest.ts';
+import { parseManifest, type ManifestFacts } from '../core/manifest.ts';
+import { layerMayBeAbsent } from '../core/mediatypes.ts';
 import { isValidTag } from '../core/reference.ts';
 import { linkedDigests } from '../metadata/blobs.ts';
 import { findLinkedManifest, findTaggedManifest, insertManifest, linkManifest, linkedManifestDigests, unlinkManifest, type ManifestRecord } from '../metadata/manifests.ts';
@@ -32,11 +33,6 @@ export interface ManifestInfo {
 export interface PutResult {
   readonly digest: string;
   readonly subject?: string;
-}
-
-/** Layers that live elsewhere (Windows base layers) need not be in the registry. */
-function isForeign(d: Descriptor): boolean {
-  return d.mediaType.includes('foreign') || (d as { urls?: unknown }).urls !== undefined;
 }
 
 export class ManifestService {
@@ -222,9 +218,13 @@ export class ManifestService {
     for (const event of events) this.deps.bus.emit(event);
   }
 
-  /** Config and layers must be blobs of this repository; an index's children its manifests. */
+  /**
+   * Config and layers must be blobs of this repository; an index's children its manifests. A
+   * layer that lives elsewhere (non-distributable, or with urls: layerMayBeAbsent) need not be
+   * here; when it is, its reference row keeps it as any layer's does (GC, quotas).
+   */
   private async checkReferences(repositoryId: number | undefined, facts: ManifestFacts, db: Executor = this.deps.db): Promise<void> {
-    const blobs = [...(facts.config ? [facts.config] : []), ...facts.layers].filter((d) => !isForeign(d)).map((d) => d.digest);
+    const blobs = [...(facts.config ? [facts.config] : []), ...facts.layers.filter((d) => !layerMayBeAbsent(d))].map((d) => d.digest);
     const children = facts.manifests.map((d) => d.digest);
     const haveBlobs = repositoryId === undefined ? new Set<string>() : await linkedDigests(db, repositoryId, blobs);
     const haveManifests = repositoryId === undefined ? new Set<string>() : await linkedManifestDigests(db, repositoryId, children);

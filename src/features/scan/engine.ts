@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import { digestOf, parseDigest } from '../../core/digest.ts';
 import { parseManifest, type Descriptor, type ManifestFacts } from '../../core/manifest.ts';
-import { MediaType } from '../../core/mediatypes.ts';
+import { layerMayBeAbsent, MediaType } from '../../core/mediatypes.ts';
 import type { Database } from '../../metadata/schema.ts';
 import { SYSTEM_CONTEXT, type RequestContext } from '../../registry/context.ts';
 import type { PushActivity } from '../../registry/activity.ts';
@@ -162,8 +162,9 @@ export class ScanEngine {
         options.progress?.(`reading layer ${n}/${facts.layers.length} (${layer.digest.slice(0, 19)}, ${Math.round(layer.size / 1048576)} MiB)`);
         const path = blobPath(parseDigest(layer.digest));
         if (!(await this.deps.storage.stat(path))) {
-          // A foreign (non-distributable) layer lives elsewhere: it cannot be read, and says so.
-          if (layer.mediaType.includes('nondistributable') || layer.mediaType.includes('foreign')) continue;
+          // A layer that lives elsewhere (non-distributable, or with urls) and was not pushed here
+          // cannot be read: it is left out of the inventory, as the registry let it be left out.
+          if (layerMayBeAbsent(layer)) continue;
           throw new Error(`layer ${layer.digest} is not in storage`);
         }
         index = await indexLayer(stepAside(await this.deps.storage.read(path), this.deps.registry.uploads.activity, options.signal), layer.mediaType);

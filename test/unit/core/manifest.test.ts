@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RegistryError } from '../../../src/core/errors.ts';
 import { parseManifest } from '../../../src/core/manifest.ts';
-import { MediaType } from '../../../src/core/mediatypes.ts';
+import { isNonDistributableLayer, layerMayBeAbsent, MediaType } from '../../../src/core/mediatypes.ts';
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 const CONFIG = { mediaType: MediaType.OciConfig, digest: D('a'), size: 100 };
@@ -205,5 +205,35 @@ describe('parseManifest: rejections are MANIFEST_INVALID', () => {
     assertInvalid([ociImage], undefined, /must be a JSON object/);
     assertInvalid('null', undefined, /must be a JSON object/);
     assertInvalid('"manifest"', undefined, /must be a JSON object/);
+  });
+});
+
+describe('non-distributable layers', () => {
+  const ND = 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
+  it('keeps a layer descriptor\'s urls, and refuses urls that are not an array of strings', () => {
+    const urls = ['https://mcr.example.com/blob'];
+    const facts = parse({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: CONFIG, layers: [{ ...LAYER, mediaType: ND, urls }] });
+    assert.deepEqual(facts.layers[0]!.urls, urls);
+    assertInvalid({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: CONFIG, layers: [{ ...LAYER, urls: 'https://x' }] }, undefined, /urls must be an array/);
+    assertInvalid({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: CONFIG, layers: [{ ...LAYER, urls: [1] }] }, undefined, /urls must be an array/);
+  });
+
+  it('names the media types a registry need not hold, and layers with urls', () => {
+    for (const t of [
+      'application/vnd.oci.image.layer.nondistributable.v1.tar',
+      'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+      'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
+      'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+      'application/vnd.docker.image.rootfs.foreign.diff.tar',
+    ]) {
+      assert.equal(isNonDistributableLayer(t), true, t);
+      assert.equal(layerMayBeAbsent({ mediaType: t }), true, t);
+    }
+    for (const t of ['application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.docker.image.rootfs.diff.tar.gzip', 'application/vnd.oci.image.layer.nondistributable.v1.tar+bzip2', 'application/foreign']) {
+      assert.equal(isNonDistributableLayer(t), false, t);
+      assert.equal(layerMayBeAbsent({ mediaType: t }), false, t);
+    }
+    assert.equal(layerMayBeAbsent({ mediaType: LAYER.mediaType, urls: ['https://x'] }), true);
+    assert.equal(layerMayBeAbsent({ mediaType: LAYER.mediaType, urls: [] }), false);
   });
 });

@@ -6,8 +6,8 @@
 // dist/ is rebuilt first when the sources are newer (scripts/build-if-stale.mjs), so the suites'
 // `berth` processes (bin/berth.mjs) run the compiled CLI instead of starting tsx each time.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const suites = ['unit', 'contract', 'integration', 'e2e', 'ui'];
 const only = process.argv.slice(2).filter((a) => suites.includes(a));
@@ -41,6 +41,22 @@ if (!only.length) {
   run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
   run('npx', ['tsc', '--noEmit', '-p', 'web/tsconfig.json']);
   run('npx', ['eslint', '.']);
+}
+
+// The S3 driver's tests need a real S3 server (Ceph radosgw). .ci/run starts one; when none
+// answers (a developer's first `npm test`), start it here, RAM-backed, and stop it at the end.
+const s3Env = process.env.BERTH_TEST_S3_ENV ?? '/tmp/berth-s3/env';
+process.env.BERTH_TEST_S3_ENV = s3Env;
+if (selected.some((s) => s === 'contract' || s === 'integration') && !s3Answers(s3Env)) {
+  const data = dirname(s3Env);
+  run('bash', ['scripts/s3-start.sh'], { S3_DATA: data, S3_OBJECTSTORE: 'memstore' });
+  process.on('exit', () => spawnSync('bash', ['scripts/s3-stop.sh'], { stdio: 'inherit', env: { ...process.env, S3_DATA: data } }));
+}
+
+function s3Answers(envFile) {
+  if (!existsSync(envFile)) return false;
+  const endpoint = /^S3_ENDPOINT=(.*)$/m.exec(readFileSync(envFile, 'utf8'))?.[1];
+  return Boolean(endpoint) && spawnSync('curl', ['-s', '-o', '/dev/null', '-m', '2', endpoint]).status === 0;
 }
 
 for (const suite of selected) {

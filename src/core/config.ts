@@ -60,7 +60,8 @@ export const configSchema = z.strictObject({
     }).prefault({}),
   }).prefault({}),
   storage: z.strictObject({
-    driver: z.enum(['filesystem']).default('filesystem'),
+    /** filesystem (under dataDir) or s3 (an S3-compatible bucket; docs/scale-out.md). */
+    driver: z.enum(['filesystem', 's3']).default('filesystem'),
     /** The data directory: blobs under <dataDir>/storage, the SQLite file at <dataDir>/berth.db. */
     dataDir: z.string().min(1).default('./data'),
     /**
@@ -68,7 +69,23 @@ export const configSchema = z.strictObject({
      * (a crash mid-push), are removed at start and then every hour.
      */
     purgeUploadsAfterHours: z.number().min(0.01).max(24 * 365).default(24),
-  }).prefault({}),
+    /** The bucket for driver s3 (AWS, Ceph radosgw, MinIO). */
+    s3: z.strictObject({
+      /** e.g. http://127.0.0.1:7480 for radosgw; empty for AWS (the region's endpoint). */
+      endpoint: z.string().default(''),
+      region: z.string().min(1).default('us-east-1'),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)').or(z.literal('')).default(''),
+      /** Empty: the SDK's own chain (AWS_ACCESS_KEY_ID, instance roles). */
+      accessKeyId: z.string().default(''),
+      secretAccessKey: z.string().default(''),
+      /** http://host/bucket/key URLs: what radosgw and MinIO on an address need. */
+      forcePathStyle: z.boolean().default(true),
+      /** A key prefix inside the bucket, e.g. "berth/", so that several registries share one. */
+      prefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'expected folders ending in "/", e.g. "berth/"').default(''),
+      /** Create the bucket at the first start when it does not exist. */
+      createBucket: z.boolean().default(true),
+    }).prefault({}),
+  }).prefault({}).refine((s) => s.driver !== 's3' || s.s3.bucket !== '', { message: 'storage.driver s3 needs storage.s3.bucket (BERTH_STORAGE_S3_BUCKET)', path: ['s3', 'bucket'] }),
   database: z.strictObject({
     dialect: z.enum(['sqlite', 'postgres']).default('sqlite'),
     /** PostgreSQL connection string (dialect postgres). SQLite uses <dataDir>/berth.db. */

@@ -40,6 +40,7 @@ import { ensurePrivateDir } from '../storage/private-files.ts';
 import { registerApi } from './api/index.ts';
 import { buildApp } from './app.ts';
 import { readTls, watchTls } from './tls.ts';
+import { lazyStorage } from '../storage/lazy.ts';
 import { Readiness, probeStorage } from './health.ts';
 import { HttpMetrics } from './metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
@@ -78,6 +79,8 @@ export function registryLimitsOf(config: Config): RegistryLimits {
 
 /** The blob store the configuration names (the servers and the offline CLI open the same one). */
 export function openStorageFor(config: Config): StorageDriver {
+  // Loaded at the first call: the AWS SDK is a large import that filesystem setups never need.
+  if (config.storage.driver === 's3') return lazyStorage('s3', async () => new (await import('../storage/s3.ts')).S3Driver(config.storage.s3));
   const dataDir = resolve(config.storage.dataDir);
   ensurePrivateDir(join(dataDir, 'storage'));
   return new FilesystemDriver(join(dataDir, 'storage'));
@@ -85,6 +88,9 @@ export function openStorageFor(config: Config): StorageDriver {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const storage = openStorageFor(config);
+  // A store that does not answer (a wrong S3 endpoint, bucket or key) stops the start here, with
+  // the driver's explanation, instead of failing every push later.
+  await storage.stat('_health/readyz');
   const metadata = await openMetadataFor(config);
 
   let auth: AuthProvider;

@@ -130,6 +130,25 @@ export interface StorageDriver
   close?(): Promise<void>;
 }
 
+/**
+ * Thrown by append when `offset` is not the object's current size (a chunk out of order, or a
+ * retry of a chunk that already landed). `actual` is the current size, which the upload route
+ * reports back as the Range the client should resume from.
+ */
+export class StorageOffsetError extends Error {
+  readonly code = 'EOFFSET';
+  readonly path: string;
+  readonly expected: number;
+  readonly actual: number;
+  constructor(path: string, expected: number, actual: number) {
+    super(`storage: append to ${path} at offset ${expected}, but its size is ${actual}`);
+    this.name = 'StorageOffsetError';
+    this.path = path;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
 export class StorageNotFoundError extends Error {
   readonly path: string;
   constructor(path: string) {

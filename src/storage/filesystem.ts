@@ -16,6 +16,7 @@ import {
   assertValidPath,
   type ByteSource,
   StorageNotFoundError,
+  StorageOffsetError,
   StoragePathError,
   type ByteRange,
   type ObjectInfo,
@@ -24,24 +25,7 @@ import {
   type StorageDriver,
 } from './driver.ts';
 
-/**
- * Thrown by append when `offset` is not the object's current size (a chunk out of order, or a
- * retry of a chunk that already landed). `actual` is the current size, which the upload route
- * reports back as the Range the client should resume from.
- */
-export class StorageOffsetError extends Error {
-  readonly code = 'EOFFSET';
-  readonly path: string;
-  readonly expected: number;
-  readonly actual: number;
-  constructor(path: string, expected: number, actual: number) {
-    super(`storage: append to ${path} at offset ${expected}, but its size is ${actual}`);
-    this.name = 'StorageOffsetError';
-    this.path = path;
-    this.expected = expected;
-    this.actual = actual;
-  }
-}
+export { StorageOffsetError } from './driver.ts';
 
 /** Temp names: list() skips them and no driver path may use the prefix. */
 const TEMP_PREFIX = '.tmp-';

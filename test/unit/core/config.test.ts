@@ -30,7 +30,7 @@ describe('parseConfig defaults', () => {
     const c = parseConfig({});
     assert.deepEqual(c, {
       server: { listen: ':5000', publicUrl: '', shutdownTimeoutSeconds: 30, bodyTimeoutSeconds: 30, idleTimeoutSeconds: 120, tls: { certFile: '', keyFile: '', clientCAFile: '' }, trustProxy: [], metrics: { listen: '127.0.0.1:5001' } },
-      storage: { driver: 'filesystem', dataDir: './data', purgeUploadsAfterHours: 24 },
+      storage: { driver: 'filesystem', dataDir: './data', purgeUploadsAfterHours: 24, s3: { endpoint: '', region: 'us-east-1', bucket: '', accessKeyId: '', secretAccessKey: '', forcePathStyle: true, prefix: '', createBucket: true } },
       database: { dialect: 'sqlite', url: '' },
       auth: {
         mode: 'builtin',
@@ -87,7 +87,7 @@ describe('parseConfig validation', () => {
   it('rejects bad enum values, naming the key', () => {
     assertConfigError(() => parseConfig({ auth: { mode: 'ldap' } }), /^auth\.mode: /m);
     assertConfigError(() => parseConfig({ database: { dialect: 'mysql' } }), /^database\.dialect: /m);
-    assertConfigError(() => parseConfig({ storage: { driver: 's3' } }), /^storage\.driver: /m);
+    assertConfigError(() => parseConfig({ storage: { driver: 'gcs' } }), /^storage\.driver: /m);
     assertConfigError(() => parseConfig({ log: { level: 'verbose' } }), /^log\.level: /m);
   });
 
@@ -283,5 +283,19 @@ describe('server.trustProxy and server.metrics', () => {
     assert.equal(parseConfig({ server: { metrics: { listen: '' } } }).server.metrics.listen, '');
     assert.equal(parseConfig({ server: { metrics: { listen: '0.0.0.0:9100' } } }).server.metrics.listen, '0.0.0.0:9100');
     assert.throws(() => parseConfig({ server: { metrics: { listen: 'nine thousand' } } }), /server\.metrics\.listen/);
+  });
+});
+
+describe('storage.s3', () => {
+  it('driver s3 needs a bucket, named as S3 allows', () => {
+    assert.throws(() => parseConfig({ storage: { driver: 's3' } }), /storage\.s3\.bucket[\s\S]*needs storage\.s3\.bucket/);
+    assert.throws(() => parseConfig({ storage: { driver: 's3', s3: { bucket: 'Bad_Name' } } }), /storage\.s3\.bucket/);
+    const c = parseConfig({ storage: { driver: 's3', s3: { bucket: 'berth-blobs', endpoint: 'http://127.0.0.1:7480', prefix: 'prod/' } } });
+    assert.equal(c.storage.s3.bucket, 'berth-blobs');
+    assert.throws(() => parseConfig({ storage: { s3: { prefix: 'no-slash' } } }), /storage\.s3\.prefix/);
+  });
+  it('takes its settings from BERTH_STORAGE_S3_* variables', () => {
+    const c = loadConfig({}, { BERTH_STORAGE_DRIVER: 's3', BERTH_STORAGE_S3_BUCKET: 'b-1', BERTH_STORAGE_S3_ENDPOINT: 'http://127.0.0.1:5280', BERTH_STORAGE_S3_ACCESS_KEY_ID: 'k', BERTH_STORAGE_S3_SECRET_ACCESS_KEY: 's', BERTH_STORAGE_S3_FORCE_PATH_STYLE: 'false' });
+    assert.deepEqual({ ...c.storage.s3 }, { endpoint: 'http://127.0.0.1:5280', region: 'us-east-1', bucket: 'b-1', accessKeyId: 'k', secretAccessKey: 's', forcePathStyle: false, prefix: '', createBucket: true });
   });
 });

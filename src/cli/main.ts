@@ -17,7 +17,6 @@ import { registerTokenCommands } from './commands/tokens.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { registerWebhookCommands } from './commands/webhook.ts';
 import { checkConfig, printSchema } from './config-commands.ts';
-import { serve } from './serve.ts';
 
 const program = new Command();
 program.name('berth').description('A self-hosted OCI container image registry.').version('0.1.0');
@@ -34,7 +33,8 @@ program
   .option('--htpasswd <file>', 'bcrypt htpasswd file for --auth htpasswd')
   .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key')
   .option('--tls-key <file>', 'the PEM private key of --tls-cert')
-  .action(async (flags) => serve(flags));
+  // Loaded only here: the server (fastify, every feature) is most of the program.
+  .action(async (flags) => (await import('./serve.ts')).serve(flags));
 
 const config = program.command('config').description('inspect and validate configuration');
 config

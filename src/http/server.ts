@@ -2,7 +2,6 @@
 // auth, HTTP) and shuts it down gracefully.
 import type { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createBuiltinAuth, type BuiltinAuth, type DirectoryHooks } from '../auth/builtin.ts';
@@ -14,7 +13,6 @@ import { OpenAccess } from '../auth/open-access.ts';
 import type { AuthProvider } from '../auth/provider.ts';
 import { splitListen, type Config } from '../core/config.ts';
 import { projectOf } from '../core/reference.ts';
-import { openMetadata, type MetadataDb } from '../metadata/db.ts';
 import { enableAudit } from '../features/audit/index.ts';
 import { enableSearch } from '../features/search/index.ts';
 import { enablePullCounts } from '../features/pulls/index.ts';
@@ -33,14 +31,9 @@ import type { Executor } from '../metadata/executor.ts';
 import { EventBus } from '../registry/event-bus.ts';
 import { UploadJanitor } from '../registry/janitor.ts';
 import { Registry } from '../registry/registry.ts';
-import type { RegistryLimits } from '../registry/deps.ts';
-import type { StorageDriver } from '../storage/driver.ts';
-import { FilesystemDriver } from '../storage/filesystem.ts';
-import { ensurePrivateDir } from '../storage/private-files.ts';
 import { registerApi } from './api/index.ts';
 import { buildApp } from './app.ts';
 import { readTls, watchTls } from './tls.ts';
-import { lazyStorage } from '../storage/lazy.ts';
 import { Readiness, probeStorage } from './health.ts';
 import { HttpMetrics } from './metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
@@ -61,30 +54,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function openMetadataFor(config: Config): Promise<MetadataDb> {
-  const dataDir = resolve(config.storage.dataDir);
-  ensurePrivateDir(dataDir);
-  if (config.database.dialect === 'postgres') {
-    if (!config.database.url) throw new Error('database.dialect postgres needs database.url (BERTH_DATABASE_URL)');
-    return openMetadata({ dialect: 'postgres', location: config.database.url });
-  }
-  return openMetadata({ dialect: 'sqlite', location: join(dataDir, 'berth.db') });
-}
+import { openMetadataFor, openStorageFor, registryLimitsOf } from './stores.ts';
 
-
-/** The registry's limits from the configuration (the server and the offline CLI use the same). */
-export function registryLimitsOf(config: Config): RegistryLimits {
-  return { manifestMaxBytes: config.limits.manifestMaxBytes, pageMaxEntries: config.limits.pageMaxEntries, reviewDelayMs: config.gc.reviewDelaySeconds * 1000 };
-}
-
-/** The blob store the configuration names (the servers and the offline CLI open the same one). */
-export function openStorageFor(config: Config): StorageDriver {
-  // Loaded at the first call: the AWS SDK is a large import that filesystem setups never need.
-  if (config.storage.driver === 's3') return lazyStorage('s3', async () => new (await import('../storage/s3.ts')).S3Driver(config.storage.s3));
-  const dataDir = resolve(config.storage.dataDir);
-  ensurePrivateDir(join(dataDir, 'storage'));
-  return new FilesystemDriver(join(dataDir, 'storage'));
-}
+export { openMetadataFor, openStorageFor, registryLimitsOf };
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const storage = openStorageFor(config);

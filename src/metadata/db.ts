@@ -1,7 +1,6 @@
 // Opens the metadata database: SQLite (embedded, default) or PostgreSQL, and migrates it.
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { ensurePrivateFile } from '../storage/private-files.ts';
 import { BerthMigrations } from './migrations/index.ts';
 import { withStatementCache } from './statement-cache.ts';
@@ -35,6 +34,8 @@ export async function openMetadata(options: OpenOptions): Promise<MetadataDb> {
     sqlite.pragma('busy_timeout = 5000');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   } else {
+    // Loaded only for PostgreSQL, so that embedded setups and the CLI do not pay for it.
+    const { default: pg } = await import('pg');
     // int8 (bigint) columns hold sizes and times; they fit in a double, so parse them as numbers.
     pg.types.setTypeParser(20, (v: string) => Number(v));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.location, max: 10 }) }) });

@@ -7,7 +7,7 @@ import { SYSTEM } from '../../auth/directory/actor.ts';
 import type { Config } from '../../core/config.ts';
 import { gcServices } from '../../features/gc/index.ts';
 import { REVIEW_FENCE_MS } from '../../metadata/gc-queues.ts';
-import { openStorageFor, registryLimitsOf } from '../../http/server.ts';
+import { openStorageFor, registryLimitsOf } from '../../http/stores.ts';
 import type { Database } from '../../metadata/schema.ts';
 import { EventBus } from '../../registry/event-bus.ts';
 import { Registry } from '../../registry/registry.ts';

@@ -15,7 +15,7 @@ import { PolicyError, parsePolicy } from '../../features/retention/rules.ts';
 import { RetentionScheduler } from '../../features/retention/schedule.ts';
 import { policyView, runSummary } from '../../features/retention/views.ts';
 import { Outbox } from '../../features/webhooks/outbox.ts';
-import { openStorageFor, registryLimitsOf } from '../../http/server.ts';
+import { openStorageFor, registryLimitsOf } from '../../http/stores.ts';
 import { JobRunner } from '../../jobs/runner.ts';
 import { listRetentionRuns } from '../../metadata/retention.ts';
 import type { Database } from '../../metadata/schema.ts';

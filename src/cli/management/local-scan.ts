@@ -13,7 +13,7 @@ import { FeedRestoreError, type ActiveFeed } from '../../features/scan/feed/stor
 import { rematchAll, SCAN_IMAGE, scanImageKey } from '../../features/scan/jobs.ts';
 import { VersionRangeError } from '../../features/scan/query/version-range.ts';
 import { affectedView } from '../../features/scan/views.ts';
-import { openStorageFor, registryLimitsOf } from '../../http/server.ts';
+import { openStorageFor, registryLimitsOf } from '../../http/stores.ts';
 import { JobRunner } from '../../jobs/runner.ts';
 import { unscannedImages } from '../../metadata/scan.ts';
 import type { Database } from '../../metadata/schema.ts';

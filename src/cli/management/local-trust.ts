@@ -8,7 +8,7 @@ import type { Config } from '../../core/config.ts';
 import { projectOf } from '../../core/reference.ts';
 import { trustServices, type TrustServices } from '../../features/trust/index.ts';
 import { verdictView } from '../../features/trust/views.ts';
-import { openStorageFor, registryLimitsOf } from '../../http/server.ts';
+import { openStorageFor, registryLimitsOf } from '../../http/stores.ts';
 import type { Database } from '../../metadata/schema.ts';
 import { EventBus } from '../../registry/event-bus.ts';
 import { Registry } from '../../registry/registry.ts';

@@ -9,16 +9,13 @@ import { RegistryError } from '../../core/errors.ts';
 import { guardFor } from '../../features/webhooks/index.ts';
 import { webhookServices } from '../../features/webhooks/service.ts';
 import { sinceToEpoch } from '../../http/api/audit.ts';
-import { openMetadataFor } from '../../http/server.ts';
+import { openMetadataFor } from '../../http/stores.ts';
+import { GC_OPS, lazyOps, RETENTION_OPS, SCAN_OPS, TRUST_OPS } from './lazy-ops.ts';
 import { auditEntryOf } from '../../auth/directory/audit-entry.ts';
 import type { DirectoryChange } from '../../auth/directory/changes.ts';
 import { insertAudit, queryAudit } from '../../metadata/identity/audit.ts';
 import { CliError } from '../cli-error.ts';
-import { localScanOps } from './local-scan.ts';
-import { localTrustOps } from './local-trust.ts';
 import { localLifecycleRuleOps } from './local-lifecycle-rules.ts';
-import { localGcOps } from './local-gc.ts';
-import { localRetentionOps } from './local-retention.ts';
 import { loadConfig } from '../config-loader.ts';
 import type { AuditEntryView, AuditFilter, Management, NewRobot, NewToken } from './types.ts';
 
@@ -46,14 +43,17 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
   // A running server's worker picks up what is queued here (redeliveries) at its next poll.
   const webhooks = webhookServices(db, guardFor(config.notifications), () => {}, record);
   const target = config.database.dialect === 'postgres' ? 'the PostgreSQL database' : `the data directory ${dataDir}`;
-  const scan = localScanOps(db, config, record);
-  const retention = localRetentionOps(db, config, record);
+  // Loaded at first use, so that identity commands start fast (lazy-ops.ts).
+  const scan = lazyOps(SCAN_OPS, async () => (await import('./local-scan.ts')).localScanOps(db, config, record));
+  const trust = lazyOps(TRUST_OPS, async () => (await import('./local-trust.ts')).localTrustOps(db, config, record));
+  const gc = lazyOps(GC_OPS, async () => (await import('./local-gc.ts')).localGcOps(db, config, record));
+  const retention = lazyOps(RETENTION_OPS, async () => (await import('./local-retention.ts')).localRetentionOps(db, config, record));
   return {
-    ...scan,
-    ...localTrustOps(db, config, record),
+    ...scan.ops,
+    ...trust.ops,
     ...localLifecycleRuleOps(db, record),
-    ...localGcOps(db, config, record),
-    ...retention,
+    ...gc.ops,
+    ...retention.ops,
     target,
     addUser: (name, password, admin) => s.users.create(SYSTEM, name, password, admin),
     listUsers: () => s.users.list(SYSTEM),
@@ -121,8 +121,7 @@ export async function openLocal(flags: LocalFlags): Promise<Management> {
     setWebhookPaused: (id, paused) => webhooks.update(SYSTEM, id, { paused }),
     removeWebhook: (id) => webhooks.remove(SYSTEM, id),
     close: async () => {
-      await scan.close();
-      await retention.close();
+      for (const lazy of [scan, trust, gc, retention]) await lazy.close();
       await metadata.close();
     },
   };

@@ -197,6 +197,17 @@ export function canonicalRepositoryName(name: string): string {
   return canonical;
 }
 
+/**
+ * The short form of a canonical repository name, as clients address it on this registry and as
+ * the catalog lists it: 'library/nginx' -> 'nginx' (the name that was pushed; Distribution lists
+ * it so), anything else unchanged ('library/a/b' keeps its prefix: 'a/b' would be project a).
+ * canonicalRepositoryName(shortRepositoryName(x)) === x.
+ */
+export function shortRepositoryName(canonicalName: string): string {
+  const prefix = `${OFFICIAL_PROJECT}/`;
+  return canonicalName.startsWith(prefix) && !canonicalName.slice(prefix.length).includes('/') ? canonicalName.slice(prefix.length) : canonicalName;
+}
+
 /** The project of a repository: its first path component ('library' for a single-component name). */
 export function projectOf(canonicalName: string): string {
   const slash = canonicalName.indexOf('/');

@@ -8,7 +8,7 @@ import type { Accounts } from '../auth/accounts.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { AuthProvider } from '../auth/provider.ts';
 import { RegistryError } from '../core/errors.ts';
-import { OFFICIAL_PROJECT } from '../core/reference.ts';
+import { OFFICIAL_PROJECT, shortRepositoryName } from '../core/reference.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, type SearchRow, type SearchService } from '../features/search/index.ts';
 import { resolveCaller } from './api/auth.ts';
 import { sendError } from './errors.ts';
@@ -56,8 +56,7 @@ function intParam(query: Record<string, unknown>, name: string, fallback: number
 
 /** The name a client pulls: "nginx" for library/nginx, else the full name. */
 export function pullName(name: string): string {
-  const prefix = `${OFFICIAL_PROJECT}/`;
-  return name.startsWith(prefix) && !name.slice(prefix.length).includes('/') ? name.slice(prefix.length) : name;
+  return shortRepositoryName(name);
 }
 
 export function toDockerResult(row: SearchRow): DockerSearchResult {

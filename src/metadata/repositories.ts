@@ -50,6 +50,33 @@ export async function listRepositoryNames(db: Executor, limit: number, last?: st
   return (await q.execute()).map((r) => r.name);
 }
 
+/**
+ * One catalog page in the catalog's order: canonical names, sorted bytewise by the short name a
+ * client uses (shortRepositoryName: library/tiny sorts as "tiny"), after `last` (a short name),
+ * at most `limit`. Two index range scans merged: the official single-component names (whose
+ * short names keep their order, sharing one prefix) and every other name (its own short name).
+ */
+export async function listCatalogNames(db: Executor, limit: number, last?: string): Promise<string[]> {
+  const names = () => db.selectFrom('repositories').select('name').orderBy('name').limit(limit);
+  // "library/" up to "library0" ('0' follows '/') is exactly the names under library/.
+  let others = names().where((eb) => eb.or([eb('name', '<', 'library/'), eb('name', '>=', 'library0'), eb('name', 'like', 'library/%/%')]));
+  let singles = names().where('name', '>=', 'library/').where('name', '<', 'library0').where('name', 'not like', 'library/%/%');
+  if (last !== undefined) {
+    others = others.where('name', '>', last);
+    singles = singles.where('name', '>', `library/${last}`);
+  }
+  const [a, b] = await Promise.all([others.execute(), singles.execute()]);
+  const merged: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (merged.length < limit && (i < a.length || j < b.length)) {
+    // A short name of b is its name without "library/"; names are ASCII, so < is bytewise.
+    if (j >= b.length || (i < a.length && a[i]!.name < b[j]!.name.slice(8))) merged.push(a[i++]!.name);
+    else merged.push(b[j++]!.name);
+  }
+  return merged;
+}
+
 /** The names of a project's repositories. */
 export async function repositoryNamesOfProject(db: Executor, project: string): Promise<string[]> {
   return (await db.selectFrom('repositories').select('name').where('project', '=', project).orderBy('name').execute()).map((r) => r.name);

@@ -2,7 +2,8 @@
 import { parseDigest } from '../core/digest.ts';
 import { RegistryError } from '../core/errors.ts';
 import { MediaType } from '../core/mediatypes.ts';
-import { listRepositoryNames, repositoryVersion } from '../metadata/repositories.ts';
+import { shortRepositoryName } from '../core/reference.ts';
+import { listCatalogNames, repositoryVersion } from '../metadata/repositories.ts';
 import { VersionedPages } from './versioned-pages.ts';
 import { listReferrers } from '../metadata/manifests.ts';
 import { listTags } from '../metadata/tags.ts';
@@ -59,8 +60,11 @@ export class DiscoveryService {
   async catalog(n: number | undefined, last: string | undefined): Promise<Page<string>> {
     const size = this.pageSize(n);
     if (size === 0) return { items: [] };
-    const rows = await listRepositoryNames(this.deps.db, size + 1, last);
-    return page(rows, size);
+    // Canonical names in the catalog's order (by short name); `last` and `next` are short names,
+    // the form the catalog lists.
+    const rows = await listCatalogNames(this.deps.db, size + 1, last);
+    const result = page(rows, size);
+    return result.next === undefined ? result : { items: result.items, next: shortRepositoryName(result.next) };
   }
 
   async referrers(repository: string, digest: string, artifactType?: string): Promise<ReferrersIndex> {

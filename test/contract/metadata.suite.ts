@@ -11,7 +11,7 @@ import {
   findLinkedManifest, insertManifest, linkManifest, linkedManifestDigests, listReferrers, unlinkManifest,
   type ManifestRecord,
 } from '../../src/metadata/manifests.ts';
-import { ensureRepository, findRepository, listRepositoryNames, touchRepository } from '../../src/metadata/repositories.ts';
+import { ensureRepository, findRepository, listCatalogNames, listRepositoryNames, touchRepository } from '../../src/metadata/repositories.ts';
 import { deleteTag, deleteTagsOf, listTags, resolveTag, setTag } from '../../src/metadata/tags.ts';
 import { advanceUpload, deleteUpload, findUpload, insertUpload, staleUploads } from '../../src/metadata/uploads.ts';
 
@@ -378,6 +378,34 @@ export function metadataContract(name: string, open: () => Promise<MetadataFixtu
         assert.deepEqual(paged, expected);
         assert.deepEqual(await listRepositoryNames(db(), 2, 'a.b'), ['a/b', 'a0']);
         assert.deepEqual(await listRepositoryNames(db(), 2, 'z1/a.b'), []);
+      });
+
+      it('listCatalogNames sorts official single names by their short name (library/tiny as tiny) and pages with short names', async () => {
+        for (const n of ['a/b', 'kit/x', 'library/a-c', 'library/kit', 'library/l-x', 'library/deep/one', 'library/zz', 'library0/x', 'librarz/y', 'm/n', 'tiny/x', 'library/tiny', 'zz/top']) await repo(n);
+        const short = (n: string) => (n.startsWith('library/') && !n.slice(8).includes('/') ? n.slice(8) : n);
+        const expected = [...created].sort((x, y) => byteOrder(short(x), short(y)));
+        const all = await listCatalogNames(db(), 1000);
+        assert.deepEqual(all, expected);
+        // (Real canonical names all have a slash, so no short name equals another name; this
+        // fixture's earlier single-component names do not collide with these either.)
+        assert.deepEqual(all.filter((n) => ['library/a-c', 'a/b', 'library/deep/one', 'library/kit', 'kit/x', 'library/tiny', 'tiny/x'].includes(n)),
+          ['library/a-c', 'a/b', 'library/kit', 'kit/x', 'library/deep/one', 'library/tiny', 'tiny/x'], 'official single names interleave by short name');
+        for (const size of [1, 2, 3, 5]) {
+          const paged: string[] = [];
+          let last: string | undefined;
+          for (let guard = 0; guard < 200; guard++) {
+            const page = await listCatalogNames(db(), size, last);
+            paged.push(...page);
+            if (page.length < size) break;
+            last = short(page[page.length - 1]!);
+          }
+          assert.deepEqual(paged, expected, `page size ${size}`);
+        }
+        // After "kit" (library/kit's short name) comes kit/x; a canonical last works as a short one.
+        assert.equal(expected[expected.indexOf('kit/x') - 1], 'library/kit');
+        assert.deepEqual(await listCatalogNames(db(), 2, 'kit'), expected.slice(expected.indexOf('kit/x'), expected.indexOf('kit/x') + 2));
+        assert.deepEqual(await listCatalogNames(db(), 2, 'library/kit'), expected.filter((n) => byteOrder(short(n), 'library/kit') > 0).slice(0, 2));
+        assert.deepEqual(await listCatalogNames(db(), 3, 'zz/top'), expected.slice(expected.indexOf('zz/top') + 1, expected.indexOf('zz/top') + 4));
       });
     });
 

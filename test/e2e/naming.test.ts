@@ -66,4 +66,35 @@ describe('single-component repository names', { timeout: 600_000 }, () => {
     assert.equal((await skopeo.inspect(skopeo.ref('tools:2'))).Digest, busybox.manifestDigest);
     assert.deepEqual(await skopeo.listTags(skopeo.ref('tools')), ['2']);
   });
+
+  it('a mirror script walks the catalog and copies what it lists to Distribution: the names arrive as pushed', T, async () => {
+    requireTools('docker-registry');
+    await skopeo.copy(busybox.source, skopeo.ref('team/app:3'));
+    const listing = (await (await fetch(`${registry.url}/v2/_catalog`)).json()) as { repositories: string[] };
+    // busybox was pushed as HOST/busybox and tools as HOST/library/tools: both are in the
+    // project library and listed by their short name, the form Distribution lists.
+    // (Distribution, in E2E_TARGET=distribution, lists library/tools as it was pushed.)
+    const tools = registry.kind === 'berth' ? 'tools' : 'library/tools';
+    assert.deepEqual(listing.repositories, ['busybox', tools, 'team/app'].sort());
+    const mirror = await startRegistry({ auth: 'none', kind: 'distribution' });
+    try {
+      const to = new Skopeo(client, mirror);
+      for (const name of listing.repositories) {
+        for (const tag of await skopeo.listTags(skopeo.ref(name))) await client.run('skopeo', skopeo.copyArgs(skopeo.ref(`${name}:${tag}`), to.ref(`${name}:${tag}`)));
+      }
+      const copied = (await (await fetch(`${mirror.url}/v2/_catalog`)).json()) as { repositories: string[] };
+      assert.deepEqual(copied.repositories, listing.repositories, 'the mirror lists the same names');
+      // What users pulled from HOST/busybox:1 they pull from MIRROR/busybox:1.
+      assert.equal((await to.inspect(to.ref('busybox:1'))).Digest, busybox.manifestDigest);
+      assert.equal((await to.inspect(to.ref(`${tools}:2`))).Digest, busybox.manifestDigest);
+      assert.equal((await to.inspect(to.ref('team/app:3'))).Digest, busybox.manifestDigest);
+    } finally {
+      await mirror.stop();
+    }
+    if (!libraryAliasChecked()) return;
+    // And on Berth, the listed names and their library/ forms are one repository each.
+    for (const name of ['busybox', 'tools']) {
+      assert.deepEqual(await skopeo.listTags(skopeo.ref(`library/${name}`)), await skopeo.listTags(skopeo.ref(name)), `library/${name} is ${name}`);
+    }
+  });
 });

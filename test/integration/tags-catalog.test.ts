@@ -190,3 +190,52 @@ describe('catalog', () => {
     assert.deepEqual([...p.items].sort(), p.items, 'catalog stays sorted');
   });
 });
+
+// Single-component names (docs/protocol.md): Berth stores HOST/tiny as library/tiny, and lists it
+// as "tiny", the name that was pushed and that Distribution lists, so a mirror script that walks
+// the catalog copies HOST/tiny to DEST/tiny. On Berth both names pull the same image.
+describe('catalog: single-component names', () => {
+  let srv: Server;
+  // Names around "library/" in byte order, so a listing sorted by canonical name would differ.
+  const pushed = ['tiny', 'kit', 'kit/x', 'a/b', 'm/n', 'zz/top', 'library0/q'];
+  const listed = [...pushed].sort();
+  before(async () => {
+    srv = await startServer();
+    for (const r of pushed) await pushImage(srv, r, { tag: 'v1', layers: 1 });
+  });
+  after(async () => { await srv?.stop(); });
+
+  it('lists a name pushed without a project as it was pushed, in lexical order', async () => {
+    const p = await catalogPage(srv, '/v2/_catalog');
+    assert.deepEqual(p.items, listed);
+  });
+
+  for (const n of [1, 2, 3]) {
+    it(`pages of n=${n} walk the same list, with short names in Link's last`, async () => {
+      const all = await walk(srv, `/v2/_catalog?n=${n}`, n, '/v2/_catalog', (u) => catalogPage(srv, u));
+      assert.deepEqual(all, listed);
+    });
+  }
+
+  it('last=kit continues after kit', async () => {
+    const p = await catalogPage(srv, '/v2/_catalog?n=2&last=kit');
+    assert.deepEqual(p.items, listed.filter((r) => r > 'kit').slice(0, 2));
+    assert.equal(p.next?.searchParams.get('last'), listed.filter((r) => r > 'kit')[1]);
+  });
+
+  it('every listed name pulls, and HOST/library/tiny is HOST/tiny', berthOnly('Distribution has no library project: library/tiny is another repository there'), async () => {
+    for (const name of listed) await expectStatus(await call(srv, 'GET', `/v2/${name}/tags/list`), 200, `tags of ${name}`);
+    const short = await call(srv, 'GET', `/v2/tiny/manifests/v1`, { headers: { accept: MediaType.OciManifest } });
+    const long = await call(srv, 'GET', `/v2/library/tiny/manifests/v1`, { headers: { accept: MediaType.OciManifest } });
+    const a = await expectStatus(short, 200, 'GET tiny:v1');
+    const b = await expectStatus(long, 200, 'GET library/tiny:v1');
+    assert.ok(a.equals(b), 'the same manifest bytes');
+    assert.equal(short.headers.get('docker-content-digest'), long.headers.get('docker-content-digest'));
+    // A push through the long name lands in the same repository: still listed once, short.
+    await pushImage(srv, 'library/tiny', { tag: 'v2', layers: 1 });
+    const p = await catalogPage(srv, '/v2/_catalog');
+    assert.deepEqual(p.items, listed);
+    const tags = JSON.parse((await expectStatus(await call(srv, 'GET', '/v2/tiny/tags/list'), 200)).toString()) as { tags: string[] };
+    assert.deepEqual(tags.tags, ['v1', 'v2']);
+  });
+});

@@ -2,6 +2,7 @@
 // header) and the referrers API.
 import { RegistryError } from '../../core/errors.ts';
 import { MediaType } from '../../core/mediatypes.ts';
+import { shortRepositoryName } from '../../core/reference.ts';
 import type { Page } from '../../registry/discovery.ts';
 import type { OciCall } from './context.ts';
 import type { OciRoute } from './paths.ts';
@@ -37,7 +38,8 @@ export async function catalog(call: OciCall): Promise<void> {
   // a page may then hold fewer than n names, and the Link header still leads on.
   const visible = deps.auth.visibleRepositories ? await deps.auth.visibleRepositories(call.identity, page.items) : page.items;
   reply.code(200).headers(linkHeader('/v2/_catalog', discovery.pageSize(n), page)).type('application/json');
-  return void reply.send(JSON.stringify({ repositories: visible }));
+  // Names as they were pushed and are pulled here: "tiny", not "library/tiny" (docs/protocol.md).
+  return void reply.send(JSON.stringify({ repositories: visible.map(shortRepositoryName) }));
 }
 
 export async function referrers(call: OciCall<Extract<OciRoute, { kind: 'referrers' }>>): Promise<void> {

@@ -42,6 +42,8 @@ export interface RegistryOptions {
   auth?: 'none' | 'htpasswd';
   /** The account written to the htpasswd file (default e2e-user / a fixed test password). */
   credentials?: Credentials;
+  /** Which server, whatever E2E_TARGET says (a second registry a test copies to, e.g. a mirror). */
+  kind?: TargetKind;
 }
 
 export const DEFAULT_CREDENTIALS: Credentials = { user: 'e2e-user', password: 'e2e-Pa55word' };
@@ -55,7 +57,7 @@ async function writeHtpasswd(dir: string, creds: Credentials): Promise<string> {
 }
 
 export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
-  const kind = targetKind();
+  const kind = options.kind ?? targetKind();
   const auth = options.auth ?? 'none';
   const credentials = auth === 'htpasswd' ? (options.credentials ?? DEFAULT_CREDENTIALS) : undefined;
   const dir = await mkdtemp(join(tmpdir(), `berth-e2e-${kind}-`));

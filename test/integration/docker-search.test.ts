@@ -63,6 +63,12 @@ describe('GET /v1/search, auth none', () => {
     });
   });
 
+  it('finds parts of names, as Distribution\'s catalog filter does ("ebserv" is in acme/webserver, "ginx" in both nginx)', async () => {
+    assert.deepEqual((await dockerSearch(server, '?q=ebserv')).body.results.map((r) => r.name), ['acme/webserver']);
+    // Parts of names only: acme/webserver has nginx in its description, not its name. By pulls.
+    assert.deepEqual((await dockerSearch(server, '?q=ginx')).body.results.map((r) => r.name), ['nginx', 'acme/nginx-proxy']);
+  });
+
   it('pages with n and page; defaults are n=25, page=1; no q lists everything', async () => {
     const p3 = await dockerSearch(server, '?q=tool&n=2&page=3');
     assert.equal(p3.status, 200);

@@ -34,10 +34,13 @@ test('what a collector-less Berth left behind is queued by migration 010 and fre
   for (const t of ['gc_manifest_reviews', 'gc_blob_reviews', 'gc_byte_deletes', 'gc_runs', 'tag_history', 'immutable_rules', 'retention_runs', 'retention_policies']) sqlite.prepare(`drop table if exists ${t}`).run();
   sqlite.prepare('alter table projects drop column quota_bytes').run();
   sqlite.prepare('alter table projects drop column quota_warned_at').run();
-  // And what later migrations added (011: package keys), so they run again after 010.
+  // And what later migrations added (011: package keys; 012: name trigrams), so they run again after 010.
   sqlite.prepare('drop table if exists scan_package_keys').run();
   sqlite.prepare('drop index if exists repository_manifests_digest').run();
   sqlite.prepare('alter table scan_inventories drop column package_ids').run();
+  // (012: the trigram index of names.)
+  for (const t of ['insert', 'delete', 'update']) sqlite.prepare(`drop trigger if exists repository_name_grams_${t}`).run();
+  sqlite.prepare('drop table if exists repository_name_grams').run();
   sqlite.prepare("delete from kysely_migration where name >= '010'").run();
   sqlite.close();
 

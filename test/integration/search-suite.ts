@@ -258,5 +258,54 @@ export function describeSearch(label: string, start: () => Promise<SearchFixture
       assert.deepEqual(names(await search('?label=marine')), ['open/webapp']);
       assert.deepEqual(names(await search('?label=frontend')), []);
     });
+
+    it('matches parts of names: exact first, then word prefixes, then substrings; private names stay hidden', async () => {
+      const admin = basicHeader(...ADMIN);
+      const extra: Record<string, RepoFacts> = {
+        'open/rootfs': { description: 'Plain base', pull_count: 1 },
+        'open/rootfs-tools': { description: 'Utilities for images', pull_count: 2 },
+        'library/debian-rootfs': { description: 'A Debian base', pull_count: 3 },
+        'vendor/myrootfs': { description: 'Another base', pull_count: 400 },
+        'acme/secret-rootfs': { description: 'Hidden base', pull_count: 500 },
+      };
+      for (const [name, facts] of Object.entries(extra)) {
+        await pushTinyImage(fx.server.url, name, 'latest', admin);
+        await fx.editor.set(name, facts);
+      }
+      // The part "ootfs" begins no word: every rootfs is a substring match (by pulls), the private one only for its readers.
+      assert.deepEqual(names(await search('?q=ootfs')), ['vendor/myrootfs', 'library/debian-rootfs', 'open/rootfs-tools', 'open/rootfs']);
+      assert.equal((await search('?q=ootfs')).body.total, 4);
+      assert.deepEqual(names(await search('?q=ootfs', bob)), ['vendor/myrootfs', 'library/debian-rootfs', 'open/rootfs-tools', 'open/rootfs']);
+      assert.deepEqual(names(await search('?q=ootfs', alice))[0], 'acme/secret-rootfs');
+      assert.equal((await search('?q=ootfs', alice)).body.total, 5);
+      // "rootfs": the exact name, then the names with a word starting so (by score), then myrootfs, a substring.
+      const rootfs = names(await search('?q=rootfs'));
+      assert.equal(rootfs[0], 'open/rootfs');
+      assert.deepEqual(rootfs.slice(1, 3).sort(), ['library/debian-rootfs', 'open/rootfs-tools']);
+      assert.deepEqual(rootfs.slice(3), ['vendor/myrootfs']);
+      // The whole text as a name: "n-roo" spans two words of debian-rootfs.
+      assert.deepEqual(names(await search('?q=n-roo')), ['library/debian-rootfs']);
+      assert.deepEqual(names(await search(`?q=${encodeURIComponent('fs-to')}`)), ['open/rootfs-tools']);
+      // An underscore is a character, not a LIKE wildcard.
+      assert.deepEqual(names(await search('?q=fs_to')), []);
+      // Each word matches either way: "deb" as a prefix, "ootfs" as a substring.
+      assert.deepEqual(names(await search('?q=deb%20ootfs')), ['library/debian-rootfs']);
+      // Under three characters, only word prefixes match ("ro" begins rootfs, not myrootfs).
+      assert.deepEqual(names(await search('?q=ro')).sort(), ['library/debian-rootfs', 'open/rootfs', 'open/rootfs-tools']);
+      // Substrings are of names only, not of descriptions or labels ("tilities" is in a description).
+      assert.deepEqual(names(await search('?q=tilities')), []);
+      assert.deepEqual(names(await search('?q=utilities')), ['open/rootfs-tools']);
+      // The project name is part of the short name, except library's.
+      assert.deepEqual(names(await search('?q=endor')), ['vendor/myrootfs', 'vendor/agent']);
+      assert.deepEqual(names(await search('?q=ibrary')), []);
+      // Other sorts and filters apply to substring matches as to any.
+      assert.deepEqual(names(await search('?q=ootfs&sort=name')), ['library/debian-rootfs', 'open/rootfs', 'open/rootfs-tools', 'vendor/myrootfs']);
+      assert.deepEqual(names(await search('?q=ootfs&official=true')), ['library/debian-rootfs']);
+      assert.deepEqual(names(await search('?q=ootfs&n=2&page=2')), ['open/rootfs-tools', 'open/rootfs']);
+      // Losing its last tag hides a repository from substring matches too.
+      const del = await fetch(`${fx.server.url}/v2/open/rootfs/manifests/latest`, { method: 'DELETE', headers: { authorization: admin } });
+      assert.equal(del.status, 202, await del.text());
+      assert.ok(!names(await search('?q=ootfs')).includes('open/rootfs'), 'an untagged repository is not found by a substring either');
+    });
   });
 }

@@ -41,3 +41,13 @@ export function tsQueryExpression(tokens: readonly string[]): string {
 export function exactName(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9._/-]/g, '');
 }
+
+/**
+ * The text as a repository name, for a substring match of the whole (so "n-roo" finds
+ * debian-rootfs): lower-cased and trimmed, or '' when it holds anything a name may not (a space,
+ * a quote, an operator).
+ */
+export function nameText(text: string): string {
+  const t = text.trim().toLowerCase();
+  return /^[a-z0-9._/-]+$/.test(t) ? t : '';
+}

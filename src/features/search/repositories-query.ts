@@ -7,7 +7,7 @@ import { OFFICIAL_PROJECT } from '../../core/reference.ts';
 import type { RepositorySummaryRow } from '../../metadata/repository-pages.ts';
 import type { Database } from '../../metadata/schema.ts';
 import type { SearchDialect } from './dialects.ts';
-import { exactName, tokenize } from './query.ts';
+import { exactName, nameText, tokenize } from './query.ts';
 
 export type SearchSort = 'relevance' | 'pulls' | 'stars' | 'updated' | 'name';
 export const SEARCH_SORTS: readonly SearchSort[] = ['relevance', 'pulls', 'stars', 'updated', 'name'];
@@ -89,7 +89,7 @@ export async function searchRepositories(db: Kysely<Database>, dialect: SearchDi
   const tokens = tokenize(text);
   // Text with no words in it ("*", `"`) matches nothing, rather than everything.
   if (text !== '' && tokens.length === 0) return { total: 0, page, n, rows: [] };
-  const match = tokens.length > 0 ? dialect.match(tokens) : undefined;
+  const match = tokens.length > 0 ? dialect.match(tokens, nameText(text)) : undefined;
 
   const conds: RawBuilder<unknown>[] = [sql`exists (select 1 from tags t where t.repository_id = r.id)`, visibleTo(scope)];
   if (match) conds.push(match.where);
@@ -100,16 +100,17 @@ export async function searchRepositories(db: Kysely<Database>, dialect: SearchDi
   if (params.scanned !== undefined) conds.push(params.scanned ? HAS_SCAN : sql`not ${HAS_SCAN}`);
   if (params.label !== undefined) conds.push(sql`(' ' || r.labels || ' ') like ${`% ${escapeLike(params.label.toLowerCase())} %`} escape '\\'`);
   const where = sql.join(conds, sql` and `);
-  const from = sql`repositories r ${match?.join ?? sql.raw('')} left join projects p on p.name = r.project`;
+  const from = sql`repositories r left join projects p on p.name = r.project`;
 
   const sort = params.sort === 'relevance' && !match ? 'pulls' : (params.sort ?? (match ? 'relevance' : 'pulls'));
   let order: RawBuilder<unknown>;
   switch (sort) {
     case 'relevance': {
       const exact = exactName(text);
-      // An exact name ("nginx" for library/nginx or acme/nginx, or the full name) comes first.
+      // An exact name ("nginx" for library/nginx or acme/nginx, or the full name) comes first,
+      // then matches of every word's prefix (by text score), then substrings of names.
       const isExact = sql`case when r.name = ${exact} or substr(r.name, length(r.project) + 2) = ${exact} then 1 else 0 end`;
-      order = sql`${isExact} desc, ${match!.score} desc, r.pull_count desc, r.name asc`;
+      order = sql`${isExact} desc, ${match!.prefix} desc, ${match!.score} desc, r.pull_count desc, r.name asc`;
       break;
     }
     case 'pulls': order = sql`r.pull_count desc, r.name asc`; break;
@@ -118,13 +119,15 @@ export async function searchRepositories(db: Kysely<Database>, dialect: SearchDi
     case 'name': order = sql`r.name asc`; break;
   }
 
+  // What the relevance order reads (a prefix match's score): joined for that page only.
+  const pageFrom = match && sort === 'relevance' ? sql`repositories r ${match.join} left join projects p on p.name = r.project` : from;
   const count = await sql<{ total: number }>`select count(*) as total from ${from} where ${where}`.execute(db);
   const total = Number(count.rows[0]?.total ?? 0);
   if (total <= (page - 1) * n) return { total, page, n, rows: [] };
   const found = await sql<Omit<SearchRow, 'tag_count'>>`select r.id, r.name, r.project, r.description, r.labels, r.pull_count, r.star_count,
       r.updated_at, r.last_pulled_at, coalesce(p.visibility, 'public') as visibility,
       coalesce(p.verified, 0) as verified, coalesce(p.sponsored, 0) as sponsored
-    from ${from} where ${where} order by ${order} limit ${n} offset ${(page - 1) * n}`.execute(db);
+    from ${pageFrom} where ${where} order by ${order} limit ${n} offset ${(page - 1) * n}`.execute(db);
   const ids = found.rows.map((r) => r.id);
   const counts = new Map<number, number>();
   if (ids.length > 0) {

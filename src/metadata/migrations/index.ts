@@ -11,6 +11,7 @@ import * as m008 from './008-signatures.ts';
 import * as m009 from './009-trust.ts';
 import * as m010 from './010-lifecycle.ts';
 import * as m011 from './011-scan-package-keys.ts';
+import * as m012 from './012-name-substrings.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -30,6 +31,7 @@ const steps: Record<string, Step> = {
   '009-trust': m009,
   '010-lifecycle': m010,
   '011-scan-package-keys': m011,
+  '012-name-substrings': m012,
 };
 
 export class BerthMigrations implements MigrationProvider {

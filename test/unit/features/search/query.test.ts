@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Sqlite from 'better-sqlite3';
-import { exactName, ftsMatchExpression, MAX_TOKEN_LENGTH, MAX_TOKENS, tokenize, tsQueryExpression } from '../../../../src/features/search/query.ts';
+import { exactName, ftsMatchExpression, MAX_TOKEN_LENGTH, MAX_TOKENS, nameText, tokenize, tsQueryExpression } from '../../../../src/features/search/query.ts';
 
 const HOSTILE = ['"', '""', '*', 'AND', 'OR', 'NOT', 'AND OR', 'NEAR(', 'NEAR(a b, 3)', '"a', 'a"*', '^a', '-a', '+a', 'name:a', '{name project}:a',
   'a:*', 'a & b', '!a', '(a', 'a)', "'", '\\', '%', '_', '\u0000', 'ä', 'Straße', '日本語', '🙂 a', 'a'.repeat(500), '- - -', 'a OR b', 'a AND NOT b'];
@@ -71,5 +71,14 @@ describe('the MATCH expression against a real FTS5 table', () => {
     assert.deepEqual(match('cafe'), ['acme/my-app'], 'diacritics folded like the index');
     assert.deepEqual(match('日本語'), ['acme/straße']);
     assert.deepEqual(match('nginx acme'), []);
+  });
+});
+
+describe('nameText', () => {
+  it('is the text as a repository name, or empty when it is not one', () => {
+    assert.equal(nameText('  Debian-Root '), 'debian-root');
+    assert.equal(nameText('acme/app_1.2'), 'acme/app_1.2');
+    for (const t of HOSTILE) if (!/^[a-z0-9._/-]+$/i.test(t.trim())) assert.equal(nameText(t), '', JSON.stringify(t));
+    assert.equal(nameText('debian rootfs'), '', 'a space: words, not a name');
   });
 });

@@ -36,6 +36,8 @@ export interface DirectoryHooks {
   repositoriesRemoved?: (names: string[]) => void;
   /** Something the operator should fix (e.g. a key file others can read). */
   warn?: (message: string) => void;
+  /** A credential changed (revoked, rotated, a password set): other instances must check theirs again. */
+  credentialsChanged?: () => void;
 }
 
 export function directoryServices(db: Kysely<Database>, hooks: DirectoryHooks = {}) {
@@ -70,10 +72,14 @@ export async function createBuiltinAuth(db: Kysely<Database>, config: Config, ho
   const supplied = loadSuppliedKey({ file: config.auth.signingKeyFile, value: config.auth.signingKey });
   if (supplied?.warning) hooks.warn?.(supplied.warning);
   await tokens.init(supplied);
-  // Other instances notice within Accounts' live-check interval; this one at once.
+  // This instance forgets at once; the others when told (credentialsChanged), or within
+  // Accounts' live-check interval.
   const services = directoryServices(db, {
     record: (change: DirectoryChange) => {
-      if (CREDENTIAL_CHANGES.has(change.action)) accounts.forgetLive();
+      if (CREDENTIAL_CHANGES.has(change.action)) {
+        accounts.forgetLive();
+        hooks.credentialsChanged?.();
+      }
       return hooks.record?.(change);
     },
     repositoriesRemoved: (names) => hooks.repositoriesRemoved?.(names),

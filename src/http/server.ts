@@ -156,7 +156,21 @@ export async function startServer(config: Config): Promise<RunningServer> {
     if (f.metrics) featureMetrics.push(f.metrics);
     if (f.inTransaction) transactionHooks.push((trx, events) => f.inTransaction!(trx, events));
   }
-  directoryHooks.repositoriesRemoved = (names) => { for (const n of names) registry.repositories.forget(n); };
+  directoryHooks.repositoriesRemoved = (names) => {
+    for (const n of names) {
+      registry.repositories.forget(n);
+      metadata.invalidations.publish('repository', n);
+    }
+  };
+  directoryHooks.credentialsChanged = () => metadata.invalidations.publish('principals');
+  // What other instances changed (PostgreSQL): drop the same cached facts here.
+  metadata.invalidations.subscribe((topic, key) => {
+    if (topic === 'repository' || topic === '*') {
+      if (topic === '*') registry.repositories.forgetAll();
+      else registry.repositories.forget(key);
+    }
+    if (topic === 'principals' || topic === '*') identity?.accounts.forgetLive();
+  });
   if (identity) {
     identity.access.onFailedLogin = (account, address) => audit.recordFailedLogin({ account, address, via: 'basic' });
     registerTokenRoutes(app, {

@@ -15,7 +15,10 @@ export async function openMetadataFor(config: Config): Promise<MetadataDb> {
   ensurePrivateDir(dataDir);
   if (config.database.dialect === 'postgres') {
     if (!config.database.url) throw new Error('database.dialect postgres needs database.url (BERTH_DATABASE_URL)');
-    return openMetadata({ dialect: 'postgres', location: config.database.url });
+    return openMetadata({
+      dialect: 'postgres', location: config.database.url,
+      onInvalidationError: (error) => process.stderr.write(`berth: warning: cache invalidation across instances: ${(error as Error).message}; caches expire on their own meanwhile\n`),
+    });
   }
   return openMetadata({ dialect: 'sqlite', location: join(dataDir, 'berth.db') });
 }

@@ -1,7 +1,8 @@
 // Repository lookup with a small id cache: repositories are never renamed, so a name's id is
 // stable for the life of the row. Rows end when their project is removed with its repositories:
-// this instance forgets them at once (forget), others within CACHE_MS, after which a name made
-// again gets its new id everywhere.
+// this instance forgets them at once (forget), others when told through LISTEN/NOTIFY (metadata/
+// invalidations.ts) or at the latest within CACHE_MS, after which a name made again gets its new
+// id everywhere.
 import { projectOf } from '../core/reference.ts';
 import { ensureRepository, findRepository, type RepositoryRow } from '../metadata/repositories.ts';
 import type { Executor } from '../metadata/executor.ts';
@@ -37,6 +38,11 @@ export class Repositories {
 
   forget(name: string): void {
     this.ids.delete(name);
+  }
+
+  /** Forgets every cached id (another instance's news may have been missed). */
+  forgetAll(): void {
+    this.ids.clear();
   }
 
   private cached(name: string): RepositoryRow | undefined {

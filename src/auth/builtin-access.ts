@@ -51,10 +51,14 @@ export class BuiltinAccess implements AuthProvider {
     return this.authorizer.allows(identity?.principal as Principal | undefined, repository, action);
   }
 
-  /** Whether the credential behind a bearer token could get this grant with a new token. */
+  /**
+   * Whether the credential behind a bearer token could get this grant with a new token. An
+   * anonymous token's holder gets what anonymous callers may do (the catalog, public pulls).
+   */
   async couldObtain(identity: Identity, repository: string | undefined, action: Action): Promise<boolean> {
     const principal = identity.principal as Principal | undefined;
-    if (!identity.name || !principal) return false;
+    if (!identity.name) return action === 'catalog' || (repository !== undefined && this.authorizer.allows(undefined, repository, action));
+    if (!principal) return false;
     if (action === 'catalog') return true;
     return repository !== undefined && this.authorizer.allows(principal, repository, action);
   }

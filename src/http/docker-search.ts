@@ -1,6 +1,7 @@
 // GET /v1/search?q=&n=&page=: the Docker Hub search API that `docker search` and `podman search
 // HOST/term` call (docs/discovery.md, Docker-compatible search). It answers in every auth mode:
-// in builtin mode optional Basic credentials (the same login as /api/v1) widen what is visible;
+// in builtin mode Basic credentials (the same login as /api/v1) widen what is visible, and an
+// anonymous call gets 401 while some repository is hidden from anonymous callers (loginWanted);
 // in htpasswd mode, where nothing is readable without a login, it needs one; with auth none
 // everything is visible. Bad parameters are 400 with a JSON error, never a 500.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -72,8 +73,32 @@ export function toDockerResult(row: SearchRow): DockerSearchResult {
   };
 }
 
+/**
+ * Built-in mode, no credentials, and some repository is hidden from anonymous callers: 401, so a
+ * signed-in client can search with its login. podman 4.3 never sends credentials to /v1/search;
+ * on any answer but 200 it lists /v2/_catalog with its login instead (filtering names on its
+ * side), which shows the user's private repositories. The decision is registry-wide, never per
+ * query: a per-query 401 ("something private matches this") would let anyone spell out private
+ * names a letter at a time. Anonymous callers still find public repositories: podman through the
+ * catalog, others through /api/v1/search (docs/protocol.md).
+ */
+async function loginWanted(request: FastifyRequest, deps: DockerSearchDeps): Promise<RegistryError | undefined> {
+  if (request.headers.authorization || !(await deps.search.hiddenFromAnonymous())) return undefined;
+  return new RegistryError('UNAUTHORIZED', undefined, {
+    message: 'some repositories here are visible only to signed-in users: send Basic credentials to search them too (public repositories: /api/v1/search or /v2/_catalog)',
+    headers: { 'WWW-Authenticate': 'Basic realm="Berth Registry"' },
+  });
+}
+
 async function caller(request: FastifyRequest, deps: DockerSearchDeps): Promise<Principal | undefined> {
-  if (deps.accounts) return resolveCaller(request, deps.accounts, deps.onFailedLogin);
+  if (deps.accounts) {
+    const principal = await resolveCaller(request, deps.accounts, deps.onFailedLogin);
+    if (!principal) {
+      const refusal = await loginWanted(request, deps);
+      if (refusal) throw refusal;
+    }
+    return principal;
+  }
   const authn = await deps.auth.authenticate(request.headers.authorization, request.ip);
   const challenge = () => ({ 'WWW-Authenticate': deps.auth.challenge({ baseUrl: `${request.protocol}://${request.host}` }) });
   if (!authn.ok) throw new RegistryError('UNAUTHORIZED', undefined, { message: authn.reason, headers: challenge() });

@@ -102,6 +102,7 @@ describe('GET /v1/search, auth builtin', () => {
     server = await startApiServer();
     editor = sqliteRepoEditor(server.dataDir);
     await addUser(server, 'alice');
+    await addUser(server, 'bob');
     expectStatus(await call(server, 'POST', '/projects', { as: ['alice', 'alice-password'], body: { name: 'acme', visibility: 'private' } }), 201);
     expectStatus(await call(server, 'POST', '/projects', { as: ADMIN, body: { name: 'vendor', visibility: 'public' } }), 201);
     expectStatus(await call(server, 'PATCH', '/projects/vendor', { as: ADMIN, body: { verified: true } }), 200);
@@ -110,8 +111,24 @@ describe('GET /v1/search, auth builtin', () => {
   });
   after(async () => { await editor?.close(); await server?.stop(); });
 
-  it('anonymous callers see public projects; Basic credentials widen it; bad ones are 401', async () => {
-    const anon = await dockerSearch(server, '?q=nginx');
+  it('anonymous callers get 401 while a repository is private, whatever the text: a signed-in client then searches with its login', async () => {
+    // Registry-wide, never per query: the same answer for text that matches the private
+    // repository, text that matches only public ones, and text that matches nothing.
+    for (const q of ['?q=nginx-private', '?q=nginx', '?q=nothingatall', '']) {
+      const anon = await dockerSearch(server, q);
+      assert.equal(anon.status, 401, q);
+      assert.equal(anon.body.errors?.[0]?.code, 'UNAUTHORIZED');
+      const res = await fetch(`${server.url}/v1/search${q}`);
+      assert.equal(res.headers.get('www-authenticate'), 'Basic realm="Berth Registry"');
+      await res.arrayBuffer();
+    }
+    // The API's search answers anonymous callers with what they may see.
+    const api = expectStatus(await call(server, 'GET', '/search?q=nginx'), 200).body;
+    assert.deepEqual(api.results.map((r: { name: string }) => r.name).sort(), ['library/nginx', 'vendor/nginx-agent']);
+  });
+
+  it('Basic credentials see what they may pull; bad ones are 401', async () => {
+    const anon = await dockerSearch(server, '?q=nginx', basicHeader('bob', 'bob-password'));
     assert.equal(anon.status, 200);
     assert.deepEqual(anon.body.results.map((r) => r.name).sort(), ['nginx', 'vendor/nginx-agent']);
     assert.equal(anon.body.num_results, 2, 'the private repository is not counted');
@@ -122,6 +139,25 @@ describe('GET /v1/search, auth builtin', () => {
     const bad = await dockerSearch(server, '?q=nginx', basicHeader('alice', 'wrong'));
     assert.equal(bad.status, 401);
     assert.equal(bad.body.errors?.[0]?.code, 'UNAUTHORIZED');
+  });
+});
+
+describe('GET /v1/search, auth builtin, nothing hidden from anonymous callers', () => {
+  let server: BerthProcess;
+  before(async () => {
+    server = await startApiServer();
+    // A private project with no tagged repository hides nothing a search could show.
+    expectStatus(await call(server, 'POST', '/projects', { as: ADMIN, body: { name: 'quiet', visibility: 'private' } }), 201);
+    const admin = basicHeader(...ADMIN);
+    await pushTinyImage(server.url, 'quiet/untagged', undefined, admin);
+    await pushTinyImage(server.url, 'library/nginx', 'latest', admin);
+  });
+  after(async () => { await server?.stop(); });
+
+  it('answers anonymous callers with the full answer', async () => {
+    const anon = await dockerSearch(server, '?q=nginx');
+    assert.equal(anon.status, 200, JSON.stringify(anon.body));
+    assert.deepEqual(anon.body.results.map((r) => r.name), ['nginx']);
   });
 });
 

@@ -144,3 +144,14 @@ export async function projectReadable(db: Kysely<Database>, scope: ReadScope, pr
   const row = await sql<{ id: number }>`select p.id from projects p where p.name = ${project} and ${visibleTo(scope)}`.execute(db);
   return row.rows.length > 0;
 }
+
+/**
+ * Whether some tagged repository is outside the scope: what a search by that caller can never
+ * show, whatever its text. One row is enough.
+ */
+export async function anyRepositoryHidden(db: Kysely<Database>, scope: ReadScope): Promise<boolean> {
+  if (scope.kind === 'open' || scope.kind === 'all') return false;
+  const row = await sql<{ one: number }>`select 1 as one from repositories r left join projects p on p.name = r.project
+    where exists (select 1 from tags t where t.repository_id = r.id) and not (${visibleTo(scope)}) limit 1`.execute(db);
+  return row.rows.length > 0;
+}

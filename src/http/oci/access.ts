@@ -76,10 +76,14 @@ export async function requireAccess(auth: AuthProvider, request: FastifyRequest,
   const scope = [scopeOf(repository, action), ...alsoScopes].join(' ');
   const baseUrl = baseUrlOf(request, publicUrl);
   const anonymous = !identity || !identity.name;
-  if (anonymous || (identity.grants && auth.couldObtain && (await auth.couldObtain(identity, repository, action)))) {
+  // A bearer token (an anonymous one too) that lacks a grant its holder could get: 401
+  // insufficient_scope, so the client fetches a token for the challenged scope. containers/image
+  // asks for a token without a scope before it lists the catalog, and retries only on that error.
+  const insufficient = Boolean(identity?.grants && auth.couldObtain && (await auth.couldObtain(identity, repository, action)));
+  if (anonymous || insufficient) {
     throw new RegistryError('UNAUTHORIZED', detail, {
-      message: anonymous ? 'requested access to the resource is denied' : 'the token does not grant this access; request a new one',
-      headers: { 'WWW-Authenticate': auth.challenge({ baseUrl, scope, ...(anonymous ? {} : { error: 'insufficient_scope' as const }) }) },
+      message: anonymous && !insufficient ? 'requested access to the resource is denied' : 'the token does not grant this access; request a new one',
+      headers: { 'WWW-Authenticate': auth.challenge({ baseUrl, scope, ...(insufficient ? { error: 'insufficient_scope' as const } : {}) }) },
     });
   }
   onDenied?.({ identity, repository, action, address: request.ip });

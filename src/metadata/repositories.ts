@@ -53,28 +53,46 @@ export async function listRepositoryNames(db: Executor, limit: number, last?: st
 /**
  * One catalog page in the catalog's order: canonical names, sorted bytewise by the short name a
  * client uses (shortRepositoryName: library/tiny sorts as "tiny"), after `last` (a short name),
- * at most `limit`. Two index range scans merged: the official single-component names (whose
- * short names keep their order, sharing one prefix) and every other name (its own short name).
+ * at most `limit`. Index range reads merged: the official single names (whose short names keep
+ * their order, sharing one prefix), the names before and after library/, and the rare deeper
+ * names under library/ (library/a/b), read only when the page reaches where they sort.
  */
 export async function listCatalogNames(db: Executor, limit: number, last?: string): Promise<string[]> {
-  const names = () => db.selectFrom('repositories').select('name').orderBy('name').limit(limit);
+  const names = async (range: (q: ReturnType<typeof base>) => ReturnType<typeof base>) => (await range(base()).execute()).map((r) => r.name);
+  const base = () => db.selectFrom('repositories').select('name').orderBy('name').limit(limit);
+  const after = (q: ReturnType<typeof base>, bound: string | undefined) => (bound === undefined ? q : q.where('name', '>', bound));
   // "library/" up to "library0" ('0' follows '/') is exactly the names under library/.
-  let others = names().where((eb) => eb.or([eb('name', '<', 'library/'), eb('name', '>=', 'library0'), eb('name', 'like', 'library/%/%')]));
-  let singles = names().where('name', '>=', 'library/').where('name', '<', 'library0').where('name', 'not like', 'library/%/%');
-  if (last !== undefined) {
-    others = others.where('name', '>', last);
-    singles = singles.where('name', '>', `library/${last}`);
+  const [before, beyond, singles] = await Promise.all([
+    names((q) => after(q.where('name', '<', 'library/'), last)),
+    names((q) => after(q.where('name', '>=', 'library0'), last)),
+    names((q) => after(q.where('name', '>=', 'library/').where('name', '<', 'library0').where('name', 'not like', 'library/%/%'), last === undefined ? undefined : `library/${last}`)),
+  ]);
+  let page = mergeByShortName([...before, ...beyond], singles, limit);
+  // Deeper names under library/ sort as themselves, between "library/" and "library0".
+  const reaches = page.length < limit || catalogOrderName(page[page.length - 1]!) >= 'library/';
+  if (reaches && (last === undefined || last < 'library0')) {
+    const deep = await names((q) => after(q.where('name', '>=', 'library/').where('name', '<', 'library0').where('name', 'like', 'library/%/%'), last !== undefined && last > 'library/' ? last : undefined));
+    // before < deep < beyond by name: one sorted list.
+    if (deep.length) page = mergeByShortName([...before, ...deep, ...beyond], singles, limit);
   }
-  const [a, b] = await Promise.all([others.execute(), singles.execute()]);
-  const merged: string[] = [];
+  return page;
+}
+
+/** The name a catalog entry sorts by (core/reference.ts shortRepositoryName, kept here to stay in metadata/). */
+function catalogOrderName(name: string): string {
+  return name.startsWith('library/') && !name.slice(8).includes('/') ? name.slice(8) : name;
+}
+
+/** Merges two lists sorted by catalogOrderName; names are ASCII, so < is bytewise. */
+function mergeByShortName(a: readonly string[], b: readonly string[], limit: number): string[] {
+  const out: string[] = [];
   let i = 0;
   let j = 0;
-  while (merged.length < limit && (i < a.length || j < b.length)) {
-    // A short name of b is its name without "library/"; names are ASCII, so < is bytewise.
-    if (j >= b.length || (i < a.length && a[i]!.name < b[j]!.name.slice(8))) merged.push(a[i++]!.name);
-    else merged.push(b[j++]!.name);
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    if (j >= b.length || (i < a.length && catalogOrderName(a[i]!) < catalogOrderName(b[j]!))) out.push(a[i++]!);
+    else out.push(b[j++]!);
   }
-  return merged;
+  return out;
 }
 
 /** The names of a project's repositories. */

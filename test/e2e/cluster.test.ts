@@ -119,6 +119,15 @@ describe('a cluster of 3 instances behind haproxy (scripts/cluster-up.sh)', { ti
     }
   });
 
+  it('the same blob pushed through three instances at once: every push succeeds and each instance serves it whole', T, async () => {
+    const blob = randomBytes(12 * MiB);
+    await Promise.all([1, 2, 3].map((i) => pushBlob(instance(i), 'library/same', blob)));
+    for (const i of [1, 2, 3]) {
+      const got = Buffer.from(await (await call(instance(i), 'GET', `/v2/library/same/blobs/${digestOf(blob)}`)).arrayBuffer());
+      assert.equal(digestOf(got), digestOf(blob), `instance ${i}`);
+    }
+  });
+
   it('an instance killed with SIGKILL mid-push loses nothing: the retry succeeds through another', T, async () => {
     const blob = randomBytes(48 * MiB);
     const digest = digestOf(blob);

@@ -11,6 +11,7 @@ import { parseConfig } from './lib/config.ts';
 import type { BenchConfig } from './lib/config.ts';
 import { OciClient } from './lib/oci.ts';
 import { startBerth, startDistribution } from './lib/servers.ts';
+import { openBenchS3 } from './lib/s3.ts';
 import type { RunningServer } from './lib/servers.ts';
 import { ratioOf, renderTable, targetMet } from './lib/table.ts';
 import type { Row } from './lib/table.ts';
@@ -61,13 +62,14 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  const s3 = cfg.s3 ? await openBenchS3(log) : undefined;
   try {
     // Berth first: when it cannot start there is no side-by-side run, and we fail before the
     // expensive parts.
     if (cfg.targets.includes('berth')) {
       try {
         const t0 = performance.now();
-        servers.push(await startBerth(workDir, cfg.berthArgs, log));
+        servers.push(await startBerth(workDir, cfg.berthArgs, log, s3 ? { ...s3, bucket: await s3.bucket('berth') } : undefined));
         log(`Berth answered GET /v2/ after ${((performance.now() - t0) / 1000).toFixed(1)}s`);
       } catch (err) {
         const alone = cfg.targets.length > 1 ? '\nTo measure Distribution alone, run `npm run bench -- --target distribution`.' : '';
@@ -75,7 +77,7 @@ async function main(): Promise<number> {
         return 1;
       }
     }
-    if (cfg.targets.includes('distribution')) servers.unshift(await startDistribution(workDir, log));
+    if (cfg.targets.includes('distribution')) servers.unshift(await startDistribution(workDir, log, s3 ? { ...s3, bucket: await s3.bucket('distribution') } : undefined));
     for (const s of servers) {
       log(`${s.target}: ${s.version} at ${s.origin} (pid ${s.pid}, data ${s.dataDir})`);
       ctxs.push({ target: s.target, server: s, client: new OciClient(s.origin, maxClients(cfg)), catalogRepos: 0, scaleTags: 0 });
@@ -108,6 +110,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     await cleanup();
+    s3?.stop();
   }
 }
 

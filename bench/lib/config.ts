@@ -45,6 +45,8 @@ const ALIASES: Record<string, WorkloadName[]> = {
 
 export interface BenchConfig {
   quick: boolean;
+  /** Both registries on S3 (one Ceph radosgw, a bucket each) instead of the filesystem. */
+  s3: boolean;
   targets: Target[];
   only: Set<WorkloadName>;
   blobMiB: number;
@@ -216,6 +218,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --only a,b,...              workloads to run: ${WORKLOADS.join(', ')}
                               (or the issue's numbers 1-9, "scale", and "scan" for the four scan workloads)
   --keep                      keep the temp dir (server data, logs) after the run
+  --s3                        both registries store blobs in one Ceph radosgw (a bucket each;
+                              scripts/s3-start.sh starts it when none answers) [BENCH_S3=1]
   --tmp-dir DIR               where to create the temp dir (default: the OS temp dir)
   --results-dir DIR           where to write <timestamp>.json (default bench/results)
   --berth-arg ARG             extra argument for \`berth serve\` (repeatable)
@@ -250,7 +254,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig
     if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n\n${USAGE}`);
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (['quick', 'keep', 'help'].includes(name)) {
+    if (['quick', 'keep', 'help', 's3'].includes(name)) {
       bare.add(name);
       continue;
     }
@@ -302,6 +306,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig
   const berthArgs = flags.get('berth-arg') ?? (env.BENCH_BERTH_ARGS ? env.BENCH_BERTH_ARGS.split(' ').filter(Boolean) : []);
   return {
     quick,
+    s3: bare.has('s3') || env.BENCH_S3 === '1',
     targets,
     only,
     ...nums,

@@ -110,7 +110,10 @@ function tail(text: string, lines = 15): string {
   return text.split('\n').filter(Boolean).slice(-lines).join('\n');
 }
 
-export async function startDistribution(workDir: string, log: (s: string) => void): Promise<RunningServer> {
+/** Where a registry keeps blobs in an --s3 run. */
+export interface S3Target { readonly endpoint: string; readonly region: string; readonly bucket: string; readonly accessKey: string; readonly secretKey: string }
+
+export async function startDistribution(workDir: string, log: (s: string) => void, s3?: S3Target): Promise<RunningServer> {
   const bin = ensureDistribution(log);
   const dataDir = join(workDir, 'distribution-data');
   mkdirSync(dataDir, { recursive: true });
@@ -127,8 +130,13 @@ export async function startDistribution(workDir: string, log: (s: string) => voi
     'storage:',
     '  cache:',
     '    blobdescriptor: inmemory',
-    '  filesystem:',
-    `    rootdirectory: ${JSON.stringify(dataDir)}`,
+    ...(s3
+      // Distribution's own s3 driver on the same radosgw (path-style: regionendpoint given).
+      ? ['  s3:', `    accesskey: ${s3.accessKey}`, `    secretkey: ${s3.secretKey}`, `    region: ${s3.region}`, `    regionendpoint: ${s3.endpoint}`,
+        `    bucket: ${s3.bucket}`, '    secure: false', '    v4auth: true', '    rootdirectory: /',
+        // Serve the bytes itself, as Berth does by default (the bench measures the registry).
+        '  redirect:', '    disable: true']
+      : ['  filesystem:', `    rootdirectory: ${JSON.stringify(dataDir)}`]),
     '  delete:',
     '    enabled: true',
     'http:',
@@ -142,6 +150,9 @@ export async function startDistribution(workDir: string, log: (s: string) => voi
   const env = { ...process.env };
   delete env.REGISTRY_AUTH_FILE;
   for (const k of Object.keys(env)) if (k.startsWith('REGISTRY_')) delete env[k];
+  // The Go SDK refuses to start with AWS_CA_BUNDLE and Distribution's own HTTP transport
+  // ("LoadCustomCABundleError"); the endpoint is plain HTTP on loopback anyway.
+  if (s3) delete env.AWS_CA_BUNDLE;
   const child = spawn(bin, ['serve', configFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
@@ -159,7 +170,7 @@ export async function startDistribution(workDir: string, log: (s: string) => voi
   };
 }
 
-export async function startBerth(workDir: string, extraArgs: string[], log: (s: string) => void): Promise<RunningServer> {
+export async function startBerth(workDir: string, extraArgs: string[], log: (s: string) => void, s3?: S3Target): Promise<RunningServer> {
   // Measure Berth as `npm start` runs it: compiled JS under plain node (under tsx, Node 20 runs
   // the loader hooks on an extra thread, which costs memory and start-up time).
   if (!existsSync(resolve('src/cli/main.ts'))) throw new Error('run the bench from the repository root');
@@ -180,7 +191,14 @@ export async function startBerth(workDir: string, extraArgs: string[], log: (s: 
   // Warnings only, like Distribution (level warn, access log off): at info Berth logs every
   // request. BERTH_LOG_LEVEL in the bench's own env wins.
   // No metrics listener: its fixed default port would collide with a second Berth in the same run.
-  const env = { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn', BERTH_SERVER_METRICS_LISTEN: '' };
+  const env = {
+    ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn', BERTH_SERVER_METRICS_LISTEN: '',
+    ...(s3 ? {
+      BERTH_STORAGE_DRIVER: 's3', BERTH_STORAGE_S3_ENDPOINT: s3.endpoint, BERTH_STORAGE_S3_REGION: s3.region, BERTH_STORAGE_S3_BUCKET: s3.bucket,
+      BERTH_STORAGE_S3_ACCESS_KEY_ID: s3.accessKey, BERTH_STORAGE_S3_SECRET_ACCESS_KEY: s3.secretKey,
+    } : {}),
+  };
+  if (s3) log(`  Berth stores blobs in S3 bucket ${s3.bucket}`);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let captured = '';
   const capture = (chunk: Buffer): void => {

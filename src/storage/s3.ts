@@ -193,13 +193,15 @@ export class S3Driver implements StorageDriver {
     let at = offset;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    const writes = new InFlight();
     const flush = async () => {
       if (!pendingBytes) return;
       const body = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.segmentKey(path, at), Body: body, ContentLength: body.length }));
+      const key = this.segmentKey(path, at);
       at += body.length;
+      await writes.add(this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length })));
     };
     try {
       for await (const raw of source) {
@@ -215,9 +217,11 @@ export class S3Driver implements StorageDriver {
         }
       }
       await flush();
+      await writes.drain();
       return at;
     } catch (error) {
       // All or nothing: the segments this append wrote go, and the object is `offset` bytes again.
+      await writes.settle();
       await this.dropSegmentsFrom(path, offset).catch(() => {});
       throw error;
     }
@@ -454,6 +458,9 @@ function copySource(bucket: string, key: string): string {
 class PartWriter {
   private uploadId: string | undefined;
   private readonly parts: CompletedPart[] = [];
+  private partCount = 0;
+  /** Parts being sent: a couple at once, so the next part fills while the last one travels. */
+  private readonly writes = new InFlight();
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private finished = false;
@@ -485,9 +492,9 @@ class PartWriter {
     // Parts of at most 5 GiB each (S3's limit for one part).
     for (let from = 0; from < size; from += COPY_MAX) {
       const to = Math.min(size, from + COPY_MAX) - 1;
-      const PartNumber = this.parts.length + 1;
-      const res = await this.client.send(new UploadPartCopyCommand({ Bucket: this.bucket, Key: this.key, UploadId: id, PartNumber, CopySource: copySource(this.bucket, sourceKey), CopySourceRange: `bytes=${from}-${to}` }));
-      this.parts.push({ PartNumber, ETag: res.CopyPartResult?.ETag });
+      const PartNumber = ++this.partCount;
+      await this.writes.add(this.client.send(new UploadPartCopyCommand({ Bucket: this.bucket, Key: this.key, UploadId: id, PartNumber, CopySource: copySource(this.bucket, sourceKey), CopySourceRange: `bytes=${from}-${to}` }))
+        .then((res) => { this.parts.push({ PartNumber, ETag: res.CopyPartResult?.ETag }); }));
     }
   }
 
@@ -500,12 +507,15 @@ class PartWriter {
       return;
     }
     if (this.pendingBytes) await this.flushPart();
-    await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, MultipartUpload: { Parts: this.parts } }));
+    await this.writes.drain();
+    const parts = [...this.parts].sort((a, b) => a.PartNumber! - b.PartNumber!);
+    await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, MultipartUpload: { Parts: parts } }));
   }
 
   async abort(): Promise<void> {
     this.pending = [];
     this.pendingBytes = 0;
+    await this.writes.settle();
     if (this.finished) return;
     this.finished = true;
     if (this.uploadId) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId })).catch(() => {});
@@ -524,8 +534,39 @@ class PartWriter {
     const body = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    const PartNumber = this.parts.length + 1;
-    const res = await this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key: this.key, UploadId: id, PartNumber, Body: body, ContentLength: body.length }));
-    this.parts.push({ PartNumber, ETag: res.ETag });
+    const PartNumber = ++this.partCount;
+    await this.writes.add(this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key: this.key, UploadId: id, PartNumber, Body: body, ContentLength: body.length }))
+      .then((res) => { this.parts.push({ PartNumber, ETag: res.ETag }); }));
+  }
+}
+
+/**
+ * Requests in flight, at most MAX_IN_FLIGHT: add() waits while that many are out, so memory
+ * stays at a few parts per write. The first failure is rethrown by add() or drain().
+ */
+const MAX_IN_FLIGHT = 2;
+class InFlight {
+  private readonly running = new Set<Promise<unknown>>();
+  private failure: { error: unknown } | undefined;
+
+  async add(request: Promise<unknown>): Promise<void> {
+    const tracked = request.then(
+      () => { this.running.delete(tracked); },
+      (error: unknown) => { this.running.delete(tracked); this.failure ??= { error }; },
+    );
+    this.running.add(tracked);
+    while (this.running.size >= MAX_IN_FLIGHT) await Promise.race(this.running);
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Waits for every request; rethrows the first failure. */
+  async drain(): Promise<void> {
+    await Promise.all(this.running);
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Waits for every request, whatever happened (before cleaning up after a failure). */
+  async settle(): Promise<void> {
+    await Promise.all(this.running);
   }
 }

@@ -74,18 +74,26 @@ auth:
 EOF
 )
 
+# A process that is ours and running: not a zombie (a killed instance may not be reaped yet, and
+# kill -0 succeeds on a zombie), and its command line still names this cluster's file.
+ours() { # pid what-the-command-line-contains
+  [[ -r "/proc/$1/stat" ]] || return 1
+  [[ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ]] || return 1
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"
+}
+
 # --- The instances: the first one alone (it runs the migrations and makes the administrator).
 start_instance() {
   local i=$1
   local port=$((PORT + i)) metrics=$((PORT + 10 + i))
   local pidfile="$DIR/run/berth-$i.pid" logfile="$DIR/log/berth-$i.log"
-  if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then log "berth-$i already runs"; return; fi
+  if [[ -f "$pidfile" ]] && ours "$(cat "$pidfile")" "$DIR/berth.yaml"; then log "berth-$i already runs"; return; fi
   BERTH_ADMIN_PASSWORD="$(cat "$DIR/admin-password")" BERTH_SERVER_METRICS_LISTEN="127.0.0.1:$metrics" BERTH_LOG_LEVEL="${BERTH_LOG_LEVEL:-info}" \
     nohup node "$ROOT/bin/berth.mjs" serve --config "$DIR/berth.yaml" --listen "127.0.0.1:$port" </dev/null >>"$logfile" 2>&1 &
   echo $! > "$pidfile"
   for _ in $(seq 1 150); do
     if curl -sf -o /dev/null "http://127.0.0.1:$port/readyz"; then log "berth-$i ready on 127.0.0.1:$port"; return; fi
-    kill -0 "$(cat "$pidfile")" 2>/dev/null || die "berth-$i exited; its log: $logfile"$'\n'"$(tail -20 "$logfile")"
+    ours "$(cat "$pidfile")" "$DIR/berth.yaml" || die "berth-$i exited; its log: $logfile"$'\n'"$(tail -20 "$logfile")"
     sleep 0.2
   done
   die "berth-$i did not become ready within 30 s; its log: $logfile"
@@ -126,7 +134,7 @@ backend berth
 EOF
   for i in $(seq 1 "$N"); do echo "    server berth-$i 127.0.0.1:$((PORT + i))"; done
 } > "$DIR/haproxy.cfg"
-if [[ -f "$DIR/run/haproxy.pid" ]] && kill -0 "$(cat "$DIR/run/haproxy.pid")" 2>/dev/null; then
+if [[ -f "$DIR/run/haproxy.pid" ]] && ours "$(cat "$DIR/run/haproxy.pid")" "$DIR/haproxy.cfg"; then
   log "haproxy already runs"
 else
   haproxy -D -f "$DIR/haproxy.cfg" -p "$DIR/run/haproxy.pid" >>"$DIR/log/haproxy.log" 2>&1 || die "haproxy did not start: $(tail -5 "$DIR/log/haproxy.log")"

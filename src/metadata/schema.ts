@@ -81,6 +81,8 @@ export interface UploadsTable {
   size: number;
   started_at: number;
   updated_at: number;
+  /** The running digest of the first `size` bytes (registry/hash-states.ts), when saved. */
+  hash_state: Uint8Array | null;
 }
 
 export interface UsersTable {

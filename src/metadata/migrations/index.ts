@@ -12,6 +12,7 @@ import * as m009 from './009-trust.ts';
 import * as m010 from './010-lifecycle.ts';
 import * as m011 from './011-scan-package-keys.ts';
 import * as m012 from './012-name-substrings.ts';
+import * as m013 from './013-upload-hash-state.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -32,6 +33,7 @@ const steps: Record<string, Step> = {
   '010-lifecycle': m010,
   '011-scan-package-keys': m011,
   '012-name-substrings': m012,
+  '013-upload-hash-state': m013,
 };
 
 export class BerthMigrations implements MigrationProvider {

@@ -69,6 +69,13 @@ export const configSchema = z.strictObject({
      * (a crash mid-push), are removed at start and then every hour.
      */
     purgeUploadsAfterHours: z.number().min(0.01).max(24 * 365).default(24),
+    /**
+     * Where the running digest of a chunked upload lives. memory: in the process (the fastest;
+     * one instance). database: saved with each chunk's offset, so the next PATCH or the closing
+     * PUT continues it on any instance instead of re-reading the upload. auto: database when the
+     * database is PostgreSQL (several instances may share it), else memory.
+     */
+    uploadHashState: z.enum(['auto', 'memory', 'database']).default('auto'),
     /** The bucket for driver s3 (AWS, Ceph radosgw, MinIO). */
     s3: z.strictObject({
       /** e.g. http://127.0.0.1:7480 for radosgw; empty for AWS (the region's endpoint). */

@@ -36,6 +36,7 @@ import { buildApp } from './app.ts';
 import { readTls, watchTls } from './tls.ts';
 import { Readiness, probeStorage } from './health.ts';
 import { HttpMetrics } from './metrics.ts';
+import { uploadDigestMetrics } from './upload-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
 import { registerDockerSearch } from './docker-search.ts';
 import { registerTokenRoutes } from './token/routes.ts';
@@ -103,7 +104,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
     limits: registryLimitsOf(config),
   });
-  const featureMetrics: PromRegistry[] = [];
+  const featureMetrics: PromRegistry[] = [uploadDigestMetrics(() => registry.uploads.digestStats)];
   const httpMetrics = new HttpMetrics();
   const readiness = new Readiness([
     { name: 'database', check: async () => { await sql`select 1`.execute(metadata.db); } },

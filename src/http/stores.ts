@@ -26,7 +26,13 @@ export async function openMetadataFor(config: Config): Promise<MetadataDb> {
 
 /** The registry's limits from the configuration (the server and the offline CLI use the same). */
 export function registryLimitsOf(config: Config): RegistryLimits {
-  return { manifestMaxBytes: config.limits.manifestMaxBytes, pageMaxEntries: config.limits.pageMaxEntries, reviewDelayMs: config.gc.reviewDelaySeconds * 1000 };
+  const hashState = config.storage.uploadHashState;
+  return {
+    manifestMaxBytes: config.limits.manifestMaxBytes,
+    pageMaxEntries: config.limits.pageMaxEntries,
+    reviewDelayMs: config.gc.reviewDelaySeconds * 1000,
+    uploadHashState: hashState === 'auto' ? (config.database.dialect === 'postgres' ? 'database' : 'memory') : hashState,
+  };
 }
 
 /** The blob store the configuration names (the servers and the offline CLI open the same one). */

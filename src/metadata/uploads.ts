@@ -10,14 +10,16 @@ export interface UploadRow {
   readonly size: number;
   readonly started_at: number;
   readonly updated_at: number;
+  /** The running digest saved with `size` (registry/hash-states.ts); null when none was. */
+  readonly hash_state: Uint8Array | null;
 }
 
 // Every push runs these (compiled once: compiled.ts).
 const insertRow = compiledWrite((db: Executor, id: string, repositoryId: number, now: number) =>
   db.insertInto('uploads').values({ id, repository_id: repositoryId, size: 0, started_at: now, updated_at: now }));
 const findRow = compiledOnce((db: Executor, id: string) => db.selectFrom('uploads').selectAll().where('id', '=', id));
-const advanceRow = compiledWrite((db: Executor, id: string, expected: number, size: number, now: number) =>
-  db.updateTable('uploads').set({ size, updated_at: now }).where('id', '=', id).where('size', '=', expected));
+const advanceRow = compiledWrite((db: Executor, id: string, expected: number, size: number, now: number, hashState: Uint8Array | null) =>
+  db.updateTable('uploads').set({ size, updated_at: now, hash_state: hashState }).where('id', '=', id).where('size', '=', expected));
 const deleteRow = compiledWrite((db: Executor, id: string) => db.deleteFrom('uploads').where('id', '=', id));
 
 export async function insertUpload(db: Executor, id: string, repositoryId: number, now: number): Promise<void> {
@@ -28,9 +30,12 @@ export async function findUpload(db: Executor, id: string): Promise<UploadRow | 
   return findRow(db, id);
 }
 
-/** Moves the offset from `expected` to `size`; false when another writer moved it first. */
-export async function advanceUpload(db: Executor, id: string, expected: number, size: number, now: number): Promise<boolean> {
-  return (await advanceRow(db, id, expected, size, now)) > 0;
+/**
+ * Moves the offset from `expected` to `size`, with the running digest of those `size` bytes
+ * (null when it is not saved); false when another writer moved it first.
+ */
+export async function advanceUpload(db: Executor, id: string, expected: number, size: number, now: number, hashState: Uint8Array | null = null): Promise<boolean> {
+  return (await advanceRow(db, id, expected, size, now, hashState)) > 0;
 }
 
 /** The rows of these upload ids that exist. */

@@ -14,6 +14,11 @@ export interface RegistryLimits {
    * tag) is protected from garbage collection (gc.reviewDelaySeconds; default two hours).
    */
   readonly reviewDelayMs?: number;
+  /**
+   * Where the running digest of a chunked upload lives (storage.uploadHashState): memory (one
+   * instance) or database (saved with each chunk's offset, so any instance continues it).
+   */
+  readonly uploadHashState?: 'memory' | 'database';
 }
 
 export const DEFAULT_REVIEW_DELAY_MS = 2 * 3_600_000;

@@ -27,6 +27,14 @@ import { HashStates } from './hash-states.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import type { Repositories } from './repositories.ts';
 
+/** How uploads' digests were found, for /metrics (http/upload-metrics.ts). */
+export interface UploadDigestStats {
+  /** Bytes read back from storage because no running digest covered them. */
+  readonly rereadBytes: number;
+  /** Appends and closing PUTs that continued a digest saved in the upload row by any instance. */
+  readonly continuedFromRow: number;
+}
+
 export interface UploadStatus {
   readonly id: string;
   /** Bytes received so far. */
@@ -42,8 +50,9 @@ export interface ChunkRange {
 export class UploadService {
   /** Uploads streaming in now (background work steps aside while there are some). */
   readonly activity = new PushActivity();
+  private rereadBytes = 0;
   private readonly lock = new KeyedLock();
-  private readonly hashes = new HashStates();
+  private readonly hashes: HashStates;
   private readonly now: () => number;
 
   private readonly reviewDelayMs: number;
@@ -51,6 +60,11 @@ export class UploadService {
   constructor(private readonly deps: RegistryDeps, private readonly repos: Repositories, private readonly gates: PushGates = new PushGates()) {
     this.now = deps.now ?? Date.now;
     this.reviewDelayMs = deps.limits.reviewDelayMs ?? DEFAULT_REVIEW_DELAY_MS;
+    this.hashes = new HashStates(deps.limits.uploadHashState ?? 'memory');
+  }
+
+  get digestStats(): UploadDigestStats {
+    return { rereadBytes: this.rereadBytes, continuedFromRow: this.hashes.resumedFromRow };
   }
 
   /** Opens an upload session in a repository (created on first write). */
@@ -78,8 +92,8 @@ export class UploadService {
       const row = await this.session(repository, id);
       const body = this.chunkBody(id, repository, row, source, range, contentLength);
       if (this.gates.active) await this.gates.check({ repository, stage: 'chunk', bytes: chunkLength(range, contentLength), uploaded: row.size, uploadId: id });
-      const size = await this.write(id, row.size, body);
-      if (!(await advanceUpload(this.deps.db, id, row.size, size, this.now()))) {
+      const size = await this.write(id, row.size, body, 'sha256', row.hash_state);
+      if (!(await advanceUpload(this.deps.db, id, row.size, size, this.now(), this.hashes.toRow(id, size)))) {
         // The bytes just written lie beyond the recorded offset: the next writer cuts them off.
         this.hashes.drop(id);
         throw new RegistryError('BLOB_UPLOAD_INVALID', { id }, { message: 'upload was changed concurrently; check its status and resume' });
@@ -135,9 +149,9 @@ export class UploadService {
         if (row.size === 0) return this.stageAndCommit(ctx, repository, expected, row.repository_id, body, id);
         // The last chunk is written but its offset not recorded: if the digest does not match, it
         // is cut off again and the session is as it was before this request.
-        size = await this.write(id, row.size, body, expected.algorithm);
+        size = await this.write(id, row.size, body, expected.algorithm, row.hash_state);
       }
-      const actual = await this.digestOf(id, size, expected.algorithm);
+      const actual = await this.digestOf(id, size, expected.algorithm, row.hash_state);
       if (actual !== expected.digest) {
         if (size !== row.size) {
           this.hashes.drop(id);
@@ -281,9 +295,9 @@ export class UploadService {
    * (see the head of this file) and are cut off first; a data file shorter than the offset lost
    * bytes that were recorded, so the upload cannot go on and is ended.
    */
-  private async write(id: string, offset: number, source: ByteSource, algorithm: DigestAlgorithm = 'sha256'): Promise<number> {
+  private async write(id: string, offset: number, source: ByteSource, algorithm: DigestAlgorithm, saved: Uint8Array | null): Promise<number> {
     const path = uploadDataPath(id);
-    const hash = this.hashes.forAppend(id, offset, algorithm);
+    const hash = await this.hashes.forAppend(id, offset, algorithm, saved);
     const onChunk = hash ? (chunk: Buffer) => hash.update(chunk) : undefined;
     try {
       try {
@@ -327,10 +341,14 @@ export class UploadService {
     }
   }
 
-  /** The digest of the upload's first `size` bytes: from the running hash, or by re-reading them. */
-  private async digestOf(id: string, size: number, algorithm: DigestAlgorithm): Promise<string> {
-    const running = this.hashes.take(id, size, algorithm);
+  /**
+   * The digest of the upload's first `size` bytes: from the running digest (this process's, or
+   * the one saved in the row), or by re-reading them.
+   */
+  private async digestOf(id: string, size: number, algorithm: DigestAlgorithm, saved: Uint8Array | null): Promise<string> {
+    const running = await this.hashes.take(id, size, algorithm, saved);
     if (running) return `${algorithm}:${running}`;
+    this.rereadBytes += size;
     const hash = newHash(algorithm);
     if (size > 0) {
       let read = 0;

@@ -30,7 +30,7 @@ describe('parseConfig defaults', () => {
     const c = parseConfig({});
     assert.deepEqual(c, {
       server: { listen: ':5000', publicUrl: '', shutdownTimeoutSeconds: 30, bodyTimeoutSeconds: 30, idleTimeoutSeconds: 120, tls: { certFile: '', keyFile: '', clientCAFile: '' }, trustProxy: [], metrics: { listen: '127.0.0.1:5001' } },
-      storage: { driver: 'filesystem', dataDir: './data', purgeUploadsAfterHours: 24, s3: { endpoint: '', region: 'us-east-1', bucket: '', accessKeyId: '', secretAccessKey: '', forcePathStyle: true, prefix: '', createBucket: true } },
+      storage: { driver: 'filesystem', dataDir: './data', purgeUploadsAfterHours: 24, uploadHashState: 'auto', s3: { endpoint: '', region: 'us-east-1', bucket: '', accessKeyId: '', secretAccessKey: '', forcePathStyle: true, prefix: '', createBucket: true } },
       database: { dialect: 'sqlite', url: '' },
       auth: {
         mode: 'builtin',

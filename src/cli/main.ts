@@ -9,6 +9,7 @@ import { registerRobotCommands } from './commands/robots.ts';
 import { registerScanCommands } from './commands/scan.ts';
 import { registerTrustCommands } from './commands/trust.ts';
 import { registerImmutableCommands } from './commands/immutable.ts';
+import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerGcCommands } from './commands/gc.ts';
 import { registerRetentionCommands } from './commands/retention.ts';
 import { registerTagCommands } from './commands/tag.ts';
@@ -62,6 +63,7 @@ registerGcCommands(program);
 registerRetentionCommands(program);
 registerTagCommands(program);
 registerTlsCommands(program);
+registerMigrateCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

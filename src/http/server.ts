@@ -222,6 +222,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const unwatchTls = tls ? watchTls(app.server as unknown as HttpsServer, config.server.tls, app.log) : undefined;
   if (!config.server.publicUrl) where.host = `${shownHost}:${boundPort}`;
   // In the background: starting Berth never waits on the delivery worker or the janitor.
+  registry.uploads.startAs(`${hostname()}:${boundPort}`);
   webhooks.start(`${hostname()}:${boundPort}`);
   const janitor = new UploadJanitor(registry.deps, registry.uploads, {
     maxAgeMs: config.storage.purgeUploadsAfterHours * 3_600_000,

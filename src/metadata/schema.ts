@@ -83,6 +83,9 @@ export interface UploadsTable {
   updated_at: number;
   /** The running digest of the first `size` bytes (registry/hash-states.ts), when saved. */
   hash_state: Uint8Array | null;
+  /** The request writing the upload now (registry/uploads.ts), until writer_until (ms). */
+  writer: string | null;
+  writer_until: number | null;
 }
 
 export interface UsersTable {

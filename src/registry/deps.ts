@@ -19,7 +19,14 @@ export interface RegistryLimits {
    * instance) or database (saved with each chunk's offset, so any instance continues it).
    */
   readonly uploadHashState?: 'memory' | 'database';
+  /**
+   * How long a request's writer lease on an upload lasts without renewal (renewed every third
+   * of it while the request writes): how long an upload stays blocked after its writer died.
+   */
+  readonly uploadLeaseMs?: number;
 }
+
+export const DEFAULT_UPLOAD_LEASE_MS = 30_000;
 
 export const DEFAULT_REVIEW_DELAY_MS = 2 * 3_600_000;
 

@@ -16,12 +16,12 @@ import { PushGates } from './push-gate.ts';
 import { callOffByteDelete, lockDigests, queueReviews, settleByteDelete } from '../metadata/gc-queues.ts';
 import { transact } from '../metadata/transactions.ts';
 import type { Executor } from '../metadata/executor.ts';
-import { advanceUpload, deleteUpload, findUpload, findUploads, insertUpload, staleUploads, type UploadRow } from '../metadata/uploads.ts';
+import { advanceUpload, claimUpload, deleteUpload, findUpload, findUploads, insertUpload, releaseUpload, renewUpload, staleUploads, type UploadRow } from '../metadata/uploads.ts';
 import { StorageNotFoundError, type ByteSource } from '../storage/driver.ts';
 import { blobPath, isValidUploadId, uploadDataPath, uploadIdOf, uploadPrefix, UPLOADS_ROOT } from '../storage/paths.ts';
 import { exactLength } from './body-guard.ts';
 import type { RequestContext } from './context.ts';
-import { DEFAULT_REVIEW_DELAY_MS, type RegistryDeps } from './deps.ts';
+import { DEFAULT_REVIEW_DELAY_MS, DEFAULT_UPLOAD_LEASE_MS, type RegistryDeps } from './deps.ts';
 import { PushActivity } from './activity.ts';
 import { HashStates } from './hash-states.ts';
 import { KeyedLock } from './keyed-lock.ts';
@@ -51,6 +51,12 @@ export class UploadService {
   /** Uploads streaming in now (background work steps aside while there are some). */
   readonly activity = new PushActivity();
   private rereadBytes = 0;
+  /**
+   * Names this instance's writer leases on upload rows (see leased()): random until startAs()
+   * names the instance stably, so a restart takes over the leases its killed predecessor held.
+   */
+  private writer = randomBytes(12).toString('base64url');
+  private readonly leaseMs: number;
   private readonly lock = new KeyedLock();
   private readonly hashes: HashStates;
   private readonly now: () => number;
@@ -61,6 +67,12 @@ export class UploadService {
     this.now = deps.now ?? Date.now;
     this.reviewDelayMs = deps.limits.reviewDelayMs ?? DEFAULT_REVIEW_DELAY_MS;
     this.hashes = new HashStates(deps.limits.uploadHashState ?? 'memory');
+    this.leaseMs = deps.limits.uploadLeaseMs ?? DEFAULT_UPLOAD_LEASE_MS;
+  }
+
+  /** Names this instance (host and port) in its writer leases, as background jobs do. */
+  startAs(instance: string): void {
+    this.writer = `upload:${instance}`;
   }
 
   get digestStats(): UploadDigestStats {
@@ -92,13 +104,15 @@ export class UploadService {
       const row = await this.session(repository, id);
       const body = this.chunkBody(id, repository, row, source, range, contentLength);
       if (this.gates.active) await this.gates.check({ repository, stage: 'chunk', bytes: chunkLength(range, contentLength), uploaded: row.size, uploadId: id });
-      const size = await this.write(id, row.size, body, 'sha256', row.hash_state);
-      if (!(await advanceUpload(this.deps.db, id, row.size, size, this.now(), this.hashes.toRow(id, size)))) {
-        // The bytes just written lie beyond the recorded offset: the next writer cuts them off.
-        this.hashes.drop(id);
-        throw new RegistryError('BLOB_UPLOAD_INVALID', { id }, { message: 'upload was changed concurrently; check its status and resume' });
-      }
-      return { id, size };
+      return this.leased(repository, row, async () => {
+        const size = await this.write(id, row.size, body, 'sha256', row.hash_state);
+        if (!(await advanceUpload(this.deps.db, id, row.size, size, this.now(), this.hashes.toRow(id, size), this.writer))) {
+          // The bytes just written lie beyond the recorded offset: the next writer cuts them off.
+          this.hashes.drop(id);
+          throw new RegistryError('BLOB_UPLOAD_INVALID', { id }, { message: 'upload was changed concurrently; check its status and resume' });
+        }
+        return { id, size };
+      });
     }));
   }
 
@@ -139,29 +153,32 @@ export class UploadService {
     const expected = parseDigest(digest);
     return this.activity.during(() => this.lock.run(id, async () => {
       const row = await this.session(repository, id);
-      let size = row.size;
+      let body: ByteSource | undefined;
       if (source) {
-        const body = this.chunkBody(id, repository, row, source, range, contentLength);
+        body = this.chunkBody(id, repository, row, source, range, contentLength);
         if (this.gates.active) await this.gates.check({ repository, stage: 'chunk', bytes: chunkLength(range, contentLength), uploaded: row.size, uploadId: id });
         // The common case (docker's POST, then PUT with the whole blob): the session is empty, so
         // the body is the blob. It is staged straight next to its destination and checked there,
-        // with no trip through uploads/<id>/.
+        // with no trip through uploads/<id>/ (so no writer lease either: nothing shared is written).
         if (row.size === 0) return this.stageAndCommit(ctx, repository, expected, row.repository_id, body, id);
+      }
+      return this.leased(repository, row, async () => {
+        let size = row.size;
         // The last chunk is written but its offset not recorded: if the digest does not match, it
         // is cut off again and the session is as it was before this request.
-        size = await this.write(id, row.size, body, expected.algorithm, row.hash_state);
-      }
-      const actual = await this.digestOf(id, size, expected.algorithm, row.hash_state);
-      if (actual !== expected.digest) {
-        if (size !== row.size) {
-          this.hashes.drop(id);
-          await this.deps.storage.truncate(uploadDataPath(id), row.size);
+        if (body) size = await this.write(id, row.size, body, expected.algorithm, row.hash_state);
+        const actual = await this.digestOf(id, size, expected.algorithm, row.hash_state);
+        if (actual !== expected.digest) {
+          if (size !== row.size) {
+            this.hashes.drop(id);
+            await this.deps.storage.truncate(uploadDataPath(id), row.size);
+          }
+          throw new RegistryError('DIGEST_INVALID', { expected: expected.digest, actual });
         }
-        throw new RegistryError('DIGEST_INVALID', { expected: expected.digest, actual });
-      }
-      if (this.gates.active) await this.gates.check({ repository, stage: 'commit', bytes: size, digest: expected.digest, uploadId: id });
-      await this.commit(ctx, repository, id, expected, size, row.repository_id);
-      return { digest: expected.digest, size };
+        if (this.gates.active) await this.gates.check({ repository, stage: 'commit', bytes: size, digest: expected.digest, uploadId: id });
+        await this.commit(ctx, repository, id, expected, size, row.repository_id);
+        return { digest: expected.digest, size };
+      });
     }));
   }
 
@@ -279,6 +296,43 @@ export class UploadService {
       }
     }
     return removed;
+  }
+
+  /**
+   * Runs `work` (a write at the row's offset, or the commit) holding the upload's writer lease,
+   * the cross-instance form of this.lock: two requests on one upload, on two instances, would
+   * otherwise both write the bytes at one offset, and storage could keep the bytes of the one
+   * whose offset was not recorded. The lease is renewed while the work runs; a holder that died
+   * loses it when it runs out. Without it the answer is 416 with the upload's Range, which
+   * clients answer by asking the upload's status and resuming. Instances' clocks must agree to
+   * well within the lease.
+   */
+  private async leased<T>(repository: string, row: UploadRow, work: () => Promise<T>): Promise<T> {
+    const db = this.deps.db;
+    const now = this.now();
+    if (!(await claimUpload(db, row.id, row.size, this.writer, now, now + this.leaseMs))) {
+      const current = await findUpload(db, row.id);
+      if (!current) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', { id: row.id });
+      throw new RegistryError('BLOB_UPLOAD_INVALID', { id: row.id, offset: current.size }, {
+        status: 416,
+        message: current.size !== row.size
+          ? `the upload moved on to ${current.size} bytes meanwhile; check its status and resume`
+          : 'another request is writing this upload now; check its status and resume when it ends',
+        headers: rangeHeaders(row.id, repository, current.size),
+      });
+    }
+    const renew = setInterval(() => {
+      renewUpload(db, row.id, this.writer, this.now() + this.leaseMs).catch(() => {});
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    renew.unref();
+    try {
+      return await work();
+    } catch (error) {
+      await releaseUpload(db, row.id, this.writer).catch(() => {});
+      throw error;
+    } finally {
+      clearInterval(renew);
+    }
   }
 
   /** The session, if it exists and belongs to this repository; else BLOB_UPLOAD_UNKNOWN. */

@@ -13,7 +13,7 @@ import {
 } from '../../src/metadata/manifests.ts';
 import { ensureRepository, findRepository, listCatalogNames, listRepositoryNames, touchRepository } from '../../src/metadata/repositories.ts';
 import { deleteTag, deleteTagsOf, listTags, resolveTag, setTag } from '../../src/metadata/tags.ts';
-import { advanceUpload, deleteUpload, findUpload, insertUpload, staleUploads } from '../../src/metadata/uploads.ts';
+import { advanceUpload, claimUpload, deleteUpload, findUpload, insertUpload, releaseUpload, renewUpload, staleUploads } from '../../src/metadata/uploads.ts';
 
 export interface MetadataFixture {
   meta: MetadataDb;
@@ -459,16 +459,44 @@ export function metadataContract(name: string, open: () => Promise<MetadataFixtu
     describe('uploads', () => {
       it('insert, find, and advance with compare-and-set', async () => {
         const a = await repo('library/alpine');
+        const fresh = { hash_state: null, writer: null, writer_until: null };
+        /** Claims the lease at `from` and advances to `to`, as a request does. */
+        const step = async (id: string, from: number, to: number, at: number, state: Uint8Array | null = null) =>
+          (await claimUpload(db(), id, from, 'w', at, at + 1000)) && advanceUpload(db(), id, from, to, at, state, 'w');
         await insertUpload(db(), 'upload-1', a.id, T0);
-        assert.deepEqual(await findUpload(db(), 'upload-1'), { id: 'upload-1', repository_id: a.id, size: 0, started_at: T0, updated_at: T0 });
-        assert.equal(await advanceUpload(db(), 'upload-1', 0, 100, T0 + 1), true);
-        assert.equal(await advanceUpload(db(), 'upload-1', 0, 200, T0 + 2), false, 'a stale offset fails');
-        assert.deepEqual(await findUpload(db(), 'upload-1'), { id: 'upload-1', repository_id: a.id, size: 100, started_at: T0, updated_at: T0 + 1 });
-        assert.equal(await advanceUpload(db(), 'upload-1', 100, BIG, T0 + 3), true);
-        assert.equal(await advanceUpload(db(), 'upload-1', BIG, BIG + 1, T0 + 4), true, 'offsets beyond 4 GiB compare exactly');
+        assert.deepEqual(await findUpload(db(), 'upload-1'), { id: 'upload-1', repository_id: a.id, size: 0, started_at: T0, updated_at: T0, ...fresh });
+        assert.equal(await step('upload-1', 0, 100, T0 + 1, Buffer.from([1, 2, 3])), true);
+        assert.equal(await step('upload-1', 0, 200, T0 + 2), false, 'a stale offset fails');
+        assert.deepEqual(await findUpload(db(), 'upload-1'), {
+          id: 'upload-1', repository_id: a.id, size: 100, started_at: T0, updated_at: T0 + 1, ...fresh, hash_state: Buffer.from([1, 2, 3]),
+        }, 'the hash state is stored with the offset, and the lease ended');
+        assert.equal(await step('upload-1', 100, BIG, T0 + 3), true);
+        assert.equal(await step('upload-1', BIG, BIG + 1, T0 + 4), true, 'offsets beyond 4 GiB compare exactly');
         assert.equal((await findUpload(db(), 'upload-1'))?.size, BIG + 1);
-        assert.equal(await advanceUpload(db(), 'no-such-upload', 0, 1, T0), false);
+        assert.equal((await findUpload(db(), 'upload-1'))?.hash_state, null, 'a step without a state clears the old one');
+        assert.equal(await step('no-such-upload', 0, 1, T0), false);
         assert.equal(await findUpload(db(), 'no-such-upload'), undefined);
+      });
+
+      it('the writer lease: one holder at a time, at the recorded offset, until it ends or runs out', async () => {
+        const a = await repo('library/alpine');
+        await insertUpload(db(), 'upload-lease', a.id, T0);
+        assert.equal(await claimUpload(db(), 'upload-lease', 5, 'w1', T0, T0 + 100), false, 'not at the recorded offset');
+        assert.equal(await claimUpload(db(), 'upload-lease', 0, 'w1', T0, T0 + 100), true);
+        assert.equal(await claimUpload(db(), 'upload-lease', 0, 'w2', T0 + 50, T0 + 150), false, 'held');
+        assert.equal(await claimUpload(db(), 'upload-lease', 0, 'w1', T0 + 50, T0 + 100), true, 'its holder may take it again (a lease of its own is left over)');
+        assert.equal(await advanceUpload(db(), 'upload-lease', 0, 10, T0 + 50, null, 'w2'), false, 'only the holder advances');
+        assert.equal(await renewUpload(db(), 'upload-lease', 'w2', T0 + 300), false, 'only the holder renews');
+        assert.equal(await renewUpload(db(), 'upload-lease', 'w1', T0 + 200), true);
+        assert.equal(await claimUpload(db(), 'upload-lease', 0, 'w2', T0 + 150, T0 + 250), false, 'renewed: still held at T0+150');
+        assert.equal(await claimUpload(db(), 'upload-lease', 0, 'w2', T0 + 201, T0 + 300), true, 'run out: another writer takes it');
+        assert.equal(await advanceUpload(db(), 'upload-lease', 0, 10, T0 + 210, null, 'w1'), false, 'the old holder lost it');
+        await releaseUpload(db(), 'upload-lease', 'w1');
+        assert.equal((await findUpload(db(), 'upload-lease'))?.writer, 'w2', "a release by a non-holder changes nothing");
+        await releaseUpload(db(), 'upload-lease', 'w2');
+        assert.equal(await claimUpload(db(), 'upload-lease', 0, 'w3', T0 + 220, T0 + 320), true, 'released: free again');
+        assert.equal(await advanceUpload(db(), 'upload-lease', 0, 10, T0 + 230, null, 'w3'), true);
+        assert.equal((await findUpload(db(), 'upload-lease'))?.writer, null);
       });
 
       it('a duplicate upload id is rejected', async () => {
@@ -479,9 +507,12 @@ export function metadataContract(name: string, open: () => Promise<MetadataFixtu
       it('concurrent advances from one offset: exactly one wins', async () => {
         const a = await repo('library/alpine');
         await insertUpload(db(), 'upload-race', a.id, T0);
-        const results = await Promise.all(Array.from({ length: 6 }, (_, i) => advanceUpload(db(), 'upload-race', 0, 10 + i, T0 + 1)));
+        const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => claimUpload(db(), 'upload-race', 0, `w${i}`, T0 + 1, T0 + 1000)));
+        assert.equal(claims.filter(Boolean).length, 1, 'exactly one writer gets the lease');
+        const results = await Promise.all(Array.from({ length: 6 }, (_, i) => advanceUpload(db(), 'upload-race', 0, 10 + i, T0 + 1, null, `w${i}`)));
         assert.equal(results.filter(Boolean).length, 1);
         const winner = results.indexOf(true);
+        assert.equal(winner, claims.indexOf(true), 'and only it advances');
         assert.equal((await findUpload(db(), 'upload-race'))?.size, 10 + winner);
       });
 
@@ -490,7 +521,8 @@ export function metadataContract(name: string, open: () => Promise<MetadataFixtu
         await insertUpload(db(), 'old-1', a.id, T0 - 3000);
         await insertUpload(db(), 'old-2', a.id, T0 - 2000);
         await insertUpload(db(), 'fresh', a.id, T0 - 1000);
-        await advanceUpload(db(), 'old-2', 0, 5, T0 - 1500);
+        await claimUpload(db(), 'old-2', 0, 'w', T0 - 1500, T0 - 500);
+        await advanceUpload(db(), 'old-2', 0, 5, T0 - 1500, null, 'w');
         // upload-1 was advanced at T0 + 4, upload-race at T0 + 1.
         assert.deepEqual((await staleUploads(db(), T0 - 1000, 10)).sort(), ['old-1', 'old-2']);
         assert.deepEqual((await staleUploads(db(), T0 - 999, 10)).sort(), ['fresh', 'old-1', 'old-2']);
@@ -501,7 +533,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataFixtu
       });
 
       it('deleteUpload removes the session; nothing is left behind', async () => {
-        for (const id of ['upload-1', 'upload-race', 'old-1', 'old-2', 'fresh']) await deleteUpload(db(), id);
+        for (const id of ['upload-1', 'upload-lease', 'upload-race', 'old-1', 'old-2', 'fresh']) await deleteUpload(db(), id);
         await deleteUpload(db(), 'upload-1');
         assert.equal(await findUpload(db(), 'upload-1'), undefined);
         assert.deepEqual(await staleUploads(db(), Number.MAX_SAFE_INTEGER, 100), []);

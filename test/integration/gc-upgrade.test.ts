@@ -41,8 +41,8 @@ test('what a collector-less Berth left behind is queued by migration 010 and fre
   // (012: the trigram index of names.)
   for (const t of ['insert', 'delete', 'update']) sqlite.prepare(`drop trigger if exists repository_name_grams_${t}`).run();
   sqlite.prepare('drop table if exists repository_name_grams').run();
-  // (013: the saved hash state of uploads.)
-  sqlite.prepare('alter table uploads drop column hash_state').run();
+  // (013: the saved hash state and the writer lease of uploads.)
+  for (const c of ['hash_state', 'writer', 'writer_until']) sqlite.prepare(`alter table uploads drop column ${c}`).run();
   sqlite.prepare("delete from kysely_migration where name >= '010'").run();
   sqlite.close();
 

@@ -1,11 +1,16 @@
-// A chunked upload whose requests land on different instances (issue 14): with the database on
-// PostgreSQL, storage.uploadHashState auto saves the running digest in the upload row with each
-// chunk's offset, so the next instance continues it and no instance reads the upload back from
-// storage. The same walk with uploadHashState memory reads it back, which is what the metric
-// would show if the saved state were not used.
+// A chunked upload whose requests land on different instances (issue 14), on PostgreSQL and one
+// shared store:
+// - storage.uploadHashState auto saves the running digest in the upload row with each chunk's
+//   offset, so the next instance continues it and no instance reads the upload back from
+//   storage. The same walk with uploadHashState memory reads it back, which is what the metric
+//   would show if the saved state were not used.
+// - the writer lease: while one instance writes a chunk, a second request at the same offset on
+//   another instance is refused with 416 and the upload's Range, so the bytes stored at an offset
+//   are always those of the request that was recorded.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +119,38 @@ describe('upload digests across instances (PostgreSQL, a shared store)', () => {
     assert.equal(status.headers.get('range'), `0-${a.length - 1}`, 'the failed PUT left the upload as it was');
     const right = await fetch(`${shared[0]!.url}${path}${sep}digest=${sha256(a, b)}`, { method: 'PUT', body: b, headers: { 'content-type': 'application/octet-stream', 'content-range': `${a.length}-${a.length + b.length - 1}` } });
     assert.equal(right.status, 201, await right.text());
+  });
+
+  it('a PATCH at the offset another instance is writing is refused with 416 and the Range; the upload stays whole', T, async () => {
+    const first = randomBytes(256 * 1024);
+    const rival = randomBytes(first.length);
+    const second = randomBytes(100_000);
+    const post = await fetch(`${shared[0]!.url}/v2/hs/lease/blobs/uploads/`, { method: 'POST' });
+    const loc = new URL(post.headers.get('location')!, shared[0]!.url);
+    const path = loc.pathname + loc.search;
+    // A slow PATCH on instance 0: half the chunk now, the rest once the rival was answered.
+    const target = new URL(`${shared[0]!.url}${path}`);
+    const req = request({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: 'PATCH', headers: {
+      'content-type': 'application/octet-stream', 'content-length': String(first.length), 'content-range': `0-${first.length - 1}`,
+    } });
+    const slow = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+      req.on('error', reject);
+    });
+    req.write(first.subarray(0, first.length / 2));
+    await new Promise((r) => setTimeout(r, 500)); // the slow PATCH holds the lease by now
+    const refused = await fetch(`${shared[1]!.url}${path}`, { method: 'PATCH', body: rival, headers: { 'content-type': 'application/octet-stream', 'content-range': `0-${rival.length - 1}` } });
+    assert.equal(refused.status, 416, await refused.text());
+    assert.equal(refused.headers.get('range'), '0-0', 'nothing recorded yet');
+    req.end(first.subarray(first.length / 2));
+    assert.equal(await slow, 202);
+    const next = await fetch(`${shared[2]!.url}${path}`, { method: 'PATCH', body: second, headers: { 'content-type': 'application/octet-stream', 'content-range': `${first.length}-${first.length + second.length - 1}` } });
+    assert.equal(next.status, 202, await next.text());
+    const sep = path.includes('?') ? '&' : '?';
+    const put = await fetch(`${shared[1]!.url}${path}${sep}digest=${sha256(first, second)}`, { method: 'PUT' });
+    assert.equal(put.status, 201, await put.text());
+    const got = Buffer.from(await (await fetch(`${shared[0]!.url}/v2/hs/lease/blobs/${sha256(first, second)}`)).arrayBuffer());
+    assert.equal(sha256(got), sha256(first, second), 'the stored bytes are those of the recorded request, not the rival');
   });
 
   it('with uploadHashState memory the same walk reads the upload back (what the saved state avoids)', T, async () => {

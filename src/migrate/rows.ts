@@ -36,7 +36,7 @@ export async function copyRows(source: SourceRegistry, target: TargetRegistry, t
   let done = 0;
   const out: { table: string; rows: number }[] = [];
   let sequences = 0;
-  await target.db.transaction().execute(async (trx) => {
+  const copyAll = () => target.db.transaction().execute(async (trx) => {
     const t = trx as unknown as Kysely<Record<string, Record<string, unknown>>>;
     for (const { table, columns, expected } of plans) {
       let rows = 0;
@@ -56,5 +56,15 @@ export async function copyRows(source: SourceRegistry, target: TargetRegistry, t
     }
     sequences = await advanceSequences(t, target.metadata.dialect);
   });
+  try {
+    await copyAll();
+  } catch (error) {
+    // A unique key taken: something wrote to the target's database while the copy ran.
+    if ((error as { code?: string }).code === '23505' || (error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+      throw new MigrateError(`the target's database got rows of its own while the copy ran (${(error as Error).message})`,
+        'Is a berth serve (or another berth command) running on the target configuration? Stop it, empty the target database, and run berth migrate again; the blobs already copied are verified and skipped.');
+    }
+    throw error;
+  }
   return { tables: out, sequences, ms: Date.now() - started };
 }

@@ -61,7 +61,7 @@ export function registerMigrateCommand(program: Command): void {
       const b = summary.blobs;
       const rows = summary.tables.reduce((n, t) => n + t.rows, 0);
       if (summary.dryRun) {
-        say(`would copy ${summary.source} to ${summary.targetStorage} and ${summary.targetDatabase}${summary.resumed ? ' (resuming an earlier run)' : ''}:`);
+        say(`would copy ${summary.source} to ${summary.targetStorage} and ${summary.targetDatabase}${summary.resumed ? ' (the target holds an earlier run of this migration: its blobs are verified again, and skipped)' : ''}:`);
         say(`  ${b.total} blobs, ${formatBytes(b.bytesTotal)}; ${rows} rows in ${summary.tables.length} tables`);
       } else {
         say(`migrated ${summary.source} to ${summary.targetStorage} and ${summary.targetDatabase}${summary.resumed ? ' (resumed)' : ''} in ${(summary.ms / 1000).toFixed(1)} s`);
@@ -71,7 +71,15 @@ export function registerMigrateCommand(program: Command): void {
       for (const t of summary.tables) if (t.rows > 0) say(`    ${t.table.padEnd(22)} ${t.rows}`);
       const empty = summary.tables.filter((t) => t.rows === 0).map((t) => t.table);
       if (empty.length) say(`    (empty: ${empty.join(', ')})`);
-      say(`  not copied: ${summary.excluded.map((e) => e.table).join(', ')} (berth migrate --dry-run --json gives the reasons)`);
+      const derived = summary.excluded.filter((e) => e.reason.startsWith('SQLite'));
+      const left = summary.excluded.filter((e) => !e.reason.startsWith('SQLite'));
+      if (summary.dryRun) {
+        say('  not copied:');
+        for (const e of left) say(`    ${e.table}: ${e.reason}`);
+        for (const e of derived) say(`    ${e.table}: ${e.reason}`);
+      } else {
+        say(`  not copied: ${left.map((e) => e.table).join(', ')}, and ${derived.length} SQLite-only tables (full-text indexes the target rebuilds; --dry-run says why for each)`);
+      }
       if (!summary.dryRun) say(`Start the target with: berth serve --config ${flags.to}`);
     });
 }

@@ -67,6 +67,8 @@ export function progressReporter(options: ProgressOptions): ProgressSink {
         shown = line;
         return;
       }
+      // The end of a phase is printed by endPhase, once.
+      if (p.phase === 'blobs' ? p.blobsDone === p.blobsTotal : p.rowsDone === p.rowsTotal) return;
       if (t - lastAt < options.intervalMs) return;
       lastAt = t;
       options.write(`${describe(p, elapsed, false)}\n`);

@@ -78,7 +78,7 @@ export function registerMigrateCommand(program: Command): void {
         for (const e of left) say(`    ${e.table}: ${e.reason}`);
         for (const e of derived) say(`    ${e.table}: ${e.reason}`);
       } else {
-        say(`  not copied: ${left.map((e) => e.table).join(', ')}, and ${derived.length} SQLite-only tables (full-text indexes the target rebuilds; --dry-run says why for each)`);
+        say(`  not copied: ${left.map((e) => e.table).join(', ')}, and ${derived.length} SQLite-only tables (full-text indexes the target rebuilds, and bookkeeping; --dry-run says why for each)`);
       }
       if (!summary.dryRun) say(`Start the target with: berth serve --config ${flags.to}`);
     });

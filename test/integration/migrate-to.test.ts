@@ -78,6 +78,34 @@ describe('berth migrate --to: embedded registry into PostgreSQL + S3', { timeout
     }
   }
 
+  /** Every row as a sorted list of JSON strings of its values (the source's columns), text-normalised. */
+  const normalise = (rows: Record<string, unknown>[], columns: string[]) => rows
+    .map((r) => JSON.stringify(columns.map((c) => (r[c] === null || r[c] === undefined ? null : Buffer.isBuffer(r[c]) ? (r[c] as Buffer).toString('hex') : String(r[c])))))
+    .sort();
+
+  function sourceRows(table: string): string[] {
+    const db = new Sqlite(join(sourceDir, 'berth.db'), { readonly: true });
+    try {
+      const columns = (db.prepare('select name from pragma_table_info(?)').all(table) as { name: string }[]).map((c) => c.name);
+      return normalise(db.prepare(`select * from "${table}"`).all() as Record<string, unknown>[], columns);
+    } finally {
+      db.close();
+    }
+  }
+
+  async function pgRows(t: Target, table: string): Promise<string[]> {
+    const db = new Sqlite(join(sourceDir, 'berth.db'), { readonly: true });
+    const columns = (db.prepare('select name from pragma_table_info(?)').all(table) as { name: string }[]).map((c) => c.name);
+    db.close();
+    const c = new pg.Client({ connectionString: t.db.url });
+    await c.connect();
+    try {
+      return normalise((await c.query(`select * from "${table}"`)).rows as Record<string, unknown>[], columns);
+    } finally {
+      await c.end();
+    }
+  }
+
   function sourceCounts(): Map<string, number> {
     const db = new Sqlite(join(sourceDir, 'berth.db'), { readonly: true });
     try {
@@ -127,6 +155,8 @@ describe('berth migrate --to: embedded registry into PostgreSQL + S3', { timeout
     ok(await berth(['user', 'add', 'alice', '--data', sourceDir, '--password-stdin'], { stdin: 'alice-password-1234\n' }));
     ok(await berth(['robot', 'create', 'library', 'ci', '--permissions', 'pull', '--data', sourceDir]));
     ok(await berth(['token', 'create', 'laptop', '--user', 'alice', '--permissions', 'pull', '--data', sourceDir]));
+    ok(await berth(['webhook', 'add', 'library', 'https://hooks.example.com/berth', '--data', sourceDir]));
+    ok(await berth(['immutable', 'add', 'library', '--repos', '**', '--tags', 'release-*', '--data', sourceDir]));
   });
 
   after(async () => {
@@ -193,10 +223,13 @@ describe('berth migrate --to: embedded registry into PostgreSQL + S3', { timeout
     assert.match(r.stdout, /not copied: .*uploads/);
     assert.equal((await keys(main)).length, total, 'every blob in the bucket');
 
-    // Every copied table has the source's row count on PostgreSQL.
+    // Every copied table has the source's rows on PostgreSQL, value for value.
     const counts = sourceCounts();
-    for (const [table, n] of counts) assert.equal(await pgCount(main, table), n, `rows of ${table}`);
-    for (const t of ['repositories', 'manifests', 'tags', 'tag_history', 'blobs', 'repository_blobs', 'manifest_refs', 'users', 'projects', 'robots', 'robot_permissions', 'access_tokens', 'audit_log']) {
+    for (const [table, n] of counts) {
+      assert.equal(await pgCount(main, table), n, `rows of ${table}`);
+      if (n > 0) assert.deepEqual(await pgRows(main, table), sourceRows(table), `the rows of ${table} are the source's`);
+    }
+    for (const t of ['repositories', 'manifests', 'tags', 'tag_history', 'blobs', 'repository_blobs', 'manifest_refs', 'users', 'projects', 'robots', 'robot_permissions', 'access_tokens', 'audit_log', 'webhooks', 'immutable_rules', 'gc_blob_reviews']) {
       assert.ok(counts.get(t)! > 0, `the source has rows in ${t}, so the check above means something`);
     }
   });

@@ -14,6 +14,7 @@ import { describe as describeProgress, progressReporter } from '../../src/migrat
 import { batchSize } from '../../src/migrate/rows.ts';
 import { MigrateError, openSource, type SourceRegistry } from '../../src/migrate/source.ts';
 import { COPIED, EXCLUDED, parentsFirst, planTables } from '../../src/migrate/tables.ts';
+import { redactUrl } from '../../src/migrate/target.ts';
 
 describe('berth migrate: the table plan against the real schema', () => {
   let dir: string;
@@ -104,5 +105,11 @@ describe('berth migrate: small pieces', () => {
   it('the source ignores the BERTH_* variables that place a database or a bucket (they are the target\'s)', () => {
     const env = sourceEnvironment({ BERTH_DATABASE_URL: 'postgres://x', BERTH_DATABASE_DIALECT: 'postgres', BERTH_STORAGE_DRIVER: 's3', BERTH_STORAGE_S3_BUCKET: 'b', BERTH_STORAGE_DATA_DIR: '/d', BERTH_AUTH_MODE: 'builtin' });
     assert.deepEqual(env, { BERTH_STORAGE_DATA_DIR: '/d', BERTH_AUTH_MODE: 'builtin' });
+  });
+
+  it('the target database is named without its password in messages and the summary', () => {
+    assert.equal(redactUrl('postgres://berth:s3cret-pw@db.internal:5432/berth'), 'postgres://berth:***@db.internal:5432/berth');
+    assert.equal(redactUrl('postgres://berth@db.internal/berth'), 'postgres://berth@db.internal/berth');
+    assert.doesNotMatch(redactUrl('not a url s3cret'), /s3cret/);
   });
 });

@@ -37,7 +37,7 @@ export function registerMigrateCommand(program: Command): void {
     .option('-c, --config <file>', 'configuration file of the source registry (as for berth serve)')
     .option('--concurrency <n>', 'blobs copied at the same time', '4')
     .option('--progress-interval <seconds>', 'when stderr is not a terminal: seconds between progress lines', '5')
-    .option('--dry-run', 'check both sides and print what would be copied; write nothing')
+    .option('--dry-run', 'check both sides and print what would be copied (and why some tables are not); copies nothing (the target schema and bucket are created as berth serve would)')
     .option('--json', 'print the summary as JSON')
     .action(async (flags: MigrateFlags) => {
       const concurrency = Number(flags.concurrency);

@@ -14,7 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { parse as parseYaml, stringify } from 'yaml';
@@ -167,6 +167,7 @@ describe('berth migrate --to: embedded registry into PostgreSQL + S3', { timeout
       for (let i = 0; i < all.length; i += 1000) {
         await client.send(new DeleteObjectsCommand({ Bucket: t.bucket, Delete: { Objects: all.slice(i, i + 1000).map((Key) => ({ Key })) } })).catch(() => {});
       }
+      await client.send(new DeleteBucketCommand({ Bucket: t.bucket })).catch(() => {});
       await t.db.drop();
     }
     client?.destroy();

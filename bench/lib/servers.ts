@@ -185,7 +185,7 @@ export async function startBerth(workDir: string, extraArgs: string[], log: (s: 
   const out = createWriteStream(logFile);
   // BENCH_BERTH_NODE_ARGS: node's own flags for Berth, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   // (a profile is written when Berth exits on the bench's SIGTERM).
-  const nodeArgs = (process.env.BENCH_BERTH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = berthNodeArgs();
   const args = [...nodeArgs, entry, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--auth', 'none', ...extraArgs];
   log(`starting Berth: BERTH_LOG_LEVEL=${process.env.BERTH_LOG_LEVEL ?? 'warn'} node ${args.join(' ')}`);
   // Warnings only, like Distribution (level warn, access log off): at info Berth logs every
@@ -271,7 +271,7 @@ export async function startBuiltinBerth(workDir: string, name: string, adminPass
   const port = await freePort();
   const logFile = join(workDir, `${name}-berth.log`);
   // BENCH_BERTH_NODE_ARGS applies here too (a profile of the scan workloads' server).
-  const nodeArgs = (process.env.BENCH_BERTH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = berthNodeArgs();
   const args = [...nodeArgs, entry, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--auth', 'builtin', ...extraArgs];
   log(`  starting a second Berth for ${name}: node ${args.join(' ')}`);
   const child = spawn(process.execPath, args, {
@@ -317,4 +317,13 @@ export async function startBuiltinBerth(workDir: string, name: string, adminPass
     await sleep(100);
   }
   return { origin, pid: child.pid ?? 0, dataDir, logFile, stop };
+}
+
+/**
+ * Node's flags for Berth: those `npm start` uses (the young generation of 1 MiB, see the head of
+ * bin/berth.mjs), then BENCH_BERTH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; a later
+ * --max-semi-space-size wins, so "--max-semi-space-size=16" measures Node's default).
+ */
+function berthNodeArgs(): string[] {
+  return ['--max-semi-space-size=1', ...(process.env.BENCH_BERTH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 }

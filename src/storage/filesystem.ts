@@ -5,6 +5,7 @@
 // Files are 0600 and folders 0700 whatever the umask: blobs of private projects are private. Appends write with
 // large positioned writes (writev of coalesced chunks, one write in flight while the next batch
 // fills), so memory stays flat and hashing in onChunk overlaps the disk I/O.
+import { Reclaimer } from '../core/reclaim.ts';
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { constants as fsc } from 'node:fs';
@@ -97,6 +98,7 @@ async function writeSource(
     }
     return buf.length;
   }
+  const reclaim = new Reclaimer();
   let batch: Buffer[] = [];
   let batchBytes = 0;
   let next = position;
@@ -125,6 +127,7 @@ async function writeSource(
     for await (const chunk of source) {
       const buf = toBuffer(chunk);
       if (buf.length === 0) continue;
+      reclaim.add(buf.length);
       onChunk?.(buf);
       batch.push(buf);
       batchBytes += buf.length;

@@ -13,6 +13,7 @@
 //   MiB or more are copied inside the server (UploadPartCopy), smaller runs are read and joined
 //   into parts (S3's minimum part size is 5 MiB, except for the last part).
 // Nothing holds more than one part in memory per write.
+import { Reclaimer } from '../core/reclaim.ts';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
@@ -155,9 +156,11 @@ export class S3Driver implements StorageDriver {
     const key = this.key(dest);
     const parts = new PartWriter(this.client, this.bucket, key);
     let size = 0;
+    const reclaim = new Reclaimer();
     try {
       for await (const raw of source instanceof Uint8Array ? [source] : source) {
         const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+        reclaim.add(chunk.length);
         onChunk?.(chunk);
         size += chunk.length;
         await parts.write(chunk);
@@ -203,9 +206,11 @@ export class S3Driver implements StorageDriver {
       at += body.length;
       await writes.add(this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length })));
     };
+    const reclaim = new Reclaimer();
     try {
       for await (const raw of source) {
         let chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+        reclaim.add(chunk.length);
         onChunk?.(chunk);
         while (chunk.length) {
           const room = SEGMENT_BYTES - pendingBytes;

@@ -63,8 +63,8 @@ async function walk(servers: BerthProcess[], repo: string, chunks: Buffer[], dig
 
 describe('upload digests across instances (PostgreSQL, a shared store)', () => {
   let db: TestDatabase;
-  let shared: BerthProcess[] = [];
-  let memory: BerthProcess[] = [];
+  const shared: BerthProcess[] = [];
+  const memory: BerthProcess[] = [];
 
   before(async () => {
     db = await createTestDatabase('berth_hashstate');

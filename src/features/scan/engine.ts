@@ -208,7 +208,7 @@ export class ScanEngine {
     const existing = await this.deps.registry.discovery.referrers(repository, digest, CYCLONEDX_MEDIA_TYPE).catch(() => undefined);
     if (existing?.manifests.some((m) => m.annotations?.[GENERATOR_ANNOTATION])) return;
     const subject = await this.deps.registry.manifests.resolve(repository, digest);
-    const document = Buffer.from(cyclonedx({ repository, digest, ...(platform ? { platform } : {}) }, inventory, { tool: this.deps.tool, created: new Date(this.now()) }));
+    const document = Buffer.from(await cyclonedx({ repository, digest, ...(platform ? { platform } : {}) }, inventory, { tool: this.deps.tool, created: new Date(this.now()) }));
     const ctx: RequestContext = SYSTEM_CONTEXT;
     await this.deps.registry.uploads.putMonolithic(ctx, repository, digestOf(document), toSource(document));
     const empty = Buffer.from('{}');

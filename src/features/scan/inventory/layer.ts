@@ -1,6 +1,7 @@
 // One layer read once into its LayerIndex (decompress -> tar -> select -> parse or stream-scan),
 // and the fold of an image's layer indexes into its inventory. Only selected files are buffered,
 // each within its size limit; everything else streams past and is discarded.
+import { reclaiming } from '../../../core/reclaim.ts';
 import { decompressLayer, type DecompressOptions } from './decompress.ts';
 import { parseApkInstalled } from './apk.ts';
 import { parseDpkgStatus } from './dpkg.ts';
@@ -75,7 +76,7 @@ const relocate = (f: FileFinding, path: string): FileFinding => ({ ...f, package
  * Throws UnsupportedLayerError, DecompressError or TarError when the blob cannot be read.
  */
 export async function indexLayer(source: AsyncIterable<Uint8Array>, mediaType: string, options: IndexLayerOptions = {}): Promise<LayerIndex> {
-  const reader = new TarReader(decompressLayer(source, mediaType, options));
+  const reader = new TarReader(reclaiming(decompressLayer(source, mediaType, options)));
   const files = new Map<string, FileFinding>();
   const masked = new Set<string>();
   const whiteouts = new Set<string>();

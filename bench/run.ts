@@ -7,10 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createBlobFile } from './lib/blobfile.ts';
-import { parseConfig } from './lib/config.ts';
+import { CLUSTER_TARGETS, parseConfig } from './lib/config.ts';
 import type { BenchConfig } from './lib/config.ts';
 import { OciClient } from './lib/oci.ts';
-import { startBerth, startDistribution } from './lib/servers.ts';
+import { startBerth, startCluster, startDistribution } from './lib/servers.ts';
 import { openBenchS3 } from './lib/s3.ts';
 import type { RunningServer } from './lib/servers.ts';
 import { ratioOf, renderTable, targetMet } from './lib/table.ts';
@@ -78,6 +78,13 @@ async function main(): Promise<number> {
       }
     }
     if (cfg.targets.includes('distribution')) servers.unshift(await startDistribution(workDir, log, s3 ? { ...s3, bucket: await s3.bucket('distribution') } : undefined));
+    const clusters = CLUSTER_TARGETS.filter((t) => cfg.targets.includes(t));
+    if (clusters.length) {
+      // cluster-up.sh runs bin/berth.mjs, which runs dist/ only when its build stamp is current.
+      const built = spawnSync(process.execPath, ['scripts/build-if-stale.mjs', 'server'], { encoding: 'utf8' });
+      if (built.status !== 0) throw new Error(`building dist/ for the clusters failed:\n${built.stdout}${built.stderr}`);
+      for (const t of clusters) servers.push(await startCluster(workDir, t, log));
+    }
     for (const s of servers) {
       log(`${s.target}: ${s.version} at ${s.origin} (pid ${s.pid}, data ${s.dataDir})`);
       ctxs.push({ target: s.target, server: s, client: new OciClient(s.origin, maxClients(cfg)), catalogRepos: 0, scaleTags: 0 });

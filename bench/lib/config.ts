@@ -2,7 +2,13 @@
 // defaults below; `--quick` swaps in the quick defaults first. Every loop in the bench is
 // bounded by a count and a time derived from these numbers.
 
-export type Target = 'distribution' | 'berth';
+/**
+ * berth-lb1 and berth-lb3 (--cluster): Berth through haproxy with 1 and 3 instances, on S3 and
+ * PostgreSQL (scripts/cluster-up.sh). They run the shared workloads 1-9; the ratio column stays
+ * Berth against Distribution.
+ */
+export type Target = 'distribution' | 'berth' | 'berth-lb1' | 'berth-lb3';
+export const CLUSTER_TARGETS = ['berth-lb1', 'berth-lb3'] as const;
 
 export const WORKLOADS = [
   'push-mono',
@@ -220,6 +226,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --keep                      keep the temp dir (server data, logs) after the run
   --s3                        both registries store blobs in one Ceph radosgw (a bucket each;
                               scripts/s3-start.sh starts it when none answers) [BENCH_S3=1]
+  --cluster                   also Berth through haproxy with 1 and 3 instances on S3 and
+                              PostgreSQL (scripts/cluster-up.sh), for workloads 1-9 [BENCH_CLUSTER=1]
   --tmp-dir DIR               where to create the temp dir (default: the OS temp dir)
   --results-dir DIR           where to write <timestamp>.json (default bench/results)
   --berth-arg ARG             extra argument for \`berth serve\` (repeatable)
@@ -254,7 +262,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig
     if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n\n${USAGE}`);
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (['quick', 'keep', 'help', 's3'].includes(name)) {
+    if (['quick', 'keep', 'help', 's3', 'cluster'].includes(name)) {
       bare.add(name);
       continue;
     }
@@ -289,6 +297,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig
   if (targetRaw === 'both') targets = ['distribution', 'berth'];
   else if (targetRaw === 'distribution' || targetRaw === 'berth') targets = [targetRaw];
   else throw new Error(`--target must be both, distribution or berth, got "${targetRaw}"`);
+  if (bare.has('cluster') || env.BENCH_CLUSTER === '1') targets.push(...CLUSTER_TARGETS);
 
   const onlyRaw = last('only') ?? env.BENCH_ONLY;
   const only = new Set<WorkloadName>();

@@ -3,7 +3,7 @@
 // builtin that the Berth-only workloads (search, login-flood) start for themselves.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -326,4 +326,37 @@ export async function startBuiltinBerth(workDir: string, name: string, adminPass
  */
 function berthNodeArgs(): string[] {
   return ['--max-semi-space-size=1', ...(process.env.BENCH_BERTH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+}
+
+/**
+ * Berth through haproxy (--cluster): scripts/cluster-up.sh with `instances` Berth instances on its
+ * own RAM-backed radosgw and a fresh PostgreSQL database, open (CLUSTER_AUTH=none) like the
+ * single Berth of the bench. The pid is the first instance's (server CPU and RSS columns).
+ */
+export async function startCluster(workDir: string, target: 'berth-lb1' | 'berth-lb3', log: (s: string) => void): Promise<RunningServer> {
+  const instances = target === 'berth-lb1' ? 1 : 3;
+  // Ports away from the cluster e2e tests (5400) and the suites' cluster (see scripts/test.mjs).
+  const port = target === 'berth-lb1' ? 5600 : 5700;
+  const dir = join(workDir, `cluster-${instances}`);
+  const script = resolve('scripts/cluster-up.sh');
+  log(`starting a cluster of ${instances} behind haproxy: CLUSTER_INSTANCES=${instances} CLUSTER_PORT=${port} bash scripts/cluster-up.sh ${dir}`);
+  const up = spawnSync('bash', [script, dir], {
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...process.env, CLUSTER_INSTANCES: String(instances), CLUSTER_PORT: String(port), CLUSTER_S3_PORT: String(port + 80), CLUSTER_AUTH: 'none', BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn' },
+  });
+  const stop = async (): Promise<void> => {
+    spawnSync('bash', [resolve('scripts/cluster-down.sh'), dir], { encoding: 'utf8', timeout: 120_000 });
+  };
+  if (up.status !== 0) {
+    await stop();
+    throw new Error(`scripts/cluster-up.sh failed (exit ${up.status ?? up.signal}):\n${(up.stderr ?? '').split('\n').slice(-15).join('\n')}`);
+  }
+  const origin = (up.stdout ?? '').trim().split('\n').at(-1) ?? '';
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(origin)) {
+    await stop();
+    throw new Error(`scripts/cluster-up.sh did not print the load balancer's URL last: "${origin}"`);
+  }
+  const pid = Number(readFileSync(join(dir, 'run', 'berth-1.pid'), 'utf8').trim());
+  return { target, origin, pid, dataDir: dir, logFile: join(dir, 'log', 'berth-1.log'), version: `berth x${instances} behind haproxy`, stop };
 }

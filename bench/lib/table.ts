@@ -65,7 +65,9 @@ function cell(row: Row, t: Target, targets: Target[]): string {
 }
 
 export function renderTable(rows: Row[], targets: Target[]): string {
-  const header = ['Workload', 'Unit', 'Distribution', 'Berth', 'Berth/Dist', 'Target', 'Met'];
+  // The haproxy columns (--cluster) come after the ratio, which stays Berth against Distribution.
+  const lb = (['berth-lb1', 'berth-lb3'] as const).filter((t) => targets.includes(t));
+  const header = ['Workload', 'Unit', 'Distribution', 'Berth', 'Berth/Dist', ...lb.map((t) => (t === 'berth-lb1' ? 'haproxy+1' : 'haproxy+3')), 'Target', 'Met'];
   const body = rows.map((row) => {
     const r = ratioOf(row);
     const met = targetMet(row);
@@ -75,12 +77,13 @@ export function renderTable(rows: Row[], targets: Target[]): string {
       cell(row, 'distribution', targets),
       cell(row, 'berth', targets),
       r === undefined ? '-' : `${r.toFixed(2)}x`,
+      ...lb.map((t) => cell(row, t, targets)),
       row.target?.text ?? '-',
       met === undefined ? '' : met ? 'yes' : 'NO',
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const numeric = new Set([2, 3, 4]);
+  const numeric = new Set([2, 3, 4, ...lb.map((_, i) => 5 + i)]);
   const line = (cells: string[]): string =>
     cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  ')];

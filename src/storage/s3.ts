@@ -15,7 +15,7 @@
 // Nothing holds more than one part in memory per write.
 import { Reclaimer } from '../core/reclaim.ts';
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, pipeline, Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -119,7 +119,7 @@ export class S3Driver implements StorageDriver {
     await this.init();
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }));
-      return res.Body as Readable;
+      return readAhead(res.Body as Readable);
     } catch (error) {
       if (!notFound(error)) throw error;
     }
@@ -574,4 +574,19 @@ class InFlight {
   async settle(): Promise<void> {
     await Promise.all(this.running);
   }
+}
+
+/**
+ * Bytes buffered between S3 and the client. The SDK's body is a socket stream with a 16 KiB
+ * buffer: piped straight to a client socket, each side waits on the other's drain, and a pull ran
+ * at half of what one GetObject reads alone. With this much read ahead, S3 keeps sending while
+ * the client drains.
+ */
+const READ_AHEAD = 4 * 1024 * 1024;
+
+function readAhead(body: Readable): Readable {
+  const out = new PassThrough({ highWaterMark: READ_AHEAD });
+  // An error on either side destroys both: the client sees the transfer fail, never a short body.
+  pipeline(body, out, () => {});
+  return out;
 }

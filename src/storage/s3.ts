@@ -582,7 +582,7 @@ class InFlight {
  * at half of what one GetObject reads alone. With this much read ahead, S3 keeps sending while
  * the client drains.
  */
-const READ_AHEAD = 4 * 1024 * 1024;
+const READ_AHEAD = 1024 * 1024;
 
 function readAhead(body: Readable): Readable {
   const out = new PassThrough({ highWaterMark: READ_AHEAD });

@@ -8,7 +8,6 @@
 // append and before the commit, so a committed blob is exactly the bytes that were hashed. Every
 // request that fails leaves the session as it was.
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { parseDigest, newHash, type DigestAlgorithm, type ParsedDigest } from '../core/digest.ts';
 import { RegistryError } from '../core/errors.ts';
 import { insertBlob, linkBlob } from '../metadata/blobs.ts';
@@ -428,7 +427,8 @@ export class UploadService {
   private async commit(ctx: RequestContext, repository: string, id: string, digest: ParsedDigest, size: number, repositoryId: number): Promise<void> {
     const path = uploadDataPath(id);
     if (size === 0 && !(await this.deps.storage.stat(path))) {
-      await this.deps.storage.append(path, Readable.from([]), 0);
+      // A whole empty object: on S3 an append of nothing writes no segment, so nothing to commit.
+      await this.deps.storage.put(path, new Uint8Array(0));
     }
     // What was hashed is what is committed: cut off any bytes beyond `size`.
     try {

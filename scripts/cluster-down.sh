@@ -36,6 +36,11 @@ done
 wait
 if [[ -d "$DIR/s3" ]]; then S3_DATA="$DIR/s3" bash "$ROOT/scripts/s3-stop.sh" || true; fi
 if [[ "${CLUSTER_WIPE:-0}" == 1 && -f "$DIR/database" ]]; then
-  psql "$PG_URL" -qAtc "drop database if exists $(cat "$DIR/database") with (force)" >/dev/null && rm -f "$DIR/database"
+  # Not in an && list: set -e would let a failed drop pass unnoticed (and leave the database).
+  if ! psql "$PG_URL" -qAtc "drop database if exists $(cat "$DIR/database") with (force)" >/dev/null; then
+    echo "[cluster-down] FAILED to drop the cluster's database $(cat "$DIR/database") on $PG_URL" >&2
+    exit 1
+  fi
+  rm -f "$DIR/database"
   echo "[cluster-down] dropped the cluster's database" >&2
 fi

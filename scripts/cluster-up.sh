@@ -11,6 +11,10 @@
 #   CLUSTER_S3_PORT     radosgw's port (default 5380; it also takes the next 19 ports)
 #   CLUSTER_PG_URL      a PostgreSQL server to create the database on
 #                       (default postgres://postgres@127.0.0.1:5432/postgres)
+#   CLUSTER_AUTH        auth.mode of every instance: builtin (the default: admin's password in
+#                       DIR/admin-password), none (an open registry, as the integration suite runs
+#                       a single server: IT_TARGET=cluster) or htpasswd (CLUSTER_HTPASSWD names a
+#                       bcrypt file, copied to DIR; as the e2e suites run: E2E_TARGET=cluster)
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -24,9 +28,15 @@ PORT="${CLUSTER_PORT:-5400}"
 N="${CLUSTER_INSTANCES:-3}"
 S3_PORT="${CLUSTER_S3_PORT:-5380}"
 PG_URL="${CLUSTER_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+AUTH="${CLUSTER_AUTH:-builtin}"
 log() { echo "[cluster-up $(date +%T)] $*" >&2; }
 die() { trap - ERR; log "FAILED: $*"; "$ROOT/scripts/cluster-down.sh" "$DIR" >/dev/null 2>&1 || true; exit 1; }
 
+case "$AUTH" in
+  builtin|none) ;;
+  htpasswd) [[ -r "${CLUSTER_HTPASSWD:-}" ]] || { echo "CLUSTER_AUTH=htpasswd needs CLUSTER_HTPASSWD, a readable bcrypt htpasswd file (htpasswd -Bbn USER PASSWORD)" >&2; exit 2; } ;;
+  *) echo "CLUSTER_AUTH must be builtin (the default), none or htpasswd, not '$AUTH'" >&2; exit 2;;
+esac
 for tool in haproxy psql curl node; do
   command -v "$tool" >/dev/null || die "$tool is not installed (run scripts/install-tools.sh as root; psql comes with postgresql-client)"
 done
@@ -50,6 +60,11 @@ fi
 DB_URL="$(node -e 'const u = new URL(process.argv[1]); u.pathname = "/" + process.argv[2]; console.log(u.toString())' "$PG_URL" "$(cat "$DIR/database")")"
 
 # --- The admin password (generated once) and the shared configuration.
+HTPASSWD_LINE=""
+if [[ "$AUTH" == htpasswd ]]; then
+  (umask 077; cp "$CLUSTER_HTPASSWD" "$DIR/htpasswd")
+  HTPASSWD_LINE="  htpasswdFile: \"$DIR/htpasswd\""
+fi
 if [[ ! -f "$DIR/admin-password" ]]; then
   (umask 077; node -e 'console.log(require("crypto").randomBytes(18).toString("base64url"))' > "$DIR/admin-password")
 fi
@@ -70,7 +85,8 @@ storage:
     accessKeyId: "$S3_ACCESS_KEY"
     secretAccessKey: "$S3_SECRET_KEY"
 auth:
-  mode: builtin
+  mode: $AUTH
+$HTPASSWD_LINE
 EOF
 )
 
@@ -144,5 +160,5 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 curl -sf -o /dev/null "http://127.0.0.1:$PORT/readyz" || die "the load balancer does not answer on $PORT"
-log "cluster up: $N instances behind haproxy; admin password in $DIR/admin-password"
+log "cluster up: $N instances behind haproxy (auth $AUTH); admin password in $DIR/admin-password"
 echo "http://127.0.0.1:$PORT"

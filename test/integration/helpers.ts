@@ -3,7 +3,12 @@
 //
 // The target is Berth (`berth serve --auth none`) unless IT_TARGET=distribution, a development
 // switch that runs the same requests against CNCF Distribution 2.8.2 (Debian's docker-registry) to
-// check that the tests encode the protocol and not one implementation. CI always runs Berth.
+// check that the tests encode the protocol and not one implementation. CI always runs Berth, and
+// also runs the distribution-API files with IT_TARGET=cluster (scripts/test.mjs): every
+// startServer() is then a cluster of its own (scripts/cluster-up.sh with CLUSTER_AUTH=none:
+// PostgreSQL, Ceph radosgw, 3 instances, haproxy round-robin) and every request goes through
+// haproxy. A cluster is Berth, so isBerth holds and berthOnly() tests run; what one process alone
+// can do (restart(), kill(), its data dir) throws on a cluster, naming why.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -15,12 +20,20 @@ import assert from 'node:assert/strict';
 import { digestOf, type DigestAlgorithm } from '../../src/core/digest.ts';
 import { MediaType } from '../../src/core/mediatypes.ts';
 import { startBerth } from '../helpers/berth-process.ts';
+import { startCluster, startMetricsUnion } from '../e2e/helpers/cluster.ts';
 
 export { digestOf, MediaType };
 
-export type Target = 'berth' | 'distribution';
-export const TARGET: Target = process.env.IT_TARGET === 'distribution' ? 'distribution' : 'berth';
-export const isBerth = TARGET === 'berth';
+export type Target = 'berth' | 'distribution' | 'cluster';
+export const TARGET: Target = targetOf(process.env.IT_TARGET);
+/** Berth, alone or as a cluster behind haproxy. */
+export const isBerth = TARGET === 'berth' || TARGET === 'cluster';
+
+function targetOf(v: string | undefined): Target {
+  if (v === undefined || v === '' || v === 'berth') return 'berth';
+  if (v === 'distribution' || v === 'cluster') return v;
+  throw new Error(`IT_TARGET must be berth (the default), cluster or distribution, not ${JSON.stringify(v)}`);
+}
 
 /** Every manifest type a client may ask for; sent on manifest GET/HEAD so no conversion is needed. */
 export const ACCEPT_ALL_MANIFESTS = [
@@ -57,9 +70,45 @@ export interface StartServerOptions {
   dataDir?: string;
 }
 
-/** Starts the server under test: Berth with auth none (the default), or Distribution in development. */
+/** Starts the server under test: Berth with auth none (the default), a cluster of it, or Distribution in development. */
 export async function startServer(options: StartServerOptions = {}): Promise<Server> {
+  if (TARGET === 'cluster') return startClusterServer(options.dataDir);
   return TARGET === 'distribution' ? startDistribution(options.dataDir) : startBerthServer(options.dataDir);
+}
+
+/**
+ * A cluster of its own for each call (a test that lists the catalog needs a registry holding only
+ * its repositories), about 10 s to start. metricsUrl is the union of the instances' metrics
+ * listeners (startMetricsUnion), so a counter read there counts every request haproxy sent.
+ */
+async function startClusterServer(dataDir?: string): Promise<Server> {
+  if (dataDir) throw new Error('IT_TARGET=cluster: a cluster keeps its data in PostgreSQL and S3, not in a data directory of the test\'s choosing');
+  const cluster = await startCluster({ auth: 'none' });
+  let metrics: Awaited<ReturnType<typeof startMetricsUnion>>;
+  try {
+    metrics = await startMetricsUnion(cluster.instances);
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  const notApplicable = (what: string) => (): never => {
+    throw new Error(`IT_TARGET=cluster: ${what} is not applicable to a cluster (${cluster.instances.length} instances behind haproxy); mark the test berthOnly-style or skip it with that reason`);
+  };
+  return {
+    url: cluster.url,
+    host: cluster.host,
+    port: cluster.port,
+    metricsUrl: metrics.url,
+    get dataDir(): string { return notApplicable('the data directory of one process')(); },
+    logs: () => cluster.logs(),
+    async stop() {
+      await metrics.close();
+      await cluster.stop();
+      return 0;
+    },
+    kill: notApplicable('kill() of one process'),
+    restart: notApplicable('restart() of one process'),
+  };
 }
 
 async function startBerthServer(dataDir?: string): Promise<Server> {

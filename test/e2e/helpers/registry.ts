@@ -1,6 +1,10 @@
 // The registry under test. CI (and the default) is a real `berth serve`. While the server is
 // being written, E2E_TARGET=distribution runs the same suites against CNCF Distribution
 // (Debian's docker-registry) to validate the harness itself; nothing else should set it.
+// E2E_TARGET=cluster (scripts/test.mjs runs the real-client files so, issue 14) makes every
+// registry a cluster of its own (./cluster.ts: scripts/cluster-up.sh, 3 instances on PostgreSQL
+// and Ceph radosgw behind haproxy), with the same auth as the single server: none, or htpasswd
+// with the same file on every instance. The clients talk to haproxy only.
 // E2E_SERVER_LOGS=1 prints each server's log when its suite stops.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,15 +13,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startBerth } from '../../helpers/berth-process.ts';
+import { startCluster } from './cluster.ts';
 import { run } from './run.ts';
 import { requireTools } from './tools.ts';
 
-export type TargetKind = 'berth' | 'distribution';
+export type TargetKind = 'berth' | 'distribution' | 'cluster';
 
 export function targetKind(): TargetKind {
   const v = process.env.E2E_TARGET ?? 'berth';
-  if (v === 'berth' || v === 'distribution') return v;
-  throw new Error(`E2E_TARGET must be "berth" (the default) or "distribution", not ${JSON.stringify(v)}`);
+  if (v === 'berth' || v === 'distribution' || v === 'cluster') return v;
+  throw new Error(`E2E_TARGET must be "berth" (the default), "cluster" or "distribution", not ${JSON.stringify(v)}`);
 }
 
 export interface Credentials {
@@ -64,7 +69,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   try {
     const htpasswd = credentials ? await writeHtpasswd(dir, credentials) : undefined;
     const started =
-      kind === 'berth' ? await startBerthTarget(dir, auth, htpasswd) : await startDistribution(dir, htpasswd);
+      kind === 'berth' ? await startBerthTarget(dir, auth, htpasswd)
+        : kind === 'cluster' ? await startClusterTarget(auth, htpasswd)
+          : await startDistribution(dir, htpasswd);
     return {
       kind,
       credentials,
@@ -106,6 +113,11 @@ async function startBerthTarget(dir: string, auth: 'none' | 'htpasswd', htpasswd
       }
     },
   };
+}
+
+async function startClusterTarget(auth: 'none' | 'htpasswd', htpasswd?: string): Promise<Started> {
+  const cluster = await startCluster({ auth, ...(htpasswd ? { htpasswd } : {}) });
+  return { url: cluster.url, host: cluster.host, logs: () => cluster.logs(), stop: () => cluster.stop() };
 }
 
 function freePort(): Promise<number> {

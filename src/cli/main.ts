@@ -5,6 +5,7 @@ import { ConfigError } from '../core/config.ts';
 import { CliError } from './cli-error.ts';
 import { registerAuditCommand } from './commands/audit.ts';
 import { registerProjectCommands } from './commands/projects.ts';
+import { registerProxyCommands } from './commands/proxy.ts';
 import { registerRobotCommands } from './commands/robots.ts';
 import { registerScanCommands } from './commands/scan.ts';
 import { registerTrustCommands } from './commands/trust.ts';
@@ -62,6 +63,7 @@ registerImmutableCommands(program);
 registerGcCommands(program);
 registerRetentionCommands(program);
 registerTagCommands(program);
+registerProxyCommands(program);
 registerTlsCommands(program);
 registerMigrateCommand(program);
 

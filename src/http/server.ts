@@ -25,6 +25,7 @@ import { enableGc } from '../features/gc/index.ts';
 import { enableImmutability } from '../features/immutability/index.ts';
 import { enableQuota } from '../features/quota/index.ts';
 import { enableRetention } from '../features/retention/index.ts';
+import { enableProxy } from '../features/proxy/index.ts';
 import type { RegistryEvent } from '../core/events.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import type { Executor } from '../metadata/executor.ts';
@@ -152,6 +153,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   features.push(enableImmutability(featureContext));
   features.push(enableQuota(featureContext));
   features.push(enableRetention(featureContext));
+  features.push(enableProxy(featureContext));
   for (const f of features) {
     for (const gate of f.pullGates ?? []) registry.manifests.addPullGate(gate);
     if (f.metrics) featureMetrics.push(f.metrics);

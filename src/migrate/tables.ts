@@ -25,6 +25,9 @@ export const COPIED: readonly string[] = [
   // lifecycle (010): tag history, GC queues and runs, immutability, retention, quotas (columns of projects)
   'tag_history', 'gc_manifest_reviews', 'gc_blob_reviews', 'gc_byte_deletes', 'gc_runs', 'immutable_rules',
   'retention_policies', 'retention_runs',
+  // proxy projects (014): upstreams, sealed credentials (the target needs the same proxy-secret.key or
+  // BERTH_PROXY_SECRET_KEY to open them) and when each cached tag was last checked upstream
+  'proxy_projects', 'proxy_tag_checks',
 ];
 
 /** Tables deliberately not copied, with the reason (printed by --dry-run and in docs/migrate.md). */
@@ -32,6 +35,7 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   uploads: 'upload sessions in progress: their bytes (uploads/<id>/) are not copied; a client whose push was cut off by the migration starts its upload again',
   kysely_migration: 'schema versions: the target runs its own migrations (the versions of both sides are compared before anything is copied)',
   kysely_migration_lock: 'the migration lock of this one database',
+  proxy_blob_fetches: 'leases of blob fetches in progress (proxy projects): they end with the stopped source, and a pull after the migration fetches again',
 };
 
 /**

@@ -35,6 +35,14 @@ export interface PutResult {
   readonly subject?: string;
 }
 
+export interface PutOptions {
+  /**
+   * Store it although its blobs and child manifests are not in the repository yet: a pull-through
+   * cache stores what upstream served, and fetches what it references when it is asked for.
+   */
+  readonly referencesMayBeAbsent?: boolean;
+}
+
 export class ManifestService {
   private readonly cache = new ByteLru<Buffer>(64 * 1024 * 1024);
   private readonly now: () => number;
@@ -48,7 +56,7 @@ export class ManifestService {
   }
 
   /** Stores a manifest under a tag or its digest. */
-  async put(ctx: RequestContext, repository: string, reference: string, body: Buffer, contentType: string | undefined): Promise<PutResult> {
+  async put(ctx: RequestContext, repository: string, reference: string, body: Buffer, contentType: string | undefined, options: PutOptions = {}): Promise<PutResult> {
     if (body.byteLength > this.deps.limits.manifestMaxBytes) {
       throw new RegistryError('MANIFEST_TOO_LARGE', { limit: this.deps.limits.manifestMaxBytes });
     }
@@ -62,7 +70,7 @@ export class ManifestService {
     const facts = parseManifest(body, contentType);
     const now = this.now();
     const repo = await this.repos.find(repository);
-    await this.checkReferences(repo?.id, facts);
+    if (!options.referencesMayBeAbsent) await this.checkReferences(repo?.id, facts);
 
     // Bytes first, durable, under their digest; then the rows in one transaction. A deletion of
     // these bytes that GC queued is called off first, and the transaction settles any that ran.
@@ -75,7 +83,7 @@ export class ManifestService {
       if ((await settleByteDelete(trx, digest)) && !(await this.deps.storage.stat(path))) await this.deps.storage.put(path, body);
       const r = await this.repos.ensure(repository, now, trx);
       // Again under the locks: GC may have collected a referenced blob since the first check.
-      await this.checkReferences(r.id, facts, trx);
+      if (!options.referencesMayBeAbsent) await this.checkReferences(r.id, facts, trx);
       await insertManifest(trx, toRecord(digest, body.byteLength, facts), now);
       await linkManifest(trx, r.id, digest, facts.subject?.digest, now);
       const previous = tag === undefined ? undefined : await setTag(trx, r.id, tag, digest, now);

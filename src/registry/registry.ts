@@ -4,6 +4,7 @@ import type { RegistryDeps } from './deps.ts';
 import { DiscoveryService } from './discovery.ts';
 import { ManifestService } from './manifests.ts';
 import { PushGates } from './push-gate.ts';
+import type { PullThrough } from './pull-through.ts';
 import { Touches } from './touches.ts';
 import { DEFAULT_REVIEW_DELAY_MS } from './deps.ts';
 import { Repositories } from './repositories.ts';
@@ -21,6 +22,8 @@ export class Registry {
   readonly pushGates = new PushGates();
   /** Recent lookups of blobs and manifests, which GC must not collect under a push in progress. */
   readonly touches: Touches;
+  /** A feature that answers reads of some repositories from an upstream (proxy projects). */
+  pullThrough?: PullThrough;
 
   constructor(readonly deps: RegistryDeps) {
     this.touches = new Touches(deps.db, deps.limits.reviewDelayMs ?? DEFAULT_REVIEW_DELAY_MS, deps.now);

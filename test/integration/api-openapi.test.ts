@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { enableScan } from '../../src/features/scan/index.ts';
 import { enableTrust } from '../../src/features/trust/index.ts';
 import { enableGc } from '../../src/features/gc/index.ts';
+import { enableProxy } from '../../src/features/proxy/index.ts';
 import { enableRetention } from '../../src/features/retention/index.ts';
 import { enableImmutability } from '../../src/features/immutability/index.ts';
 import { enableQuota } from '../../src/features/quota/index.ts';
@@ -53,7 +54,7 @@ describe('api: OpenAPI document', () => {
     const registry = new Registry({ db: metadata.db, storage, bus: new EventBus(), limits: { manifestMaxBytes: 4 << 20, pageMaxEntries: 1000 } });
     const jobs = new JobRunner(metadata.db, { pollMs: 1000, leaseMs: 60_000, keepMs: 86_400_000, onError: () => {} });
     const featureContext = { db: metadata.db, dialect: 'sqlite' as const, config, registry, storage, jobs, identity, record: () => {}, log: { info() {}, warn() {}, error() {} } };
-    deps = { ...identity, db: metadata.db, features: [enableScan(featureContext), enableTrust(featureContext), enableRetention(featureContext), enableImmutability(featureContext), enableQuota(featureContext), enableGc(featureContext)], jobs, registry };
+    deps = { ...identity, db: metadata.db, features: [enableScan(featureContext), enableTrust(featureContext), enableRetention(featureContext), enableImmutability(featureContext), enableQuota(featureContext), enableGc(featureContext), enableProxy(featureContext)], jobs, registry };
   });
   after(async () => {
     await metadata?.close();
@@ -84,6 +85,7 @@ describe('api: OpenAPI document', () => {
       'GET /projects/{name}/immutable-rules', 'POST /projects/{name}/immutable-rules', 'DELETE /projects/{name}/immutable-rules/{id}',
       'GET /repositories/{project}/{repository}/immutable',
       'GET /gc', 'GET /gc/runs', 'POST /gc/runs',
+      'GET /proxy-projects', 'POST /proxy-projects', 'DELETE /proxy-projects/{name}',
     ]) {
       const [method, path] = r.split(' ') as [string, string];
       assert.ok(doc.paths[path]?.[method.toLowerCase()], `${r} is not documented`);

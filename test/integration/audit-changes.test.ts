@@ -112,10 +112,15 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
           return call(server, 'POST', '/repositories/team/feed/tags/latest/rollback', { as: alice, body: { steps: 1 } });
         },
       },
+      {
+        key: 'POST /proxy-projects', action: 'proxy.create', actor: 'admin', project: 'cache',
+        run: () => call(server, 'POST', '/proxy-projects', { as: ADMIN, body: { project: 'cache', upstream: 'http://127.0.0.1:9', username: 'up', password: 'proxy-upstream-secret-1' } }),
+      },
+      { key: 'DELETE /proxy-projects/{name}', action: 'proxy.remove', actor: 'admin', project: 'cache', run: () => call(server, 'DELETE', '/proxy-projects/cache', { as: ADMIN }) },
       { key: 'DELETE /projects/{name}', action: 'project.delete', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', '/projects/team?repositories=delete', { as: alice }) },
       { key: 'DELETE /users/{name}', action: 'user.delete', actor: 'admin', run: () => call(server, 'DELETE', '/users/carol', { as: ADMIN }) },
     ];
-    secrets.push('carol-password', 'carol-second-pw', 'another-webhook-secret-16');
+    secrets.push('carol-password', 'carol-second-pw', 'another-webhook-secret-16', 'proxy-upstream-secret-1');
 
     // Coverage: every mutating management route is in the table (or named as not a change here).
     const doc = expectStatus(await call(server, 'GET', '/openapi.json'), 200).body as { paths: Record<string, Record<string, unknown>> };

@@ -1,4 +1,5 @@
 // /v2/<name>/blobs/<digest> — GET (with Range), HEAD and DELETE.
+import { RegistryError } from '../../core/errors.ts';
 import type { OciCall } from './context.ts';
 import type { OciRoute } from './paths.ts';
 import { sendPooled } from './pooled-send.ts';
@@ -6,8 +7,18 @@ import { parseRangeHeader } from './ranges.ts';
 
 type BlobCall = OciCall<Extract<OciRoute, { kind: 'blob' }>>;
 
+/** A proxy project's blob that is not cached yet (registry/pull-through.ts): undefined otherwise. */
+function uncached<T>(call: BlobCall, read: Promise<T>): Promise<T | undefined> {
+  if (!call.deps.registry.pullThrough?.covers(call.repository)) return read;
+  return read.catch((error: unknown) => {
+    if (error instanceof RegistryError && error.code === 'BLOB_UNKNOWN') return undefined;
+    throw error;
+  });
+}
+
 export async function headBlob(call: BlobCall): Promise<void> {
-  const info = await call.deps.registry.blobs.lookup(call.repository, call.route.digest);
+  const info = (await uncached(call, call.deps.registry.blobs.lookup(call.repository, call.route.digest)))
+    ?? (await call.deps.registry.pullThrough!.headBlob(call.repository, call.route.digest));
   call.reply.code(200).headers({
     'Content-Length': String(info.size),
     'Content-Type': 'application/octet-stream',
@@ -20,7 +31,19 @@ export async function headBlob(call: BlobCall): Promise<void> {
 
 export async function getBlob(call: BlobCall): Promise<void> {
   const { reply, request, deps, repository, route } = call;
-  const info = await deps.registry.blobs.stat(repository, route.digest);
+  const known = await uncached(call, deps.registry.blobs.stat(repository, route.digest));
+  if (!known) {
+    // Streamed to the client while it is stored; a Range is answered with the whole blob (200).
+    const pulled = await deps.registry.pullThrough!.fetchBlob(call.ctx, repository, route.digest);
+    reply.code(200).headers({
+      'Content-Type': 'application/octet-stream',
+      'Docker-Content-Digest': pulled.info.digest,
+      ETag: `"${pulled.info.digest}"`,
+      ...(pulled.info.size >= 0 ? { 'Content-Length': String(pulled.info.size) } : {}),
+    });
+    return void reply.send(pulled.stream);
+  }
+  const info = known;
   const rangeHeader = request.headers.range;
   const range = parseRangeHeader(rangeHeader, info.size);
   const length = range ? range.end - range.start + 1 : info.size;

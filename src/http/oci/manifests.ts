@@ -23,7 +23,10 @@ export async function putManifest(call: ManifestCall): Promise<void> {
 export async function getManifest(call: ManifestCall, head: boolean): Promise<void> {
   const { request, reply, deps, repository, route } = call;
   const manifests = deps.registry.manifests;
-  const info = await manifests.resolve(repository, route.reference);
+  // A proxy project's read may go upstream (registry/pull-through.ts); `covers` is a memory lookup.
+  const through = deps.registry.pullThrough?.covers(repository) ? await deps.registry.pullThrough.resolveManifest(call.ctx, repository, route.reference) : undefined;
+  const info = through?.info ?? (await manifests.resolve(repository, route.reference));
+  if (through?.warning) reply.header('Warning', through.warning);
   // Policies (a vulnerability policy, a trust policy) may refuse a GET; a HEAD is never refused.
   if (!head && manifests.gated) {
     await manifests.checkPull({

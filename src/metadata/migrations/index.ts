@@ -13,6 +13,7 @@ import * as m010 from './010-lifecycle.ts';
 import * as m011 from './011-scan-package-keys.ts';
 import * as m012 from './012-name-substrings.ts';
 import * as m013 from './013-upload-hash-state.ts';
+import * as m014 from './014-proxy.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -34,6 +35,7 @@ const steps: Record<string, Step> = {
   '011-scan-package-keys': m011,
   '012-name-substrings': m012,
   '013-upload-hash-state': m013,
+  '014-proxy': m014,
 };
 
 export class BerthMigrations implements MigrationProvider {

@@ -5,7 +5,7 @@
 // and the client's retry succeeds through another. scripts/cluster-down.sh DIR stops it all.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,6 +46,7 @@ describe('a cluster of 3 instances behind haproxy (scripts/cluster-up.sh)', { ti
     if (dir) {
       const down = await exec('bash', [join(ROOT, 'scripts', 'cluster-down.sh'), dir], { timeoutMs: 120_000, env: { CLUSTER_WIPE: '1' } });
       assert.equal(down.code, 0, down.stderr);
+      await rm(dir, { recursive: true, force: true, maxRetries: 3 });
     }
   });
 

@@ -346,7 +346,8 @@ export async function startCluster(workDir: string, target: 'berth-lb1' | 'berth
     env: { ...process.env, CLUSTER_INSTANCES: String(instances), CLUSTER_PORT: String(port), CLUSTER_S3_PORT: String(port + 80), CLUSTER_AUTH: 'none', BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn' },
   });
   const stop = async (): Promise<void> => {
-    spawnSync('bash', [resolve('scripts/cluster-down.sh'), dir], { encoding: 'utf8', timeout: 120_000 });
+    // CLUSTER_WIPE=1: its PostgreSQL database goes too (the S3 data is in RAM).
+    spawnSync('bash', [resolve('scripts/cluster-down.sh'), dir], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, CLUSTER_WIPE: '1' } });
   };
   if (up.status !== 0) {
     await stop();

@@ -83,6 +83,17 @@ describe('proxy projects: pull-through cache of a Distribution upstream', { time
     assert.equal(((await missing.json()) as { errors: { code: string }[] }).errors[0]!.code, 'MANIFEST_UNKNOWN');
   });
 
+  it('a layer cached through one repository is linked into another of the project, not fetched again', async () => {
+    const shared = randomBytes(64 * 1024);
+    const digest = await pushBlob(up, 'library/base-a', shared);
+    await pushBlob(up, 'library/base-b', shared);
+    assert.deepEqual(Buffer.from(await (await get(b, `hub/library/base-a/blobs/${digest}`)).arrayBuffer()), shared);
+    const viaB = await get(b, `hub/library/base-b/blobs/${digest}`);
+    assert.equal(viaB.status, 200);
+    assert.deepEqual(Buffer.from(await viaB.arrayBuffer()), shared);
+    assert.equal(up.blobGets(digest), 1, 'the second repository did not go upstream');
+  });
+
   it('a tag older than its TTL is checked upstream and follows a move; a younger one is not', async () => {
     const first = await pushImage(up, 'library/moving', 'latest');
     const pinned = await pushImage(up, 'library/moving', 'pinned');

@@ -212,7 +212,9 @@ export class ProxyPuller implements PullThrough {
       if (served) return served;
     }
     try {
-      const served = await this.fromCache(ctx, repository, parsed.digest, undefined);
+      // Cached already through another repository of the project (a shared base layer): linked here, not fetched again.
+      const sibling = await this.options.store.linkedInProject(parsed.digest, projectOf(repository), repository);
+      const served = await this.fromCache(ctx, repository, parsed.digest, sibling);
       if (served) {
         await this.options.store.dropLease(parsed.digest, holder);
         return served;

@@ -93,6 +93,15 @@ export class ProxyStore {
       .onConflict((oc) => oc.columns(['repository_id', 'tag']).doUpdateSet({ checked_at: at })).execute();
   }
 
+  /** Another repository of the project that links the blob (to mount it from), if any. */
+  async linkedInProject(digest: string, project: string, except: string): Promise<string | undefined> {
+    // LIKE's _ matches any character: the prefix is checked again here.
+    const rows = await this.db.selectFrom('repository_blobs').innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
+      .select('repositories.name').where('repository_blobs.digest', '=', digest).where('repositories.name', 'like', `${project}/%`)
+      .where('repositories.name', '!=', except).limit(20).execute();
+    return rows.find((r) => r.name.startsWith(`${project}/`))?.name;
+  }
+
   /** Takes the fetch lease of a blob (true), unless another holder's lease is still running (false). */
   async takeLease(digest: string, holder: string, ttlMs: number, now = Date.now()): Promise<boolean> {
     await this.db.deleteFrom('proxy_blob_fetches').where('digest', '=', digest).where('expires_at', '<', now).execute();

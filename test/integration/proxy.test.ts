@@ -188,6 +188,14 @@ describe('proxy projects: pull-through cache of a Distribution upstream', { time
     await up.restart();
   });
 
+  it('a proxy project cannot be pushed to', async () => {
+    const start = await fetch(`${b.url}/v2/hub/library/app/blobs/uploads/`, { method: 'POST', headers: { authorization: ADMIN } });
+    assert.equal(start.status, 403);
+    assert.match(await start.text(), /proxy project/);
+    const put = await fetch(`${b.url}/v2/hub/library/app/manifests/mine`, { method: 'PUT', headers: { authorization: ADMIN, 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: '{}' });
+    assert.equal(put.status, 403);
+  });
+
   it('a project that is not a proxy never goes upstream', async () => {
     const r = await get(b, 'library/app/manifests/1.0');
     assert.equal(r.status, 404);

@@ -95,6 +95,10 @@ async function dispatch(request: FastifyRequest, reply: FastifyReply, deps: OciD
         throw error;
       }
     }
+    // A proxy project holds what its upstream has: nobody pushes into it (registry/pull-through.ts).
+    if (endpoint.action === 'push' && repository && deps.registry.pullThrough?.covers(repository)) {
+      throw new RegistryError('DENIED', [{ Type: 'repository', Name: repository, Action: 'push' }], { message: 'this is a proxy project (a pull-through cache of an upstream registry): it cannot be pushed to' });
+    }
     const call: OciCall = {
       request,
       reply,

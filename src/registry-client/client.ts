@@ -46,6 +46,13 @@ export interface FetchedManifest {
   readonly body: Buffer;
 }
 
+export interface ReferrerDescriptor {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly artifactType?: string;
+}
+
 export interface BlobStream {
   /** From Content-Length; undefined when the upstream did not say. */
   readonly size?: number;
@@ -104,6 +111,26 @@ export class RegistryClient {
     const digest = `${algorithm}:${createHash(algorithm).update(body).digest('hex')}`;
     if (claimed && claimed !== digest) throw new UpstreamError('invalid', `the upstream sent a manifest whose digest ${digest} is not ${claimed}`);
     return { digest, mediaType: mediaTypeOf(res, body), body };
+  }
+
+  /**
+   * The referrers of a manifest (OCI 1.1 referrers API): the descriptors of the index it answers,
+   * or undefined when the upstream has no referrers API (404; Distribution 2.8 has none).
+   */
+  async getReferrers(repository: string, digest: string): Promise<ReferrerDescriptor[] | undefined> {
+    const res = await this.request('GET', repository, `/referrers/${digest}`, { accept: 'application/vnd.oci.image.index.v1+json' });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    await expectOk(res, `GET referrers of ${repository}@${digest}`);
+    const body = await readLimited(res, 4 * 1024 * 1024);
+    try {
+      const index = JSON.parse(body.toString('utf8')) as { manifests?: ReferrerDescriptor[] };
+      return (index.manifests ?? []).filter((m) => typeof m?.digest === 'string' && /^sha(256|512):[0-9a-f]+$/.test(m.digest));
+    } catch {
+      throw new UpstreamError('invalid', 'the upstream answered the referrers API with something that is not JSON');
+    }
   }
 
   /** HEAD of a blob: its size, or undefined when the upstream does not have it. */

@@ -26,6 +26,8 @@ export interface PullThrough {
   resolveManifest(ctx: RequestContext, repository: string, reference: string): Promise<PulledManifest>;
   /** A blob this repository does not link yet: fetched, stored and streamed (BLOB_UNKNOWN when upstream has none). */
   fetchBlob(ctx: RequestContext, repository: string, digest: string): Promise<PulledBlob>;
+  /** Brings the upstream's referrers of a manifest (signatures, SBOMs) into the cache before they are listed. */
+  syncReferrers?(ctx: RequestContext, repository: string, digest: string): Promise<void>;
   /** HEAD of a blob this repository does not link yet, answered from upstream. */
   headBlob(repository: string, digest: string): Promise<BlobInfo>;
 }

@@ -20,6 +20,9 @@ import type { FeatureLog } from '../feature.ts';
 import type { ProxyProject, ProxyStore } from './store.ts';
 import { isStale } from './ttl.ts';
 
+/** How often a manifest's referrers are asked for upstream again (new signatures appear). */
+const REFERRERS_REFRESH_MS = 60_000;
+
 interface Upstream {
   readonly project: ProxyProject;
   readonly client: RegistryClient;
@@ -50,6 +53,8 @@ export class ProxyPuller implements PullThrough {
   /** Blob fetches in progress on this instance, by digest: they end when the blob is committed (or failed). */
   private readonly blobFlights = new Map<string, { repository: string; done: Promise<boolean> }>();
   private readonly manifestFlights = new Map<string, Promise<PulledManifest>>();
+  /** When each manifest's referrers were last asked for upstream. */
+  private readonly referrersChecked = new Map<string, number>();
   private readonly now: () => number;
   readonly metrics = new ProxyMetrics();
 
@@ -172,6 +177,40 @@ export class ProxyPuller implements PullThrough {
       return new RegistryError('TOOMANYREQUESTS', detail, { message: error.message, ...(error.retryAfterMs !== undefined ? { headers: { 'Retry-After': String(Math.ceil(error.retryAfterMs / 1000)) } } : {}) });
     }
     return new RegistryError('INTERNAL', detail, { status: 502, message: `upstream registry: ${error.message}` });
+  }
+
+  /**
+   * The upstream's referrers of `digest`, each manifest cached by digest (its blobs come when
+   * they are pulled). Asked upstream at most once per REFERRERS_REFRESH_MS per manifest; when the
+   * upstream fails or has no referrers API, what is cached is listed.
+   */
+  async syncReferrers(ctx: RequestContext, repository: string, digest: string): Promise<void> {
+    const parsed = parseDigest(digest);
+    const key = `${repository}@${parsed.digest}`;
+    const last = this.referrersChecked.get(key);
+    if (last !== undefined && this.now() - last < REFERRERS_REFRESH_MS) return;
+    const { up, name } = this.upstreamOf(repository);
+    let found;
+    try {
+      found = await up.client.getReferrers(name, parsed.digest);
+    } catch (error) {
+      if (error instanceof UpstreamError) {
+        this.metrics.fetches.inc({ kind: 'referrers', outcome: error.failure });
+        return;
+      }
+      throw error;
+    }
+    this.metrics.fetches.inc({ kind: 'referrers', outcome: found ? 'ok' : 'not-found' });
+    for (const referrer of found ?? []) {
+      if (await this.local(repository, referrer.digest)) continue;
+      try {
+        await this.resolveManifest(ctx, repository, referrer.digest);
+      } catch (error) {
+        this.options.log.warn({ repository, referrer: referrer.digest, err: (error as Error).message }, 'proxy: a referrer could not be cached');
+      }
+    }
+    if (this.referrersChecked.size > 10_000) this.referrersChecked.clear();
+    this.referrersChecked.set(key, this.now());
   }
 
   async headBlob(repository: string, digest: string): Promise<BlobInfo> {

@@ -45,6 +45,8 @@ export async function catalog(call: OciCall): Promise<void> {
 export async function referrers(call: OciCall<Extract<OciRoute, { kind: 'referrers' }>>): Promise<void> {
   const { query, deps, reply, route } = call;
   const artifactType = query.get('artifactType') ?? undefined;
+  // A proxy project's referrers come from its upstream too (registry/pull-through.ts).
+  if (deps.registry.pullThrough?.covers(call.repository)) await deps.registry.pullThrough.syncReferrers?.(call.ctx, call.repository, route.digest);
   const index = await deps.registry.discovery.referrers(call.repository, route.digest, artifactType);
   if (artifactType !== undefined) reply.header('OCI-Filters-Applied', 'artifactType');
   // The spec fixes this Content-Type exactly. Fastify appends "; charset=utf-8" to a string body

@@ -1,4 +1,4 @@
-// Proxy projects with real clients (issue 15): skopeo and podman pull through a Berth proxy
+// Proxy projects with real clients (issue 15): skopeo, podman and the docker CLI's manifest commands pull through a Berth proxy
 // project whose upstream is Distribution 2.8.2 with htpasswd auth; with the upstream killed, what
 // was cached still pulls.
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ const T = { timeout: 180_000 };
 const ADMIN_PASSWORD = 'proxy-e2e-Admin-1';
 const CREDS = `admin:${ADMIN_PASSWORD}`;
 
-describe('proxy projects: skopeo and podman pull through Berth from Distribution', { timeout: 600_000 }, () => {
+describe('proxy projects: skopeo, podman and docker manifest pull through Berth from Distribution', { timeout: 600_000 }, () => {
   let up: Upstream;
   let b: BerthProcess;
   let client: ClientEnv;
@@ -22,7 +22,7 @@ describe('proxy projects: skopeo and podman pull through Berth from Distribution
   let multi: IndexFixture;
 
   before(async () => {
-    requireTools('skopeo', 'podman', 'tar', 'busybox', 'docker-registry', 'htpasswd');
+    requireTools('skopeo', 'podman', 'docker', 'tar', 'busybox', 'docker-registry', 'htpasswd');
     up = await startUpstream();
     b = await startBerth({ auth: 'builtin', env: { BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD } });
     client = await createClientEnv(b.host);
@@ -59,6 +59,21 @@ describe('proxy projects: skopeo and podman pull through Berth from Distribution
     await client.run('podman', ['pull', '--tls-verify=false', '--creds', CREDS, `${b.host}/hub/library/busybox:1`]);
     const local = JSON.parse((await client.run('podman', ['image', 'inspect', `${b.host}/hub/library/busybox:1`])).stdout) as { Digest: string }[];
     assert.equal(local[0]!.Digest, busybox.manifestDigest);
+  });
+
+  it("the docker CLI's manifest inspect reads an image and a multi-arch index through the proxy", T, async () => {
+    const login = await client.run('docker', ['login', b.host, '-u', 'admin', '--password-stdin'], { input: ADMIN_PASSWORD });
+    assert.match(login.stdout, /Login Succeeded/);
+    const m = JSON.parse((await client.run('docker', ['manifest', 'inspect', '--insecure', `${b.host}/hub/library/busybox:1`])).stdout) as { config: { digest: string }; layers: { digest: string }[] };
+    assert.equal(m.config.digest, busybox.configDigest);
+    assert.deepEqual(m.layers.map((l) => l.digest), busybox.layerDigests);
+    // A tag never pulled before: docker fetches it through the proxy on the spot.
+    const upstreamHost = new URL(up.directUrl).host;
+    await client.run('skopeo', ['copy', '--all', '--retry-times=0', '--dest-tls-verify=false', '--dest-creds', `${UPSTREAM_USER}:${UPSTREAM_PASSWORD}`, multi.source, `docker://${upstreamHost}/library/multi:docker`]);
+    const index = JSON.parse((await client.run('docker', ['manifest', 'inspect', '--insecure', `${b.host}/hub/library/multi:docker`])).stdout) as { manifests: { digest: string }[] };
+    assert.deepEqual(index.manifests.map((x) => x.digest), multi.index.manifests.map((x) => x.digest));
+    const verbose = JSON.parse((await client.run('docker', ['manifest', 'inspect', '--insecure', '-v', `${b.host}/hub/library/busybox:1`])).stdout) as { Descriptor: { digest: string } };
+    assert.equal(verbose.Descriptor.digest, busybox.manifestDigest);
   });
 
   it('with the upstream dead, cached images still pull with skopeo and podman', T, async () => {

@@ -22,6 +22,12 @@ export interface PulledBlob {
 export interface PullThrough {
   /** Whether reads of this canonical repository name go through here (from memory, no I/O). */
   covers(repository: string): boolean;
+  /**
+   * Transparent mirror mode: where a read of `repository` that found nothing here goes next (the
+   * mirror proxy project's name for it, e.g. library/nginx -> hub/library/nginx), from memory;
+   * undefined when there is no mirror, or the name is a proxy project's already.
+   */
+  mirrorOf?(repository: string): string | undefined;
   /** Resolves a tag or digest, fetching (and storing) from upstream when needed. */
   resolveManifest(ctx: RequestContext, repository: string, reference: string): Promise<PulledManifest>;
   /** A blob this repository does not link yet: fetched, stored and streamed (BLOB_UNKNOWN when upstream has none). */

@@ -85,6 +85,15 @@ export class ProxyPuller implements PullThrough {
     });
   }
 
+  /** Transparent mirror mode: the proxy project that unprefixed names map to (BERTH_PROXY_MIRROR). */
+  mirror: string | undefined;
+
+  mirrorOf(repository: string): string | undefined {
+    const m = this.mirror;
+    if (!m || !this.upstreams.has(m) || this.covers(repository)) return undefined;
+    return `${m}/${repository}`;
+  }
+
   covers(repository: string): boolean {
     return this.upstreams.size > 0 && this.upstreams.has(projectOf(repository));
   }

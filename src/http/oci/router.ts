@@ -51,6 +51,11 @@ const ENDPOINTS: Record<OciRoute['kind'], Partial<Record<string, Endpoint>>> = {
   signatures: { GET: { action: 'pull', handle: getSignatures as Handler }, PUT: { action: 'push', handle: putSignature as Handler } },
 };
 
+/** The answers to a pull that transparent mirror mode retries through the mirror proxy project. */
+const MIRRORED_MISSES: ReadonlySet<string> = new Set(['MANIFEST_UNKNOWN', 'BLOB_UNKNOWN', 'NAME_UNKNOWN']);
+/** The reads retried through the mirror (blobs too, but only GET). The signature extension: containers/image reads it after the manifest. */
+const MIRRORED_KINDS: ReadonlySet<OciRoute['kind']> = new Set(['manifest', 'tags', 'referrers', 'signatures']);
+
 export function registerOciRoutes(app: FastifyInstance, deps: OciDeps): void {
   const handler = (request: FastifyRequest, reply: FastifyReply) => dispatch(request, reply, deps);
   app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/v2', handler });
@@ -109,7 +114,18 @@ async function dispatch(request: FastifyRequest, reply: FastifyReply, deps: OciD
       ctx: { actor: { name: identity?.name, address: request.ip }, requestId: request.id },
       deps,
     };
-    await endpoint.handle(call);
+    try {
+      await endpoint.handle(call);
+    } catch (error) {
+      // Transparent mirror mode: a pull that found nothing here (docker's registry-mirrors asks for
+      // /v2/library/nginx/...) is answered by the mirror proxy project, with its access rules.
+      const mirrored = MIRRORED_MISSES.has(error instanceof RegistryError ? error.code : '') && (request.method === 'GET' || request.method === 'HEAD')
+        // Not a blob HEAD: a pusher asks that before it uploads, and must not learn of the upstream's blobs.
+        && (MIRRORED_KINDS.has(route.kind) || (route.kind === 'blob' && request.method === 'GET')) ? deps.registry.pullThrough?.mirrorOf?.(repository) : undefined;
+      if (!mirrored || reply.sent) throw error;
+      await requireAccess(deps.auth, request, deps.publicUrl, identity, mirrored, 'pull', deps.onDenied);
+      await endpoint.handle({ ...call, repository: mirrored });
+    }
     return reply;
   } catch (error) {
     return sendError(request, reply, error);

@@ -7,6 +7,7 @@ import { RegistryError } from '../../core/errors.ts';
 import { readLimited } from '../body.ts';
 import { sendError, toRegistryError } from '../errors.ts';
 import { auditRoutes } from './audit.ts';
+import { compressJsonAnswers } from './compress.ts';
 import { LOGIN_REQUIRED, browserHooks, resolveCaller, unauthorized } from './auth.ts';
 import { jobRoutes } from './jobs.ts';
 import { meRoutes } from './me.ts';
@@ -87,6 +88,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
       if (resource) request.routeKind = `api_${resource}`;
     });
     api.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+    compressJsonAnswers(api);
     browserHooks(api, deps.publicUrl);
     api.setNotFoundHandler((request, reply) => {
       request.routeKind = 'api_unknown';

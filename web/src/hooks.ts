@@ -16,6 +16,8 @@ export interface Fetched<T> {
   data: T | undefined;
   error: unknown;
   loading: boolean;
+  /** The path `data` answers (it lags `path` while the next answer loads). */
+  dataFor: string | null;
   reload(): void;
   setData(update: (old: T | undefined) => T | undefined): void;
 }
@@ -49,7 +51,7 @@ export function useFetch<T>(path: string | null): Fetched<T> {
 
   const reload = useCallback(() => setNonce((n) => n + 1), []);
   const setData = useCallback((update: (old: T | undefined) => T | undefined) => setState((s) => ({ ...s, data: update(s.data) })), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload, setData };
+  return { data: state.data, error: state.error, loading: state.loading, dataFor: state.for, reload, setData };
 }
 
 /** Sets document.title while a page is shown. */

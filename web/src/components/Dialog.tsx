@@ -6,7 +6,13 @@ export function Dialog({ open, title, onClose, children }: { open: boolean; titl
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (open && !d.open) d.showModal();
+    if (open && !d.open) {
+      d.showModal();
+      // showModal focuses the first focusable element, the Close button; a dialog that asks for
+      // something (Retag's new tag, marked data-autofocus) starts in its field instead.
+      const field = d.querySelector<HTMLElement>('.dialog-body [data-autofocus]');
+      field?.focus();
+    }
     if (!open && d.open) d.close();
   }, [open]);
   return (

@@ -14,8 +14,12 @@ export function RepoIcon({ name }: { name: string }) {
   );
 }
 
-/** One repository as every list shows it: name, badges, excerpt, labels and its counts. */
-export function RepoCard({ repo }: { repo: RepositorySummary }) {
+/**
+ * One repository as every list shows it: name, badges, excerpt, labels and its counts. Inside its
+ * own project's page (`inProject`) the badges are left off: they are the project's (Official,
+ * Verified Publisher, Sponsored OSS, Private), and the page's header already shows them once.
+ */
+export function RepoCard({ repo, inProject = false }: { repo: RepositorySummary; inProject?: boolean }) {
   const display = repo.badges.official ? repo.repository : repo.name;
   return (
     <li className="repo-card">
@@ -25,7 +29,7 @@ export function RepoCard({ repo }: { repo: RepositorySummary }) {
           <Link to={paths.repository(repo.name)} className="repo-link">
             {display}
           </Link>
-          <Badges badges={repo.badges} visibility={repo.visibility} />
+          {!inProject && <Badges badges={repo.badges} visibility={repo.visibility} />}
         </div>
         <div className="repo-card-meta">
           {repo.badges.official ? <span>library/{repo.repository}</span> : <span>by {repo.project}</span>}

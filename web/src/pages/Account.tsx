@@ -72,7 +72,7 @@ function Tokens({ user }: { user: string }) {
       <form className="card form-inline" onSubmit={(e) => { e.preventDefault(); void create(); }} aria-label="New access token">
         <div className="field">
           <label htmlFor={`${id}-n`}>Token name</label>
-          <input id={`${id}-n`} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="laptop" autoComplete="off" />
+          <input id={`${id}-n`} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="e.g. laptop" autoComplete="off" />
         </div>
         <PermissionChecks perms={perms} setPerms={setPerms} />
         <ExpirySelect id={`${id}-e`} value={expires} onChange={setExpires} order={['1d', '30d', '90d', '365d', '']} />

@@ -112,7 +112,10 @@ export function Explore() {
         <section className="results" aria-labelledby={`${ids}-heading`} aria-busy={answer.loading}>
           <div className="results-bar">
             <h2 id={`${ids}-heading`} className="results-title">
-              {data ? (
+              {data && answer.dataFor !== path && answer.loading ? (
+                // The count on screen is the last query's: say what is being searched instead.
+                <>Searching{q && <> for <q>{q}</q></>}…</>
+              ) : data ? (
                 <>
                   {data.total.toLocaleString('en')} {data.total === 1 ? 'repository' : 'repositories'}
                   {q && (

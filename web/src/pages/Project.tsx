@@ -135,7 +135,7 @@ function Repositories({ project }: { project: string }) {
       )}
       {list.data && list.data.repositories.length > 0 && (
         <ul className={`repo-list ${list.loading ? 'stale' : ''}`} aria-label={`Repositories in ${project}`}>
-          {list.data.repositories.map((r) => <RepoCard key={r.name} repo={r} />)}
+          {list.data.repositories.map((r) => <RepoCard key={r.name} repo={r} inProject />)}
         </ul>
       )}
       {list.data && <Pagination page={page} n={list.data.n || 25} total={list.data.total} onPage={(p) => setQuery({ page: p > 1 ? String(p) : undefined })} />}
@@ -220,6 +220,7 @@ function Members({ project, manage }: { project: string; manage: boolean }) {
 function Robots({ project }: { project: string }) {
   const list = useFetch<{ robots: Robot[] }>(`/projects/${encodeURIComponent(project)}/robots`);
   const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
   const [perms, setPerms] = useState<Record<string, boolean>>({ pull: true, push: false, delete: false });
   const [expires, setExpires] = useState('');
   const [secret, setSecret] = useState<{ name: string; secret: string }>();
@@ -229,10 +230,11 @@ function Robots({ project }: { project: string }) {
     run(async () => {
       const r = await api<{ robot: Robot; secret: string }>(`/projects/${encodeURIComponent(project)}/robots`, {
         method: 'POST',
-        body: { name: name.trim(), permissions: Object.keys(perms).filter((k) => perms[k]), ...(expires ? { expiresIn: expires } : {}) },
+        body: { name: name.trim(), permissions: Object.keys(perms).filter((k) => perms[k]), ...(description.trim() ? { description: description.trim() } : {}), ...(expires ? { expiresIn: expires } : {}) },
       });
       setSecret({ name: r.robot.name, secret: r.secret });
       setName('');
+      setDescription('');
     });
   const robotPath = (n: string) => `/robots/${encodeURIComponent(n)}`;
   return (
@@ -240,7 +242,11 @@ function Robots({ project }: { project: string }) {
       <form className="card form-inline" onSubmit={(e) => { e.preventDefault(); void create(); }} aria-label="New robot account">
         <div className="field">
           <label htmlFor={`${id}-n`}>Robot name</label>
-          <input id={`${id}-n`} value={name} onChange={(e) => setName(e.target.value)} required placeholder="ci" autoComplete="off" />
+          <input id={`${id}-n`} value={name} onChange={(e) => setName(e.target.value)} required placeholder="e.g. ci-deploy" autoComplete="off" />
+        </div>
+        <div className="field field-wide">
+          <label htmlFor={`${id}-desc`}>Description</label>
+          <input id={`${id}-desc`} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={1024} placeholder="Optional: what uses it" autoComplete="off" />
         </div>
         <PermissionChecks perms={perms} setPerms={setPerms} />
         <ExpirySelect id={`${id}-e`} value={expires} onChange={setExpires} order={['', '1d', '30d', '90d', '365d']} />

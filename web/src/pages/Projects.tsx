@@ -88,7 +88,7 @@ function CreateProject({ onCancel }: { onCancel: () => void }) {
       <div className="form-row">
         <div className="field">
           <label htmlFor={`${id}-n`}>Name</label>
-          <input id={`${id}-n`} value={name} onChange={(e) => setName(e.target.value)} required pattern="[a-z0-9]+(?:[._\-][a-z0-9]+)*" title="Lower-case letters, digits, and . _ - between them" autoFocus />
+          <input id={`${id}-n`} value={name} onChange={(e) => setName(e.target.value)} required pattern="[a-z0-9]+(?:[._\-][a-z0-9]+)*" title="Lower-case letters, digits, and . _ - between them" autoFocus data-autofocus />
         </div>
         <div className="field">
           <label htmlFor={`${id}-v`}>Visibility</label>

@@ -313,7 +313,7 @@ function RetagDialog({ repo, tag, onClose, onDone }: { repo: RepositoryDetail; t
         </p>
         <div className="field">
           <label htmlFor={`${id}-name`}>New tag</label>
-          <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} required pattern="[A-Za-z0-9_][A-Za-z0-9._\-]{0,127}" title="Letters, digits, _ . and -, at most 128, not starting with . or -" autoFocus />
+          <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} required pattern="[A-Za-z0-9_][A-Za-z0-9._\-]{0,127}" title="Letters, digits, _ . and -, at most 128, not starting with . or -" autoFocus data-autofocus />
         </div>
         {error && <p className="field-error" role="alert">{error}</p>}
         <div className="form-actions">

@@ -86,6 +86,7 @@ describe('api: OpenAPI document', () => {
       'GET /repositories/{project}/{repository}/immutable',
       'GET /gc', 'GET /gc/runs', 'POST /gc/runs',
       'GET /proxy-projects', 'POST /proxy-projects', 'DELETE /proxy-projects/{name}',
+      'GET /repositories/{project}/{repository}/manifests/{digest}/details',
     ]) {
       const [method, path] = r.split(' ') as [string, string];
       assert.ok(doc.paths[path]?.[method.toLowerCase()], `${r} is not documented`);

@@ -18,6 +18,7 @@ import {
 import type { RequestContext } from '../../registry/context.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { RepositoryDetailSchema, TagViewSchema, iso, toRepositorySummary, type RepositoryDetail } from './discovery-schemas.ts';
+import { ImageDetailsSchema, imageDetails } from './image-details.ts';
 import { TagViews } from './platforms.ts';
 import { route, type ApiDeps, type ApiRoute } from './route.ts';
 
@@ -173,6 +174,14 @@ export function repositoryRoutes(deps: ApiDeps): ApiRoute[] {
         const tag = params.tag!;
         if (!isValidTag(tag)) throw new RegistryError('NOT_FOUND', undefined, { message: `no tag ${tag.slice(0, 130)}` });
         await registryCall(() => needs().registry.manifests.delete(context(actor, request), row.name, tag), `no tag ${tag} in ${row.name}`);
+      },
+    }),
+    route({
+      method: 'GET', path: `${base}/manifests/{digest}/details`, resource, auth: 'optional', summary: 'The image page of a digest: platforms with layers, history and config, sizes per platform, tags, referrers by artifactType, first pusher',
+      status: 200, response: ImageDetailsSchema, errors: [400, 404],
+      handler: async ({ actor, params, request }) => {
+        const row = await readable(actor, params);
+        return imageDetails(deps.db, needs().registry, { id: row.id, name: row.name }, params.digest!, registryHost(deps.publicUrl, request));
       },
     }),
     route({

@@ -45,32 +45,34 @@ export class Seeder {
     return digestOf(body);
   }
 
-  /** An image for one platform; returns its digest and compressed size (config + layers). */
-  async image(repo: string, platform: { os: string; architecture: string; variant?: string }, options: { tag?: string; layerSize?: number } = {}): Promise<{ digest: string; size: number; bytes: Buffer }> {
-    const layer = randomBytes(options.layerSize ?? 2048 + Math.floor(Math.random() * 4096));
-    const layerDigest = await this.blob(repo, layer);
+  /** An image for one platform (one random layer unless told; config and history as given); returns its digest, compressed size (config + layers) and layers. */
+  async image(repo: string, platform: { os: string; architecture: string; variant?: string }, options: { tag?: string; layerSize?: number; layers?: number; config?: Record<string, unknown>; history?: Record<string, unknown>[] } = {}): Promise<{ digest: string; size: number; bytes: Buffer; layers: { digest: string; size: number }[] }> {
+    const blobs = Array.from({ length: options.layers ?? 1 }, () => randomBytes(options.layerSize ?? 2048 + Math.floor(Math.random() * 4096)));
+    const layers = [];
+    for (const b of blobs) layers.push({ digest: await this.blob(repo, b), size: b.length });
     const config = Buffer.from(JSON.stringify({
       ...platform,
       created: new Date().toISOString(),
-      config: { Cmd: ['/bin/sh'] },
-      rootfs: { type: 'layers', diff_ids: [digestOf(layer)] },
+      config: options.config ?? { Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: blobs.map((b) => digestOf(b)) },
+      ...(options.history ? { history: options.history } : {}),
     }));
     const configDigest = await this.blob(repo, config);
     const manifest = Buffer.from(JSON.stringify({
       schemaVersion: 2,
       mediaType: MediaType.OciManifest,
       config: { mediaType: MediaType.OciConfig, digest: configDigest, size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length }],
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
     }));
     const digest = await this.manifest(repo, options.tag ?? digestOf(manifest), manifest, MediaType.OciManifest);
-    return { digest, size: config.length + layer.length, bytes: manifest };
+    return { digest, size: config.length + layers.reduce((s, l) => s + l.size, 0), bytes: manifest, layers };
   }
 
   /** A multi-arch index over one image per platform, pushed by tag. */
-  async index(repo: string, tag: string, platforms: { os: string; architecture: string; variant?: string }[]): Promise<{ digest: string; children: { platform: string; digest: string; size: number }[] }> {
+  async index(repo: string, tag: string, platforms: { os: string; architecture: string; variant?: string }[], imageOptions: (p: { os: string; architecture: string; variant?: string }) => Parameters<Seeder['image']>[2] = () => ({})): Promise<{ digest: string; children: { platform: string; digest: string; size: number }[] }> {
     const children = [];
     for (const p of platforms) {
-      const img = await this.image(repo, p);
+      const img = await this.image(repo, p, imageOptions(p));
       children.push({ p, ...img });
     }
     const index = Buffer.from(JSON.stringify({

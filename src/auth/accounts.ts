@@ -9,6 +9,7 @@ import { findRobot, findRobotById, robotPermissions, type RobotRow } from '../me
 import { findAccessToken, touchAccessToken, type AccessTokenRow } from '../metadata/identity/tokens.ts';
 import { findUserById, findUserByName, type UserRow } from '../metadata/identity/users.ts';
 import { secretVersion, type CredentialRef } from './credential.ts';
+import { isExternalHash, type ExternalIdentities, type ExternalLogin } from './external/identities.ts';
 import type { LoginLimiter } from './login-limiter.ts';
 import { verifyPassword, verifySecret } from './passwords.ts';
 import { parseActions, type Principal } from './principal.ts';
@@ -18,8 +19,8 @@ export const ROBOT_PREFIX = 'robot$';
 const PAT = /^bpat_(\d{1,15})_([A-Za-z0-9_-]{20,200})$/;
 
 export type LoginResult =
-  | { ok: true; principal: Principal; via: 'password' | 'token' | 'robot'; credential: CredentialRef }
-  | { ok: false; reason: string; retryAfterMs?: number };
+  | { ok: true; principal: Principal; via: 'password' | 'token' | 'robot'; credential: CredentialRef; /** The identity provider that checked the password (LDAP), if not the local accounts. */ provider?: string }
+  | { ok: false; reason: string; retryAfterMs?: number; /** The provider could not be asked: not the caller's failure, so not counted against them. */ unavailable?: boolean };
 
 const REMEMBER_MS = 60_000;
 /**
@@ -33,6 +34,9 @@ export class Accounts {
   private readonly remembered = new Map<string, number>();
   private readonly live = new Map<string, { principal: Principal | undefined; until: number }>();
 
+  /** Identity providers besides the local accounts (LDAP), when configured. */
+  external?: ExternalIdentities;
+
   constructor(private readonly db: Executor, private readonly limiter: LoginLimiter, private readonly now: () => number = Date.now) {}
 
   async login(username: string, secret: string, address: string): Promise<LoginResult> {
@@ -40,7 +44,7 @@ export class Accounts {
     if (wait > 0) return { ok: false, reason: 'too many failed logins; try again later', retryAfterMs: wait };
     const result = username.startsWith(ROBOT_PREFIX) ? await this.robot(username, secret) : await this.user(username, secret);
     if (result.ok) this.limiter.succeed(username, address);
-    else this.limiter.fail(username, address);
+    else if (!result.unavailable) this.limiter.fail(username, address);
     return result;
   }
 
@@ -54,12 +58,15 @@ export class Accounts {
       case 'password': {
         const user = await findUserById(this.db, ref.userId);
         if (!user || user.disabled || secretVersion(user.password_hash) !== ref.version) return undefined;
+        // A provider user's credential dies with their entry at the provider (checked within its interval).
+        if (isExternalHash(user.password_hash) && !(this.external && (await this.external.stillValid(user.id)))) return undefined;
         return userPrincipal(user);
       }
       case 'token': {
         const token = await findAccessToken(this.db, ref.tokenId);
         if (!token || token.user_id !== ref.userId || (token.expires_at !== null && token.expires_at <= this.now())) return undefined;
         const user = await findUserById(this.db, token.user_id);
+        if (user && isExternalHash(user.password_hash) && !(this.external && (await this.external.stillValid(user.id)))) return undefined;
         return user && !user.disabled ? tokenPrincipal(user, token) : undefined;
       }
       case 'robot': {
@@ -95,6 +102,12 @@ export class Accounts {
     const pat = PAT.exec(secret);
     if (pat) return this.accessToken(username, Number(pat[1]), pat[2]!);
     const user = await findUserByName(this.db, username);
+    if (user && isExternalHash(user.password_hash)) {
+      // A provider user (LDAP): their provider checks the password, never a local hash.
+      if (user.disabled || !this.external) return denied;
+      return this.fromExternal(await this.external.loginLinked(user, secret));
+    }
+    if (!user && this.external?.enabled) return this.fromExternal(await this.external.loginNew(username, secret));
     if (!user || user.disabled) {
       // Spend the same time as a real check, so timing does not reveal which accounts exist.
       await verifyPassword(secret, DUMMY_HASH);
@@ -103,11 +116,24 @@ export class Accounts {
     const key = createHash('sha256').update(`${user.id}\0${user.password_hash}\0${secret}`).digest('base64');
     const until = this.remembered.get(key);
     if (!(until && until > this.now())) {
-      if (!(await verifyPassword(secret, user.password_hash))) return denied;
+      if (!(await verifyPassword(secret, user.password_hash))) {
+        // The name is a local account's; a provider user of the same name is told so, clearly.
+        const conflict = this.external?.enabled ? await this.external.conflictReason(username, secret) : undefined;
+        return conflict ? { ok: false, reason: conflict } : denied;
+      }
       if (this.remembered.size > 10_000) this.remembered.clear();
       this.remembered.set(key, this.now() + REMEMBER_MS);
     }
     return { ok: true, via: 'password', principal: userPrincipal(user), credential: { kind: 'password', userId: user.id, version: secretVersion(user.password_hash) } };
+  }
+
+  private fromExternal(login: ExternalLogin): LoginResult {
+    if (!login.ok) return { ok: false, reason: login.reason, ...(login.unavailable ? { unavailable: true } : {}) };
+    const user = login.user;
+    return {
+      ok: true, via: 'password', provider: login.provider, principal: userPrincipal(user),
+      credential: { kind: 'password', userId: user.id, version: secretVersion(user.password_hash) },
+    };
   }
 
   private async accessToken(username: string, id: number, secret: string): Promise<LoginResult> {
@@ -117,6 +143,7 @@ export class Accounts {
     if (token.expires_at !== null && token.expires_at <= this.now()) return denied;
     const user = await findUserById(this.db, token.user_id);
     if (!user || user.disabled || user.name !== username) return denied;
+    if (isExternalHash(user.password_hash) && !(this.external && (await this.external.stillValid(user.id)))) return denied;
     await touchAccessToken(this.db, id, this.now());
     return { ok: true, via: 'token', principal: tokenPrincipal(user, token), credential: { kind: 'token', tokenId: token.id, userId: user.id } };
   }

@@ -9,6 +9,9 @@ import { BuiltinAccess } from './builtin-access.ts';
 import { AccessTokenService } from './directory/access-tokens.ts';
 import type { ChangeRecorder, DirectoryChange } from './directory/changes.ts';
 import { ProjectService } from './directory/projects.ts';
+import { GroupMappingService } from './external/group-mappings.ts';
+import { ExternalIdentities } from './external/identities.ts';
+import { LdapProvider } from './ldap/ldap-provider.ts';
 import { RobotService } from './directory/robots.ts';
 import { UserService } from './directory/users.ts';
 import { LoginLimiter } from './login-limiter.ts';
@@ -24,6 +27,9 @@ export interface BuiltinAuth {
   readonly projects: ProjectService;
   readonly robots: RobotService;
   readonly accessTokens: AccessTokenService;
+  /** Users of the identity providers of auth.providers (LDAP). */
+  readonly external: ExternalIdentities;
+  readonly groupMappings: GroupMappingService;
 }
 
 /**
@@ -40,7 +46,7 @@ export interface DirectoryHooks {
   credentialsChanged?: () => void;
 }
 
-export function directoryServices(db: Kysely<Database>, hooks: DirectoryHooks = {}) {
+export function directoryServices(db: Kysely<Database>, hooks: DirectoryHooks = {}, providerNames: readonly string[] = []) {
   const record: ChangeRecorder = (change) => hooks.record?.(change);
   const projects = new ProjectService(db, Date.now, record, (names) => hooks.repositoriesRemoved?.(names));
   return {
@@ -48,7 +54,32 @@ export function directoryServices(db: Kysely<Database>, hooks: DirectoryHooks = 
     projects,
     robots: new RobotService(db, Date.now, record),
     accessTokens: new AccessTokenService(db, Date.now, record),
+    groupMappings: new GroupMappingService(db, () => providerNames, Date.now, record),
   };
+}
+
+/** The providers of auth.providers that have groups (LDAP, OIDC), by name. */
+export function externalProviderNames(config: Config): string[] {
+  return config.auth.providers.filter((p) => p.type !== 'builtin').map((p) => p.name);
+}
+
+/** The sign-in choices, for the web UI: the local accounts first, then auth.providers in order. */
+export function identityProvidersOf(config: Config): { name: string; type: 'builtin' | 'ldap' | 'oidc'; displayName: string }[] {
+  const builtin = config.auth.providers.find((p) => p.type === 'builtin');
+  return [
+    { name: builtin?.name ?? 'builtin', type: 'builtin', displayName: builtin?.displayName || 'Local account' },
+    ...config.auth.providers.filter((p) => p.type !== 'builtin').map((p) => ({ name: p.name, type: p.type, displayName: p.displayName || p.name })),
+  ];
+}
+
+/** The password providers (LDAP) of auth.providers, in their order; OIDC is refused until it exists. */
+export function passwordProviders(config: Config): LdapProvider[] {
+  const out: LdapProvider[] = [];
+  for (const p of config.auth.providers) {
+    if (p.type === 'ldap') out.push(new LdapProvider(p));
+    else if (p.type === 'oidc') throw new Error(`auth.providers: provider ${p.name} is of type oidc, which this version of Berth does not support yet (LDAP and builtin only)`);
+  }
+  return out;
 }
 
 /** Changes after which tokens minted from some credential must stop at once on this instance. */
@@ -74,15 +105,18 @@ export async function createBuiltinAuth(db: Kysely<Database>, config: Config, ho
   await tokens.init(supplied);
   // This instance forgets at once; the others when told (credentialsChanged), or within
   // Accounts' live-check interval.
+  const record = (change: DirectoryChange) => {
+    if (CREDENTIAL_CHANGES.has(change.action)) {
+      accounts.forgetLive();
+      hooks.credentialsChanged?.();
+    }
+    return hooks.record?.(change);
+  };
+  const external = new ExternalIdentities(db, passwordProviders(config), record, (message) => hooks.warn?.(message));
+  accounts.external = external;
   const services = directoryServices(db, {
-    record: (change: DirectoryChange) => {
-      if (CREDENTIAL_CHANGES.has(change.action)) {
-        accounts.forgetLive();
-        hooks.credentialsChanged?.();
-      }
-      return hooks.record?.(change);
-    },
+    record,
     repositoriesRemoved: (names) => hooks.repositoriesRemoved?.(names),
-  });
-  return { access: new BuiltinAccess(accounts, authorizer, tokens), accounts, authorizer, tokens, ...services };
+  }, externalProviderNames(config));
+  return { access: new BuiltinAccess(accounts, authorizer, tokens), accounts, authorizer, tokens, ...services, external };
 }

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Executor } from '../metadata/executor.ts';
 import { deleteExpiredSessions, deleteSession, findSession, insertSession, touchSession } from '../metadata/identity/sessions.ts';
+import { isExternalHash } from './external/identities.ts';
 import type { UserPrincipal } from './principal.ts';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -24,7 +25,12 @@ export interface SessionLookup {
 export class SessionService {
   private lastPurge = 0;
 
-  constructor(private readonly db: Executor, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly now: () => number = Date.now,
+    /** Provider users' sessions hold only while their provider still vouches for them (ExternalIdentities.stillValid). */
+    private readonly stillValid?: (userId: number) => Promise<boolean>,
+  ) {}
 
   /** Starts a session for the user; returns the cookie secret (shown once, never stored). */
   async create(userId: number): Promise<{ secret: string; expiresAt: number }> {
@@ -51,6 +57,7 @@ export class SessionService {
       return undefined;
     }
     if (row.disabled) return undefined;
+    if (isExternalHash(row.password_hash) && !(this.stillValid && (await this.stillValid(row.user_id)))) return undefined;
     let refreshed = false;
     if (now - row.last_seen_at >= REFRESH_AFTER_MS) {
       await touchSession(this.db, idHash, now, now + SESSION_TTL_MS);

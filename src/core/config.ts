@@ -13,6 +13,86 @@ function isProxyAddress(value: string): boolean {
   return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
 }
 
+/** A provider's name: shown on the sign-in page, given to `berth group-map --provider`. */
+const providerName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'expected 1-40 lowercase letters, digits, "_" or "-"');
+
+/** An LDAP directory (docs/access.md, LDAP): users sign in with their directory password. */
+export const ldapProviderSchema = z.strictObject({
+  name: providerName,
+  type: z.literal('ldap'),
+  /** Shown on the sign-in page; the name when empty. */
+  displayName: z.string().max(100).default(''),
+  /** ldap://host:389 or ldaps://host:636. */
+  url: z.string().regex(/^ldaps?:\/\/[^\s/]+\/?$/, 'expected ldap://HOST[:PORT] or ldaps://HOST[:PORT]'),
+  /** Upgrade an ldap:// connection with StartTLS before anything is sent. */
+  startTLS: z.boolean().default(false),
+  /** PEM CA certificates the directory's certificate must chain to (ldaps:// or startTLS); empty: the system's. */
+  caFile: z.string().default(''),
+  /** The service account Berth searches as; empty: anonymous searches. */
+  bindDN: z.string().default(''),
+  bindPassword: z.string().default(''),
+  /** The service account's password from a file (0600), instead of bindPassword. */
+  bindPasswordFile: z.string().default(''),
+  userBase: z.string().min(1),
+  /** {username} is replaced by the name typed, escaped (RFC 4515). */
+  userFilter: z.string().regex(/\{username\}/, 'must contain {username}').default('(uid={username})'),
+  /** The attribute that holds the Berth user name. */
+  usernameAttribute: z.string().min(1).default('uid'),
+  emailAttribute: z.string().min(1).default('mail'),
+  displayNameAttribute: z.string().min(1).default('cn'),
+  /** Where groups are searched; empty: no groups (mappings then never apply). */
+  groupBase: z.string().default(''),
+  /** {dn} is the user's DN and {username} their name, both escaped. */
+  groupFilter: z.string().default('(member={dn})'),
+  /** The attribute that names a group in mappings. */
+  groupNameAttribute: z.string().min(1).default('cn'),
+  /** Connect and operation timeout. */
+  timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+  /** Tokens, refresh tokens and sessions of this provider's users are checked against it again after this long. */
+  checkIntervalSeconds: z.number().int().min(1).max(86_400).default(300),
+});
+
+/** An OpenID Connect provider. */
+export const oidcProviderSchema = z.strictObject({
+  name: providerName,
+  type: z.literal('oidc'),
+  displayName: z.string().max(100).default(''),
+  issuer: z.string().url(),
+  clientId: z.string().min(1),
+  clientSecret: z.string().default(''),
+  clientSecretFile: z.string().default(''),
+  scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
+  usernameClaim: z.string().min(1).default('preferred_username'),
+  groupsClaim: z.string().min(1).default('groups'),
+  clockSkewSeconds: z.number().int().min(0).max(600).default(30),
+  checkIntervalSeconds: z.number().int().min(1).max(86_400).default(300),
+});
+
+export const builtinProviderSchema = z.strictObject({
+  name: providerName.default('builtin'),
+  type: z.literal('builtin'),
+  displayName: z.string().max(100).default(''),
+});
+
+export const providerSchema = z.discriminatedUnion('type', [builtinProviderSchema, ldapProviderSchema, oidcProviderSchema]);
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type LdapProviderConfig = z.infer<typeof ldapProviderSchema>;
+export type OidcProviderConfig = z.infer<typeof oidcProviderSchema>;
+
+/** Names are unique; at most one builtin entry (the local accounts are there whether listed or not). */
+function providersProblem(list: readonly ProviderConfig[]): string | undefined {
+  const seen = new Set<string>();
+  for (const p of list) {
+    if (seen.has(p.name)) return `two providers are named ${p.name}: names must be unique`;
+    seen.add(p.name);
+    if (p.type !== 'builtin' && p.name === 'builtin') return 'the name builtin is kept for the local accounts';
+    if (p.type === 'ldap' && p.bindPassword && p.bindPasswordFile) return `provider ${p.name}: give bindPassword or bindPasswordFile, not both`;
+    if (p.type === 'oidc' && p.clientSecret && p.clientSecretFile) return `provider ${p.name}: give clientSecret or clientSecretFile, not both`;
+  }
+  if (list.filter((p) => p.type === 'builtin').length > 1) return 'at most one builtin provider';
+  return undefined;
+}
+
 const listen = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected HOST:PORT, e.g. 0.0.0.0:5000 or :5000');
 
 export const configSchema = z.strictObject({
@@ -127,7 +207,15 @@ export const configSchema = z.strictObject({
      * spray of many user names from one address. Clients behind one NAT share the count.
      */
     loginMaxFailuresPerAddress: z.number().int().min(1).max(100_000).default(100),
-  }).prefault({}),
+    /**
+     * Where users sign in besides the local accounts (which are always there, for administrators
+     * and robots): LDAP directories and OpenID Connect providers, several at once (docs/access.md).
+     */
+    providers: z.array(providerSchema).default([]).superRefine((list, ctx) => {
+      const problem = providersProblem(list);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  }).prefault({}).refine((a) => a.mode === 'builtin' || a.providers.length === 0, { message: 'auth.providers needs auth.mode builtin (the local accounts stay beside the providers)', path: ['providers'] }),
   limits: z.strictObject({
     /** Largest manifest accepted, in bytes (413 above it). */
     manifestMaxBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),

@@ -4,7 +4,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { createBuiltinAuth, type BuiltinAuth, type DirectoryHooks } from '../auth/builtin.ts';
+import { createBuiltinAuth, identityProvidersOf, type BuiltinAuth, type DirectoryHooks } from '../auth/builtin.ts';
 import { auditEntryOf } from '../auth/directory/audit-entry.ts';
 import type { AdminBootstrap } from '../auth/directory/users.ts';
 import { SessionService } from '../auth/sessions.ts';
@@ -26,6 +26,7 @@ import { enableImmutability } from '../features/immutability/index.ts';
 import { enableQuota } from '../features/quota/index.ts';
 import { enableRetention } from '../features/retention/index.ts';
 import { enableProxy } from '../features/proxy/index.ts';
+import { enableReplication } from '../features/replication/index.ts';
 import type { RegistryEvent } from '../core/events.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import type { Executor } from '../metadata/executor.ts';
@@ -154,6 +155,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   features.push(enableQuota(featureContext));
   features.push(enableRetention(featureContext));
   features.push(enableProxy(featureContext));
+  features.push(enableReplication(featureContext));
   for (const f of features) {
     for (const gate of f.pullGates ?? []) registry.manifests.addPullGate(gate);
     if (f.metrics) featureMetrics.push(f.metrics);
@@ -186,7 +188,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
     registerApi(app, {
       ...identity, db: metadata.db, webhooks: webhooks.services, search,
-      registry, publicUrl: config.server.publicUrl, sessions: new SessionService(metadata.db), features, jobs,
+      identityProviders: identityProvidersOf(config),
+      registry, publicUrl: config.server.publicUrl, sessions: new SessionService(metadata.db, Date.now, (userId) => identity.external.stillValid(userId)), features, jobs,
       onDenied: (d) => audit.recordDenied({ ...d, via: 'api' }),
       onLogin: (e) => e.ok
         ? audit.record({ at: Date.now(), actor: e.account, action: 'login', address: e.address, outcome: 'success', detail: JSON.stringify({ via: e.via }) })

@@ -140,6 +140,36 @@ export interface ProjectMembersTable {
   created_at: number;
 }
 
+/** Which provider (LDAP, OIDC) a user signs in through (migration 016). */
+export interface UserIdentitiesTable {
+  user_id: number;
+  provider: string;
+  subject: string;
+  email: string | null;
+  display_name: string | null;
+  admin_from_mapping: Generated<number>;
+  groups: Generated<string>;
+  checked_at: number;
+  created_at: number;
+}
+
+/** A provider's group mapped to a project role, or (project_id null, role admin) to system administrator. */
+export interface GroupMappingsTable {
+  id: Generated<number>;
+  provider: string;
+  group_name: string;
+  project_id: number | null;
+  role: string;
+  created_at: number;
+  created_by: string;
+}
+
+/** A project membership a group mapping made (the sign-in that no longer maps it removes it). */
+export interface MappedMembershipsTable {
+  project_id: number;
+  user_id: number;
+}
+
 export interface RobotsTable {
   id: Generated<number>;
   name: string;
@@ -242,6 +272,9 @@ export interface Database {
   users: UsersTable;
   projects: ProjectsTable;
   project_members: ProjectMembersTable;
+  user_identities: UserIdentitiesTable;
+  group_mappings: GroupMappingsTable;
+  mapped_memberships: MappedMembershipsTable;
   robots: RobotsTable;
   robot_permissions: RobotPermissionsTable;
   access_tokens: AccessTokensTable;

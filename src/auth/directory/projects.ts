@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Executor } from '../../metadata/executor.ts';
 import type { Database, Visibility } from '../../metadata/schema.ts';
 import { deleteProject, findProject, insertProject, listMembers, listProjects, memberRole, removeMember, setMember, updateProject, type ProjectRow } from '../../metadata/identity/projects.ts';
+import { unmarkMapped } from '../../metadata/identity/providers.ts';
 import { deleteRobot, robotsOfProject } from '../../metadata/identity/robots.ts';
 import { findUserByName } from '../../metadata/identity/users.ts';
 import { deleteRepositoriesOfProject, repositoryNamesOfProject } from '../../metadata/repositories.ts';
@@ -186,6 +187,8 @@ export class ProjectService {
       throw new RegistryError('INVALID_REQUEST', { user }, { message: `${user} owns the personal project ${name} and stays its owner` });
     }
     await setMember(this.db, project.id, u.id, role, this.now());
+    // Set by hand now: group mappings no longer change or remove it.
+    await unmarkMapped(this.db, project.id, u.id);
     await this.record({ action: 'member.set', actor, project: name, target: user, detail: { role } });
   }
 

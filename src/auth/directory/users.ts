@@ -11,6 +11,7 @@ import { findProject, insertProject, projectsOfUser, setMember } from '../../met
 import { deleteSessionsOfUser } from '../../metadata/identity/sessions.ts';
 import { countAdmins, deleteUser, findUserByName, insertUser, listUsers, updateUser } from '../../metadata/identity/users.ts';
 import { repositoryNamesOfProject } from '../../metadata/repositories.ts';
+import { isExternalHash } from '../external/identities.ts';
 import { hashPassword, newSecret, passwordProblem } from '../passwords.ts';
 import { requireAdmin, type Actor } from './actor.ts';
 import { IGNORE_CHANGES, type ChangeRecorder } from './changes.ts';
@@ -103,6 +104,9 @@ export class UserService {
     if (pw) throw new RegistryError('INVALID_REQUEST', undefined, { message: pw });
     const user = await findUserByName(this.db, name);
     if (!user) throw new RegistryError('NOT_FOUND', { user: name }, { message: `no user named ${name}` });
+    if (isExternalHash(user.password_hash)) {
+      throw new RegistryError('INVALID_REQUEST', { user: name }, { message: `${name} signs in through an identity provider (auth.providers); their password is the provider's, not Berth's` });
+    }
     const hash = await hashPassword(password);
     await this.db.transaction().execute(async (trx) => {
       await updateUser(trx, user.id, { password_hash: hash }, this.now());

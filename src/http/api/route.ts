@@ -8,6 +8,7 @@ import type { AccessTokenService } from '../../auth/directory/access-tokens.ts';
 import type { ProjectService } from '../../auth/directory/projects.ts';
 import type { RobotService } from '../../auth/directory/robots.ts';
 import type { UserService } from '../../auth/directory/users.ts';
+import type { GroupMappingService } from '../../auth/external/group-mappings.ts';
 import type { Authorizer } from '../../auth/authorizer.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { SessionService } from '../../auth/sessions.ts';
@@ -126,6 +127,10 @@ export interface ApiDeps {
   readonly features?: readonly Feature[];
   /** 403 refusals, for the audit log (summed with their repeats there). */
   readonly onDenied?: (d: { actor: string; address: string; what: string; project?: string }) => void;
+  /** Group mappings of identity providers (the composition root passes BuiltinAuth's). */
+  readonly groupMappings?: GroupMappingService;
+  /** The sign-in choices: builtin and each provider of auth.providers. */
+  readonly identityProviders?: readonly { name: string; type: 'builtin' | 'ldap' | 'oidc'; displayName: string }[];
   /** Sign-ins through POST /session, good and bad, for the audit log. */
   readonly onLogin?: (e: { account: string; address: string; ok: boolean; via: string }) => void;
 }

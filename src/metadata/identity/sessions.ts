@@ -9,6 +9,8 @@ export interface SessionRow {
   readonly user_name: string;
   readonly is_admin: number;
   readonly disabled: number;
+  /** The user's password hash, only to tell provider users (external$...) apart. */
+  readonly password_hash: string;
 }
 
 export async function insertSession(db: Executor, s: { idHash: string; userId: number; now: number; expiresAt: number }): Promise<void> {
@@ -19,7 +21,7 @@ export async function insertSession(db: Executor, s: { idHash: string; userId: n
 export async function findSession(db: Executor, idHash: string): Promise<SessionRow | undefined> {
   return db.selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
-    .select(['s.id_hash', 's.user_id', 's.last_seen_at', 's.expires_at', 'u.name as user_name', 'u.is_admin', 'u.disabled'])
+    .select(['s.id_hash', 's.user_id', 's.last_seen_at', 's.expires_at', 'u.name as user_name', 'u.is_admin', 'u.disabled', 'u.password_hash'])
     .where('s.id_hash', '=', idHash)
     .executeTakeFirst();
 }

@@ -14,6 +14,7 @@ import * as m011 from './011-scan-package-keys.ts';
 import * as m012 from './012-name-substrings.ts';
 import * as m013 from './013-upload-hash-state.ts';
 import * as m014 from './014-proxy.ts';
+import * as m016 from './016-identity-providers.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -36,6 +37,7 @@ const steps: Record<string, Step> = {
   '012-name-substrings': m012,
   '013-upload-hash-state': m013,
   '014-proxy': m014,
+  '016-identity-providers': m016,
 };
 
 export class BerthMigrations implements MigrationProvider {

@@ -1,0 +1,235 @@
+// Users who sign in through an external provider (LDAP; docs/access.md): created on their first
+// sign-in with their personal project, linked to the provider's id for them (user_identities),
+// their group mappings applied at each sign-in, and checked against the provider again within
+// the provider's checkIntervalSeconds whenever a token, refresh token or session of theirs is
+// used, so that a user removed from the directory loses access within that bound. A provider
+// user has no local password: their users.password_hash is a marker no password matches, and it
+// versions the credential their tokens carry.
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { userNameProblem } from '../../core/account-names.ts';
+import type { Database } from '../../metadata/schema.ts';
+import { findProject, insertProject, removeMember, setMember } from '../../metadata/identity/projects.ts';
+import {
+  findIdentityBySubject, findIdentityOfUser, insertIdentity, mappingsForGroups, markMapped, membershipsOfUser, unmarkMapped, updateIdentity,
+  type UserIdentityRow,
+} from '../../metadata/identity/providers.ts';
+import { findUserById, findUserByName, insertUser, updateUser, type UserRow } from '../../metadata/identity/users.ts';
+import { SYSTEM } from '../directory/actor.ts';
+import { IGNORE_CHANGES, type ChangeRecorder } from '../directory/changes.ts';
+import { planMappings } from './mappings.ts';
+import type { ExternalUser, PasswordProvider } from './provider.ts';
+
+export const EXTERNAL_HASH_PREFIX = 'external$';
+
+/** Whether a stored password hash marks a provider user (who has no local password). */
+export function isExternalHash(hash: string): boolean {
+  return hash.startsWith(EXTERNAL_HASH_PREFIX);
+}
+
+export type ExternalLogin =
+  | { readonly ok: true; readonly user: UserRow; readonly provider: string }
+  | { readonly ok: false; readonly reason: string; readonly unavailable?: boolean };
+
+const INVALID: ExternalLogin = { ok: false, reason: 'invalid username or password' };
+
+export class ExternalIdentities {
+  private readonly byName: Map<string, PasswordProvider>;
+  private readonly checks = new Map<number, Promise<boolean>>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly providers: readonly PasswordProvider[],
+    private readonly record: ChangeRecorder = IGNORE_CHANGES,
+    private readonly warn: (message: string) => void = () => {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.byName = new Map(providers.map((p) => [p.name, p]));
+  }
+
+  get enabled(): boolean {
+    return this.providers.length > 0;
+  }
+
+  /** A name no local user holds: the providers are asked in order; the first that knows the password signs the user in. */
+  async loginNew(username: string, password: string): Promise<ExternalLogin> {
+    let unavailable = false;
+    for (const provider of this.providers) {
+      const check = await provider.authenticate(username, password);
+      if (check.status === 'ok') return this.signIn(provider, check.user);
+      if (check.status === 'unavailable') {
+        unavailable = true;
+        this.warn(`provider ${provider.name}: ${check.reason}`);
+      }
+    }
+    return unavailable ? { ok: false, reason: 'the directory could not be reached; try again later', unavailable: true } : INVALID;
+  }
+
+  /** A user of a provider signs in again: their provider checks the password. */
+  async loginLinked(user: UserRow, password: string): Promise<ExternalLogin> {
+    const identity = await findIdentityOfUser(this.db, user.id);
+    const provider = identity ? this.byName.get(identity.provider) : undefined;
+    if (!identity || !provider) return { ok: false, reason: `${user.name} signs in through a provider that is no longer configured; ask an administrator` };
+    const check = await provider.authenticate(user.name, password);
+    if (check.status === 'unavailable') {
+      this.warn(`provider ${provider.name}: ${check.reason}`);
+      return { ok: false, reason: `the directory of provider ${provider.name} could not be reached; try again later`, unavailable: true };
+    }
+    if (check.status !== 'ok') return INVALID;
+    return this.signIn(provider, check.user);
+  }
+
+  /**
+   * A local account's password did not match: when a provider knows this name with this password,
+   * the answer says that the name is taken locally (rather than a bare "invalid password").
+   */
+  async conflictReason(username: string, password: string): Promise<string | undefined> {
+    for (const provider of this.providers) {
+      const check = await provider.authenticate(username, password);
+      if (check.status === 'ok') {
+        return `the name ${check.user.username} is a local account of this registry, so the ${provider.name} user of that name cannot sign in; ask an administrator to rename one of them`;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether a provider user's tokens and sessions still hold: yes for local users; for provider
+   * users, yes while their provider vouched for them within its check interval, and otherwise
+   * after asking it again (once at a time per user). A user the provider no longer has, or a
+   * provider that cannot be asked, ends them.
+   */
+  async stillValid(userId: number): Promise<boolean> {
+    const identity = await findIdentityOfUser(this.db, userId);
+    if (!identity) return true;
+    const provider = this.byName.get(identity.provider);
+    if (!provider) return false;
+    if (this.now() - Number(identity.checked_at) < provider.checkIntervalMs) return true;
+    let pending = this.checks.get(userId);
+    if (!pending) {
+      pending = this.recheck(provider, identity).finally(() => this.checks.delete(userId));
+      this.checks.set(userId, pending);
+    }
+    return pending;
+  }
+
+  private async recheck(provider: PasswordProvider, identity: UserIdentityRow): Promise<boolean> {
+    const user = await findUserById(this.db, identity.user_id);
+    if (!user || user.disabled) return false;
+    const check = await provider.refresh(identity.subject, user.name);
+    if (check.status === 'ok') {
+      await this.applyMappings(provider.name, user, check.user);
+      return true;
+    }
+    if (check.status === 'unavailable') this.warn(`provider ${provider.name}: ${check.reason}`);
+    if (check.status === 'gone') {
+      // Whatever the mappings gave goes now; the user's own project stays for an administrator to decide.
+      await this.applyMappings(provider.name, user, { subject: identity.subject, username: user.name, groups: [] }, false);
+    }
+    return false;
+  }
+
+  private async signIn(provider: PasswordProvider, ext: ExternalUser): Promise<ExternalLogin> {
+    const linked = await findIdentityBySubject(this.db, provider.name, ext.subject);
+    let user: UserRow | undefined;
+    if (linked) {
+      user = await findUserById(this.db, linked.user_id);
+      if (!user) return INVALID;
+    } else {
+      const made = await this.provision(provider, ext);
+      if (!made.ok) return made;
+      user = made.user;
+    }
+    if (user.disabled) return { ok: false, reason: 'this account is disabled' };
+    user = await this.applyMappings(provider.name, user, ext);
+    return { ok: true, user, provider: provider.name };
+  }
+
+  /** Creates the user of a first sign-in, with their personal project, if the name is free. */
+  private async provision(provider: PasswordProvider, ext: ExternalUser): Promise<ExternalLogin> {
+    const name = ext.username;
+    const problem = userNameProblem(name);
+    if (problem) return { ok: false, reason: `the ${provider.name} user name ${JSON.stringify(name.slice(0, 64))} cannot be a user name here: it ${problem}` };
+    const conflict = await this.nameConflict(provider.name, name);
+    if (conflict) return { ok: false, reason: conflict };
+    const now = this.now();
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const id = await insertUser(trx, name, `${EXTERNAL_HASH_PREFIX}${provider.name}$${randomBytes(12).toString('base64url')}`, false, now);
+        const project = await insertProject(trx, { name, visibility: 'private', ownerUserId: id }, now);
+        await setMember(trx, project.id, id, 'owner', now);
+        await insertIdentity(trx, { userId: id, provider: provider.name, subject: ext.subject, ...(ext.email ? { email: ext.email } : {}), ...(ext.displayName ? { displayName: ext.displayName } : {}), now });
+      });
+    } catch (error) {
+      // Another sign-in made the same user at the same moment; or the name was taken meanwhile.
+      const again = await findIdentityBySubject(this.db, provider.name, ext.subject);
+      if (again) {
+        const user = await findUserById(this.db, again.user_id);
+        if (user) return { ok: true, user, provider: provider.name };
+      }
+      const late = await this.nameConflict(provider.name, name);
+      if (late) return { ok: false, reason: late };
+      throw error;
+    }
+    await this.record({ action: 'user.create', actor: SYSTEM, project: name, target: name, detail: { provider: provider.name } });
+    return { ok: true, user: (await findUserByName(this.db, name))!, provider: provider.name };
+  }
+
+  /** Why `name` cannot become a user of `provider`: held by a local account, another provider's user, or a project. */
+  private async nameConflict(provider: string, name: string): Promise<string | undefined> {
+    const existing = await findUserByName(this.db, name);
+    if (existing) {
+      const identity = await findIdentityOfUser(this.db, existing.id);
+      if (!identity) return `the name ${name} is a local account of this registry, so the ${provider} user of that name cannot sign in; ask an administrator to rename one of them`;
+      if (identity.provider !== provider) return `the name ${name} already belongs to a user of provider ${identity.provider}, so the ${provider} user of that name cannot sign in; ask an administrator`;
+      return `the name ${name} already belongs to another ${provider} entry (${identity.subject}); ask an administrator`;
+    }
+    if (await findProject(this.db, name)) {
+      return `the name ${name} is taken by a project: users and projects share one namespace, so the ${provider} user ${name} cannot sign in; ask an administrator`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Applies the user's group mappings (see mappings.ts) and records what the provider said
+   * (groups, email, the time of the check). Returns the user row as it is afterwards.
+   */
+  private async applyMappings(provider: string, user: UserRow, ext: ExternalUser, checked = true): Promise<UserRow> {
+    const changes: { action: string; project?: string; target: string; detail: Record<string, unknown> }[] = [];
+    await this.db.transaction().execute(async (trx) => {
+      const identity = await findIdentityOfUser(trx, user.id);
+      const mappings = await mappingsForGroups(trx, provider, ext.groups);
+      const memberships = await membershipsOfUser(trx, user.id);
+      const plan = planMappings({
+        memberships: memberships.map((m) => ({ projectId: m.project_id, role: m.role, mapped: m.mapped })),
+        mappings: mappings.map((m) => ({ projectId: m.project_id === null ? null : Number(m.project_id), role: m.role })),
+        isAdmin: user.is_admin === 1,
+        adminFromMapping: identity?.admin_from_mapping === 1,
+      });
+      const now = this.now();
+      const projectName = new Map(mappings.filter((m) => m.project !== null).map((m) => [Number(m.project_id), m.project!]));
+      for (const s of plan.set) {
+        await setMember(trx, s.projectId, user.id, s.role, now);
+        await markMapped(trx, s.projectId, user.id);
+        changes.push({ action: 'member.set', project: projectName.get(s.projectId), target: user.name, detail: { role: s.role, via: `group mapping of ${provider}` } });
+      }
+      for (const projectId of plan.remove) {
+        const p = await trx.selectFrom('projects').select('name').where('id', '=', projectId).executeTakeFirst();
+        await removeMember(trx, projectId, user.id);
+        await unmarkMapped(trx, projectId, user.id);
+        changes.push({ action: 'member.remove', ...(p ? { project: p.name } : {}), target: user.name, detail: { via: `group mapping of ${provider}` } });
+      }
+      if (plan.admin) {
+        await updateUser(trx, user.id, { is_admin: plan.admin.admin ? 1 : 0 }, now);
+        changes.push({ action: 'user.update', target: user.name, detail: { admin: plan.admin.admin, via: `group mapping of ${provider}` } });
+      }
+      await updateIdentity(trx, user.id, {
+        groups: JSON.stringify(ext.groups),
+        ...(plan.admin ? { admin_from_mapping: plan.admin.fromMapping ? 1 : 0 } : {}),
+        ...(checked ? { checked_at: now, email: ext.email ?? null, display_name: ext.displayName ?? null } : {}),
+      });
+    });
+    for (const c of changes) await this.record({ ...c, actor: SYSTEM });
+    return changes.length ? ((await findUserById(this.db, user.id)) ?? user) : user;
+  }
+}

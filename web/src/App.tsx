@@ -3,6 +3,7 @@
 //   /r/<project>/<repository...>[/-/tags]                                  a repository ("-" is never a name component)
 //   /r/<project>/<repository...>/-/scan/<tag|digest>?platform=&severity=&fixable=&package=   its scan report
 //   /r/<project>/<repository...>/-/signatures/<tag|digest>                 its signatures
+//   /r/<project>/<repository...>/-/images/<digest>?platform=               the image page of a digest
 //   /_/<name>                                                              an Official Image (Docker Hub's short form)
 //   /projects, /projects/<name>[/members|robots|audit|settings|retention]
 //   /admin[/projects], /account[/password], /signin?next=
@@ -29,12 +30,13 @@ function Route({ path }: { path: string }) {
   if (path === '/' || path === '/search') return <Explore />;
   if (path === '/signin') return <SignIn />;
   if (path === '/projects') return <Projects />;
-  let m = /^\/(?:r|_)\/(.+?)(?:\/-\/(tags|scan\/([^/]+)|signatures\/([^/]+)))?\/?$/.exec(path);
+  let m = /^\/(?:r|_)\/(.+?)(?:\/-\/(tags|scan\/([^/]+)|signatures\/([^/]+)|images\/([^/]+)))?\/?$/.exec(path);
   if (m) {
     const name = decode(m[1]!);
     const full = path.startsWith('/_/') ? `library/${name}` : name;
     if (m[3]) return <Repository key={full} name={full} tab="scan" reference={decode(m[3])} />;
     if (m[4]) return <Repository key={full} name={full} tab="signatures" reference={decode(m[4])} />;
+    if (m[5]) return <Repository key={full} name={full} tab="image" reference={decode(m[5])} />;
     return <Repository key={full} name={full} tab={m[2] === 'tags' ? 'tags' : 'overview'} />;
   }
   m = /^\/projects\/([^/]+)(?:\/(members|robots|audit|settings|retention))?\/?$/.exec(path);

@@ -299,3 +299,40 @@ export interface TrustVerdict {
   policyVersion: number;
   computedAt: string;
 }
+
+/** GET .../manifests/{digest}/details: one image of the image page (a platform of an index). */
+export interface ImageOfDigest {
+  digest: string;
+  mediaType: string;
+  os?: string;
+  architecture?: string;
+  variant?: string;
+  created?: string;
+  size: number;
+  config: {
+    entrypoint?: string[];
+    cmd?: string[];
+    env?: string[];
+    workingDir?: string;
+    user?: string;
+    exposedPorts?: string[];
+    labels?: Record<string, string>;
+    stopSignal?: string;
+  };
+  layers: { digest: string; mediaType: string; size: number }[];
+  history: { created?: string; createdBy?: string; comment?: string; emptyLayer: boolean; layer?: { digest: string; mediaType: string; size: number } }[];
+  artifactType?: string;
+}
+
+export interface ImageDetails {
+  repository: string;
+  digest: string;
+  mediaType: string;
+  kind: 'image' | 'index';
+  size: number;
+  images: ImageOfDigest[];
+  tags: { name: string; pushedAt: string }[];
+  referrers: { artifactType: string; manifests: { digest: string; mediaType: string; size: number; annotations?: Record<string, string> }[] }[];
+  pushedBy: { actor: string; at: string } | null;
+  pullCommand: string;
+}

@@ -15,6 +15,7 @@ import { useSession } from '../session.tsx';
 import type { RepositoryDetail } from '../types.ts';
 import { NotFound } from './NotFound.tsx';
 import { ScanReportView } from './ScanReport.tsx';
+import { ImageView } from './Image.tsx';
 import { SignaturesView } from './Signatures.tsx';
 import { TagsTab } from './Tags.tsx';
 
@@ -29,7 +30,7 @@ function Markdown({ source }: { source: string }) {
   );
 }
 
-export function Repository({ name, tab, reference }: { name: string; tab: 'overview' | 'tags' | 'scan' | 'signatures'; reference?: string }) {
+export function Repository({ name, tab, reference }: { name: string; tab: 'overview' | 'tags' | 'scan' | 'signatures' | 'image'; reference?: string }) {
   const slash = name.indexOf('/');
   const project = slash < 0 ? 'library' : name.slice(0, slash);
   const repository = slash < 0 ? name : name.slice(slash + 1);
@@ -40,6 +41,7 @@ export function Repository({ name, tab, reference }: { name: string; tab: 'overv
   useTitle(
     tab === 'scan' && reference ? `Vulnerabilities of ${shown}${at}${reference}`
       : tab === 'signatures' && reference ? `Signatures of ${shown}${at}${reference}`
+        : tab === 'image' && reference ? `${shown}@${reference.slice(0, 19)}`
         : shown,
   );
 
@@ -53,7 +55,7 @@ export function Repository({ name, tab, reference }: { name: string; tab: 'overv
       <RepoHeader repo={repo} onChange={(r) => detail.setData(() => r)} />
       <Tabs
         label="Repository sections"
-        active={tab === 'scan' || tab === 'signatures' ? 'tags' : tab}
+        active={tab === 'scan' || tab === 'signatures' || tab === 'image' ? 'tags' : tab}
         tabs={[
           { id: 'overview', label: 'Overview', to: paths.repository(repo.name) },
           { id: 'tags', label: 'Tags', to: paths.tags(repo.name), count: repo.tagCount },
@@ -65,6 +67,8 @@ export function Repository({ name, tab, reference }: { name: string; tab: 'overv
         <ScanReportView key={reference} repo={repo} reference={reference} />
       ) : tab === 'signatures' && reference ? (
         <SignaturesView key={reference} repo={repo} reference={reference} />
+      ) : tab === 'image' && reference ? (
+        <ImageView key={reference} repo={repo} digest={reference} />
       ) : (
         <TagsTab repo={repo} onChanged={detail.reload} />
       )}

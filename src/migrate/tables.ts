@@ -28,6 +28,8 @@ export const COPIED: readonly string[] = [
   // proxy projects (014): upstreams, sealed credentials (the target needs the same proxy-secret.key or
   // BERTH_PROXY_SECRET_KEY to open them) and when each cached tag was last checked upstream
   'proxy_projects', 'proxy_tag_checks',
+  // replication (015): rules (peer credentials sealed as proxy projects' are), their runs and per-artifact results
+  'replication_rules', 'replication_runs', 'replication_results',
 ];
 
 /** Tables deliberately not copied, with the reason (printed by --dry-run and in docs/migrate.md). */

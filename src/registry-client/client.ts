@@ -9,6 +9,8 @@ import { parseRetryAfter, UpstreamError } from './errors.ts';
 import type { TokenBucket } from './rate.ts';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
+type RequestBody = NonNullable<RequestInit['body']>;
+
 export const ACCEPT_MANIFESTS = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.oci.image.manifest.v1+json',
@@ -157,24 +159,128 @@ export class RegistryClient {
   }
 
   /** One request to /v2/<repository><path>, authenticated as the last challenge asked, retried once after a 401. */
-  private async request(method: string, repository: string, path: string, headers: Record<string, string>): Promise<Response> {
-    const url = `${this.base}/v2/${repository}${path}`;
-    const scope = pullScope(repository);
-    let res = await this.send(method, url, headers, await this.authorization(scope, false));
-    if (res.status === 401) {
+  private async request(method: string, repository: string, path: string, headers: Record<string, string>, scopes: readonly string[] = [pullScope(repository)]): Promise<Response> {
+    return this.requestUrl(method, `${this.base}/v2/${repository}${path}`, headers, scopes);
+  }
+
+  private async requestUrl(method: string, url: string, headers: Record<string, string>, scopes: readonly string[], body?: RequestBody, retry = true): Promise<Response> {
+    const scope = scopes.join(' ');
+    let res = await this.send(method, url, headers, await this.authorization(scope, false), true, body);
+    if (res.status === 401 && retry) {
       const challenges = parseChallenges(res.headers.get('www-authenticate'));
       await res.body?.cancel();
       const chosen = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
-      if (!chosen) throw new UpstreamError('auth', `the upstream refused ${method} ${path} (401) without a challenge we understand`, 401);
+      if (!chosen) throw new UpstreamError('auth', `the upstream refused ${method} ${new URL(url).pathname} (401) without a challenge we understand`, 401);
       this.challenge = chosen;
       this.tokens.delete(scope);
-      res = await this.send(method, url, headers, await this.authorization(scope, true));
+      res = await this.send(method, url, headers, await this.authorization(scope, true), true, body);
       if (res.status === 401 || res.status === 403) {
         await res.body?.cancel();
         throw new UpstreamError('auth', `the upstream refused our ${this.options.credentials ? 'credentials' : 'anonymous access'} (${res.status})`, res.status);
       }
     }
     return res;
+  }
+
+  // Writing (replication to a peer registry): every write asks for push and pull scopes.
+
+  /** The repositories of the registry (GET /v2/_catalog, every page). */
+  async catalog(pageSize = 1000): Promise<string[]> {
+    const out: string[] = [];
+    let last: string | undefined;
+    for (let pages = 0; pages < 10_000; pages++) {
+      const q = new URLSearchParams({ n: String(pageSize), ...(last ? { last } : {}) });
+      const res = await this.requestUrl('GET', `${this.base}/v2/_catalog?${q}`, { accept: 'application/json' }, ['registry:catalog:*']);
+      await expectOk(res, 'GET catalog');
+      const body = (await res.json().catch(() => ({}))) as { repositories?: string[] };
+      const names = body.repositories ?? [];
+      out.push(...names);
+      if (!res.headers.get('link') || names.length === 0) break;
+      last = names[names.length - 1];
+    }
+    return out;
+  }
+
+  /** Every tag of a repository ([] when the registry does not know it). */
+  async listTags(repository: string, pageSize = 1000): Promise<string[]> {
+    const out: string[] = [];
+    let last: string | undefined;
+    for (let pages = 0; pages < 10_000; pages++) {
+      const q = new URLSearchParams({ n: String(pageSize), ...(last ? { last } : {}) });
+      const res = await this.request('GET', repository, `/tags/list?${q}`, { accept: 'application/json' });
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return out;
+      }
+      await expectOk(res, `GET tags of ${repository}`);
+      const body = (await res.json().catch(() => ({}))) as { tags?: string[] | null };
+      const tags = body.tags ?? [];
+      out.push(...tags);
+      if (!res.headers.get('link') || tags.length === 0) break;
+      last = tags[tags.length - 1];
+    }
+    return out;
+  }
+
+  /** PUT of a manifest; `subject` is the OCI-Subject header the registry answered (it has the referrers API). */
+  async putManifest(repository: string, reference: string, body: Buffer, mediaType: string): Promise<{ digest?: string; subject?: string }> {
+    const res = await this.requestUrl('PUT', `${this.base}/v2/${repository}/manifests/${reference}`, { 'content-type': mediaType }, pushScopes(repository), body);
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      throw new UpstreamError(res.status >= 500 ? 'server' : res.status === 401 || res.status === 403 ? 'auth' : 'invalid', `the peer refused the manifest ${repository}:${reference.slice(0, 80)}: ${res.status} ${text.slice(0, 300)}`, res.status);
+    }
+    await res.body?.cancel();
+    const digest = res.headers.get('docker-content-digest') ?? undefined;
+    const subject = res.headers.get('oci-subject') ?? undefined;
+    return { ...(digest ? { digest } : {}), ...(subject ? { subject } : {}) };
+  }
+
+  /** Cross-repository mount of `digest` from `from` into `repository`: true when the peer linked it. */
+  async mountBlob(repository: string, digest: string, from: string): Promise<boolean> {
+    const q = new URLSearchParams({ mount: digest, from });
+    const res = await this.requestUrl('POST', `${this.base}/v2/${repository}/blobs/uploads/?${q}`, {}, [...pushScopes(repository), pullScope(from)]);
+    await res.body?.cancel();
+    if (res.status === 201) return true;
+    if (res.status === 202) {
+      // The peer opened an upload instead: it is not used, so it is cancelled.
+      const location = res.headers.get('location');
+      if (location) await this.requestUrl('DELETE', new URL(location, this.base).toString(), {}, pushScopes(repository)).then((r) => r.body?.cancel(), () => {});
+      return false;
+    }
+    await expectOk(res, `mount ${digest} into ${repository}`);
+    return false;
+  }
+
+  /** Uploads a blob of `size` bytes (POST, then one streamed PUT); the peer checks the digest. */
+  async pushBlob(repository: string, digest: string, size: number, stream: Readable): Promise<void> {
+    const start = await this.requestUrl('POST', `${this.base}/v2/${repository}/blobs/uploads/`, { 'content-length': '0' }, pushScopes(repository));
+    await start.body?.cancel();
+    if (start.status !== 202) {
+      stream.destroy();
+      await expectOk(start, `upload start in ${repository}`);
+      throw new UpstreamError('invalid', `the peer answered an upload start with ${start.status}`, start.status);
+    }
+    const location = start.headers.get('location');
+    if (!location) throw new UpstreamError('invalid', 'the peer started an upload without a Location');
+    const url = new URL(location, this.base);
+    url.searchParams.set('digest', digest);
+    const body = Readable.toWeb(stream) as unknown as RequestBody;
+    // The body is a stream: it cannot be sent twice, so no retry after a 401 (the POST got the token).
+    const put = await this.requestUrl('PUT', url.toString(), { 'content-type': 'application/octet-stream', 'content-length': String(size) }, pushScopes(repository), body, false);
+    if (put.status !== 201) {
+      const text = await put.text().catch(() => '');
+      throw new UpstreamError(put.status >= 500 ? 'server' : put.status === 401 || put.status === 403 ? 'auth' : 'invalid', `the peer refused the blob ${digest}: ${put.status} ${text.slice(0, 300)}`, put.status);
+    }
+    await put.body?.cancel();
+  }
+
+  /** DELETE of a manifest by digest or a tag; false when the peer has none. */
+  async deleteManifest(repository: string, reference: string): Promise<boolean> {
+    const res = await this.requestUrl('DELETE', `${this.base}/v2/${repository}/manifests/${reference}`, {}, [`repository:${repository}:delete,pull`]);
+    await res.body?.cancel();
+    if (res.status === 404) return false;
+    await expectOk(res, `DELETE ${repository}:${reference.slice(0, 80)}`);
+    return true;
   }
 
   private async authorization(scope: string, fresh: boolean): Promise<string | undefined> {
@@ -201,7 +307,7 @@ export class RegistryClient {
       throw new UpstreamError('auth', `the upstream's token realm ${realm.slice(0, 200)} is not a URL`);
     }
     if (c.params.service) url.searchParams.set('service', c.params.service);
-    url.searchParams.set('scope', scope);
+    for (const one of scope.split(' ')) url.searchParams.append('scope', one);
     const creds = this.options.credentials;
     const res = await this.send('GET', url.toString(), {}, creds ? basic(creds) : undefined, false);
     if (res.status === 401 || res.status === 403) {
@@ -217,7 +323,7 @@ export class RegistryClient {
     return { value, expires: Date.now() + ttl };
   }
 
-  private async send(method: string, url: string, headers: Record<string, string>, authorization: string | undefined, paced = true): Promise<Response> {
+  private async send(method: string, url: string, headers: Record<string, string>, authorization: string | undefined, paced = true, body?: RequestBody): Promise<Response> {
     if (paced && this.options.bucket) {
       try {
         await this.options.bucket.take(10_000);
@@ -226,7 +332,8 @@ export class RegistryClient {
       }
     }
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.options.timeoutMs ?? 30_000);
+    // A streamed upload has its answer only after its whole body: it gets an hour, not the header timeout.
+    const timer = setTimeout(() => controller.abort(), body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array) ? 3_600_000 : this.options.timeoutMs ?? 30_000);
     let res: Response;
     try {
       res = await fetch(url, {
@@ -238,7 +345,8 @@ export class RegistryClient {
         },
         redirect: 'follow',
         signal: controller.signal,
-      });
+        ...(body !== undefined ? { body, duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new UpstreamError('network', `cannot reach the upstream ${new URL(url).host}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
@@ -258,6 +366,11 @@ export class RegistryClient {
     }
     return res;
   }
+}
+
+/** What a write needs: push and pull on the repository. */
+function pushScopes(repository: string): string[] {
+  return [`repository:${repository}:pull,push`];
 }
 
 function basic(c: UpstreamCredentials): string {

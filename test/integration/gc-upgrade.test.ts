@@ -45,6 +45,8 @@ test('what a collector-less Berth left behind is queued by migration 010 and fre
   for (const c of ['hash_state', 'writer', 'writer_until']) sqlite.prepare(`alter table uploads drop column ${c}`).run();
   // (014: proxy projects.)
   for (const t of ['proxy_blob_fetches', 'proxy_tag_checks', 'proxy_projects']) sqlite.prepare(`drop table if exists ${t}`).run();
+  // (015: replication.)
+  for (const t of ['replication_results', 'replication_runs', 'replication_rules']) sqlite.prepare(`drop table if exists ${t}`).run();
   sqlite.prepare("delete from kysely_migration where name >= '010'").run();
   sqlite.close();
 

@@ -47,8 +47,8 @@ describe('berth migrate: the table plan against the real schema', () => {
   });
 
   it('a table added by a future migration stops the plan', () => {
-    const plan = planTables([...source.tables(), 'replication_rules'], source.virtualTables(), source.references());
-    assert.deepEqual(plan.unknown, ['replication_rules']);
+    const plan = planTables([...source.tables(), 'future_table_of_016'], source.virtualTables(), source.references());
+    assert.deepEqual(plan.unknown, ['future_table_of_016']);
   });
 
   it('copies parents before children (every foreign key of the schema)', () => {

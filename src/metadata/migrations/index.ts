@@ -15,6 +15,7 @@ import * as m012 from './012-name-substrings.ts';
 import * as m013 from './013-upload-hash-state.ts';
 import * as m014 from './014-proxy.ts';
 import * as m016 from './016-identity-providers.ts';
+import * as m015 from './015-replication.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -38,6 +39,7 @@ const steps: Record<string, Step> = {
   '013-upload-hash-state': m013,
   '014-proxy': m014,
   '016-identity-providers': m016,
+  '015-replication': m015,
 };
 
 export class BerthMigrations implements MigrationProvider {

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { api, messageOf, qs, repoPath } from '../api.ts';
 import { ago, shortDigest, when } from '../format.ts';
 import { useFetch } from '../hooks.ts';
+import { Link, paths } from '../router.tsx';
 import type { TagHistoryEntry, TagHistoryView } from '../retention-types.ts';
 import { Dialog } from './Dialog.tsx';
 import { ErrorNote, Loading } from './States.tsx';
@@ -63,8 +64,8 @@ export function TagHistory({ project, repository, tag, canRollback, onChanged, i
                   <span title={when(e.at)}>{ago(e.at)}</span>
                   <strong>{e.actor}</strong>
                   <span className="timeline-what">
-                    {e.action === 'created' && <>created it at <code title={e.to ?? ''}>{shortDigest(e.to ?? '')}</code></>}
-                    {e.action === 'moved' && <>moved it from <code title={e.from ?? ''}>{shortDigest(e.from ?? '')}</code> to <code title={e.to ?? ''}>{shortDigest(e.to ?? '')}</code></>}
+                    {e.action === 'created' && <>created it at <ImageLink name={`${project}/${repository}`} digest={e.to} /></>}
+                    {e.action === 'moved' && <>moved it from <ImageLink name={`${project}/${repository}`} digest={e.from} /> to <ImageLink name={`${project}/${repository}`} digest={e.to} /></>}
                     {e.action === 'deleted' && <>deleted it (it pointed at <code title={e.from ?? ''}>{shortDigest(e.from ?? '')}</code>)</>}
                   </span>
                   {current && <span className="chip">current</span>}
@@ -97,4 +98,10 @@ export function TagHistory({ project, repository, tag, canRollback, onChanged, i
       </Dialog>
     </section>
   );
+}
+
+/** A digest of the history, linked to its image page (which says so if it has since been deleted). */
+function ImageLink({ name, digest }: { name: string; digest: string | null | undefined }) {
+  if (!digest) return <code>{shortDigest('')}</code>;
+  return <Link to={paths.image(name, digest)} className="digest-link"><code title={digest}>{shortDigest(digest)}</code></Link>;
 }

@@ -84,7 +84,7 @@ export function ScanReportView({ repo, reference }: { repo: RepositoryDetail; re
         <div className="report-title">
           <h2 id={`${ids}-h`}>Vulnerabilities of <code>{full}</code></h2>
           <p className="small muted">
-            <span className="digest"><code title={r.digest}>{shortDigest(r.digest)}</code></span>
+            <span className="digest"><Link to={paths.image(repo.name, r.digest)} className="digest-link"><code title={r.digest}>{shortDigest(r.digest)}</code></Link></span>
             {isIndex && <> · {platforms.length} platforms</>}
             {r.scannedAt && <> · scanned <span title={when(r.scannedAt)}>{ago(r.scannedAt)}</span></>}
             {shown.inventory?.os && <> · {shown.inventory.os.prettyName ?? `${shown.inventory.os.id} ${shown.inventory.os.versionId}`}</>}

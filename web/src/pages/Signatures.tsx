@@ -42,7 +42,7 @@ export function SignaturesView({ repo, reference }: { repo: RepositoryDetail; re
         <div className="report-title">
           <h2 id={`${ids}-h`}>Signatures of <code>{full}</code></h2>
           <p className="small muted">
-            <span className="digest"><code title={v.digest}>{shortDigest(v.digest)}</code></span>
+            <span className="digest"><Link to={paths.image(repo.name, v.digest)} className="digest-link"><code title={v.digest}>{shortDigest(v.digest)}</code></Link></span>
             {' · '}{v.signatures.length === 0 ? 'no signatures' : `${v.signatures.length} signature${v.signatures.length === 1 ? '' : 's'}`}
             {failing > 0 && v.signatures.length > failing && <> · {failing} not verified</>}
             {' · '}checked <span title={when(v.computedAt)}>{ago(v.computedAt)}</span>
@@ -52,7 +52,7 @@ export function SignaturesView({ repo, reference }: { repo: RepositoryDetail; re
           </p>
           {v.signedVia && (
             <p className="small" data-testid="signed-via">
-              Signed through the index <code title={v.signedVia}>{shortDigest(v.signedVia)}</code>, which lists this platform.
+              Signed through the index <Link to={paths.image(repo.name, v.signedVia)} className="digest-link"><code title={v.signedVia}>{shortDigest(v.signedVia)}</code></Link>, which lists this platform.
             </p>
           )}
         </div>

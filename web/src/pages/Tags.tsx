@@ -208,7 +208,7 @@ function TagRow({ tag, repo, scan, trust, mode, immutable, onRetag, onDelete, on
         <div>
           <dt>Digest</dt>
           <dd className="digest">
-            <Link to={paths.image(repo.name, tag.digest)} className="digest-link" title={tag.digest} aria-label={`Image ${shortDigest(tag.digest)} of ${tag.name}`}><code>{shortDigest(tag.digest)}</code></Link>
+            <Link to={paths.image(repo.name, tag.digest)} className="digest-link" aria-label={`Image ${shortDigest(tag.digest)} of ${tag.name}`}><code title={tag.digest}>{shortDigest(tag.digest)}</code></Link>
             <CopyButton text={tag.digest} label={`Copy the digest of ${tag.name}`} compact />
           </dd>
         </div>
@@ -269,7 +269,7 @@ function TagRow({ tag, repo, scan, trust, mode, immutable, onRetag, onDelete, on
                 <td data-label="OS/Arch"><span className="platform">{platformName(p)}</span></td>
                 <td data-label="Digest">
                   <span className="digest">
-                    <Link to={paths.image(repo.name, p.digest)} className="digest-link" title={p.digest} aria-label={`Image ${shortDigest(p.digest)} of ${tag.name} for ${platformName(p)}`}><code>{shortDigest(p.digest)}</code></Link>
+                    <Link to={paths.image(repo.name, p.digest)} className="digest-link" aria-label={`Image ${shortDigest(p.digest)} of ${tag.name} for ${platformName(p)}`}><code title={p.digest}>{shortDigest(p.digest)}</code></Link>
                     <CopyButton text={p.digest} label={`Copy the digest of ${tag.name} for ${platformName(p)}`} compact />
                   </span>
                 </td>

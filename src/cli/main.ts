@@ -12,6 +12,7 @@ import { registerTrustCommands } from './commands/trust.ts';
 import { registerImmutableCommands } from './commands/immutable.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerGcCommands } from './commands/gc.ts';
+import { registerGroupMapCommands } from './commands/group-map.ts';
 import { registerRetentionCommands } from './commands/retention.ts';
 import { registerTagCommands } from './commands/tag.ts';
 import { registerTlsCommands } from './commands/tls.ts';
@@ -53,6 +54,7 @@ config
 
 registerUserCommands(program);
 registerProjectCommands(program);
+registerGroupMapCommands(program);
 registerRobotCommands(program);
 registerTokenCommands(program);
 registerAuditCommand(program);

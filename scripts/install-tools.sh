@@ -9,6 +9,7 @@ PACKAGES=(
   skopeo podman buildah umoci uidmap fuse-overlayfs slirp4netns runc jq apache2-utils
   docker-registry busybox-static ca-certificates chromium fonts-dejavu-core rpm zip debootstrap zstd golang-go python3-packaging gnupg openssl
   nginx haproxy
+  slapd ldap-utils
 )
 
 installed() {

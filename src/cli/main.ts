@@ -6,6 +6,7 @@ import { CliError } from './cli-error.ts';
 import { registerAuditCommand } from './commands/audit.ts';
 import { registerProjectCommands } from './commands/projects.ts';
 import { registerProxyCommands } from './commands/proxy.ts';
+import { registerReplicateCommands } from './commands/replicate.ts';
 import { registerRobotCommands } from './commands/robots.ts';
 import { registerScanCommands } from './commands/scan.ts';
 import { registerTrustCommands } from './commands/trust.ts';
@@ -66,6 +67,7 @@ registerGcCommands(program);
 registerRetentionCommands(program);
 registerTagCommands(program);
 registerProxyCommands(program);
+registerReplicateCommands(program);
 registerTlsCommands(program);
 registerMigrateCommand(program);
 

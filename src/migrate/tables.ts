@@ -30,6 +30,9 @@ export const COPIED: readonly string[] = [
   'proxy_projects', 'proxy_tag_checks',
   // replication (015): rules (peer credentials sealed as proxy projects' are), their runs and per-artifact results
   'replication_rules', 'replication_runs', 'replication_results',
+  // identity providers (016): which provider each provider user signs in through, group mappings,
+  // and which memberships a mapping made (so that sign-ins on the target keep telling them apart)
+  'user_identities', 'group_mappings', 'mapped_memberships',
 ];
 
 /** Tables deliberately not copied, with the reason (printed by --dry-run and in docs/migrate.md). */

@@ -86,6 +86,8 @@ describe('api: OpenAPI document', () => {
       'GET /repositories/{project}/{repository}/immutable',
       'GET /gc', 'GET /gc/runs', 'POST /gc/runs',
       'GET /proxy-projects', 'POST /proxy-projects', 'DELETE /proxy-projects/{name}',
+      'GET /identity-providers', 'GET /group-mappings', 'PUT /group-mappings/admins', 'DELETE /group-mappings/admins',
+      'GET /projects/{name}/group-mappings', 'PUT /projects/{name}/group-mappings', 'DELETE /projects/{name}/group-mappings',
       'GET /repositories/{project}/{repository}/manifests/{digest}/details',
     ]) {
       const [method, path] = r.split(' ') as [string, string];

@@ -21,7 +21,11 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
   const secrets: string[] = [];
 
   before(async () => {
-    server = await startBerth({ auth: 'builtin', env: { BERTH_ADMIN_PASSWORD: ADMIN[1] }, config: { notifications: { allowLoopback: true } } });
+    server = await startBerth({ auth: 'builtin', env: { BERTH_ADMIN_PASSWORD: ADMIN[1] }, config: {
+      notifications: { allowLoopback: true },
+      // A directory nobody signs in through here (nothing listens): group mappings must name a provider.
+      auth: { providers: [{ name: 'corp', type: 'ldap', url: 'ldap://127.0.0.1:9', userBase: 'ou=people,dc=example,dc=org', timeoutMs: 500 }] },
+    } });
     alice = await addUser(server, 'alice', 'alice-secret-password');
     secrets.push(ADMIN[1], 'alice-secret-password');
   });
@@ -103,6 +107,10 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
       },
       { key: 'DELETE /projects/{name}/immutable-rules/{id}', action: 'immutable.remove', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', `/projects/team/immutable-rules/${immutableRuleId}`, { as: alice }) },
       { key: 'PUT /projects/{name}/retention', action: 'retention.policy', actor: 'alice', project: 'team', run: () => call(server, 'PUT', '/projects/team/retention', { as: alice, raw: 'rules:\n  - mostRecentlyPushed: 5\n', contentType: 'application/yaml' }) },
+      { key: 'PUT /projects/{name}/group-mappings', action: 'group-map.set', actor: 'alice', project: 'team', run: () => call(server, 'PUT', '/projects/team/group-mappings', { as: alice, body: { provider: 'corp', group: 'developers', role: 'developer' } }) },
+      { key: 'DELETE /projects/{name}/group-mappings', action: 'group-map.remove', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', '/projects/team/group-mappings?provider=corp&group=developers', { as: alice }) },
+      { key: 'PUT /group-mappings/admins', action: 'group-map.set', actor: 'admin', run: () => call(server, 'PUT', '/group-mappings/admins', { as: ADMIN, body: { provider: 'corp', group: 'registry-admins' } }) },
+      { key: 'DELETE /group-mappings/admins', action: 'group-map.remove', actor: 'admin', run: () => call(server, 'DELETE', '/group-mappings/admins?provider=corp&group=registry-admins', { as: ADMIN }) },
       { key: 'POST /gc/runs', action: 'gc.request', actor: 'admin', run: () => call(server, 'POST', '/gc/runs', { as: ADMIN, body: { dryRun: true } }) },
       { key: 'POST /projects/{name}/retention/runs', action: 'retention.run', actor: 'alice', project: 'team', run: () => call(server, 'POST', '/projects/team/retention/runs', { as: alice, body: { dryRun: false } }) },
       {

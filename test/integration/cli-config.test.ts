@@ -52,6 +52,7 @@ describe('berth config', () => {
     assert.deepEqual(Object.keys(schema.properties).sort(), ['auth', 'database', 'gc', 'limits', 'log', 'notifications', 'scan', 'server', 'storage']);
     assert.ok(schema.properties.scan!.properties.maxFeedAgeHours);
     assert.ok(schema.properties.auth!.properties.mode);
+    assert.ok(schema.properties.auth!.properties.providers, 'auth.providers (LDAP, OIDC) is in the schema');
     assert.ok(schema.properties.storage!.properties.dataDir);
   });
 

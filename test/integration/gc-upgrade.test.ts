@@ -47,6 +47,8 @@ test('what a collector-less Berth left behind is queued by migration 010 and fre
   for (const t of ['proxy_blob_fetches', 'proxy_tag_checks', 'proxy_projects']) sqlite.prepare(`drop table if exists ${t}`).run();
   // (015: replication.)
   for (const t of ['replication_results', 'replication_runs', 'replication_rules']) sqlite.prepare(`drop table if exists ${t}`).run();
+  // (016: identity providers.)
+  for (const t of ['mapped_memberships', 'group_mappings', 'user_identities']) sqlite.prepare(`drop table if exists ${t}`).run();
   sqlite.prepare("delete from kysely_migration where name >= '010'").run();
   sqlite.close();
 

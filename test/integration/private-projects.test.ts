@@ -17,6 +17,7 @@ const MISSING = 'nosuch';
 const BODIES: Record<string, unknown> = {
   'PATCH /projects/{name}': { description: 'x' },
   'PUT /projects/{name}/members/{user}': { role: 'guest' },
+  'PUT /projects/{name}/group-mappings': { provider: 'corp', group: 'developers', role: 'guest' },
   'POST /projects/{name}/robots': { name: 'sneaky', permissions: 'pull' },
   'PATCH /robots/{name}': { disabled: true },
   'POST /projects/{name}/webhooks': { url: 'https://example.com/hook', events: 'push' },

@@ -45,6 +45,7 @@ describe('parseConfig defaults', () => {
         loginWindowSeconds: 600,
         loginLockSeconds: 300,
         loginMaxFailuresPerAddress: 100,
+        providers: [],
       },
       limits: { manifestMaxBytes: 4 * 1024 * 1024, pageMaxEntries: 10_000 },
       notifications: {
@@ -297,5 +298,53 @@ describe('storage.s3', () => {
   it('takes its settings from BERTH_STORAGE_S3_* variables', () => {
     const c = loadConfig({}, { BERTH_STORAGE_DRIVER: 's3', BERTH_STORAGE_S3_BUCKET: 'b-1', BERTH_STORAGE_S3_ENDPOINT: 'http://127.0.0.1:5280', BERTH_STORAGE_S3_ACCESS_KEY_ID: 'k', BERTH_STORAGE_S3_SECRET_ACCESS_KEY: 's', BERTH_STORAGE_S3_FORCE_PATH_STYLE: 'false' });
     assert.deepEqual({ ...c.storage.s3 }, { endpoint: 'http://127.0.0.1:5280', region: 'us-east-1', bucket: 'b-1', accessKeyId: 'k', secretAccessKey: 's', forcePathStyle: false, prefix: '', createBucket: true });
+  });
+});
+
+describe('auth.providers (issue 19)', () => {
+  const ldap = {
+    name: 'corp', type: 'ldap', url: 'ldap://127.0.0.1:3890',
+    bindDN: 'cn=admin,dc=example,dc=org', bindPassword: 'secret',
+    userBase: 'ou=people,dc=example,dc=org', userFilter: '(uid={username})',
+    groupBase: 'ou=groups,dc=example,dc=org', groupFilter: '(member={dn})',
+  };
+  const oidc = { name: 'sso', type: 'oidc', issuer: 'http://127.0.0.1:3000', clientId: 'berth', clientSecret: 's3cret', groupsClaim: 'groups' };
+
+  it('parses the documented example, with defaults for what it omits', () => {
+    const c = parseConfig({ auth: { providers: [ldap, oidc] } });
+    assert.equal(c.auth.mode, 'builtin');
+    const [l, o] = c.auth.providers;
+    assert.equal(l?.type, 'ldap');
+    if (l?.type !== 'ldap') return;
+    assert.equal(l.url, 'ldap://127.0.0.1:3890');
+    assert.equal(l.usernameAttribute, 'uid');
+    assert.equal(l.groupNameAttribute, 'cn');
+    assert.equal(l.startTLS, false);
+    assert.equal(l.checkIntervalSeconds, 300);
+    assert.equal(o?.type, 'oidc');
+    if (o?.type !== 'oidc') return;
+    assert.deepEqual(o.scopes, ['openid', 'profile', 'email']);
+    assert.equal(o.groupsClaim, 'groups');
+  });
+
+  it('reads the same from YAML, as berth serve --config does', () => {
+    const file = yamlFile(['auth:', '  providers:', '    - type: builtin', '    - name: corp', '      type: ldap', '      url: ldaps://ldap.example.org', '      caFile: /etc/ssl/corp-ca.pem', '      userBase: ou=people,dc=example,dc=org', ''].join('\n'));
+    const c = loadConfig({ config: file }, {});
+    assert.deepEqual(c.auth.providers.map((p) => `${p.name}:${p.type}`), ['builtin:builtin', 'corp:ldap']);
+  });
+
+  it('refuses unknown keys, a bad URL, a filter without {username}, duplicate names and both password forms', () => {
+    assertConfigError(() => parseConfig({ auth: { providers: [{ ...ldap, bindDn: 'x' }] } }), /^auth\.providers\.0\.bindDn: unknown key$/m);
+    assertConfigError(() => parseConfig({ auth: { providers: [{ ...ldap, url: 'http://ldap' }] } }), /^auth\.providers\.0\.url: expected ldap:\/\//m);
+    assertConfigError(() => parseConfig({ auth: { providers: [{ ...ldap, userFilter: '(uid=alice)' }] } }), /^auth\.providers\.0\.userFilter: must contain \{username\}/m);
+    assertConfigError(() => parseConfig({ auth: { providers: [ldap, { ...ldap }] } }), /two providers are named corp/);
+    assertConfigError(() => parseConfig({ auth: { providers: [{ ...ldap, bindPasswordFile: '/run/pw' }] } }), /bindPassword or bindPasswordFile, not both/);
+    assertConfigError(() => parseConfig({ auth: { providers: [{ ...ldap, name: 'builtin' }] } }), /the name builtin is kept for the local accounts/);
+    assertConfigError(() => parseConfig({ auth: { providers: [{ ...ldap, type: 'kerberos' }] } }), /^auth\.providers\.0\.type: /m);
+  });
+
+  it('needs auth.mode builtin', () => {
+    assertConfigError(() => parseConfig({ auth: { mode: 'none', providers: [ldap] } }), /auth\.providers needs auth\.mode builtin/);
+    assert.equal(parseConfig({ auth: { mode: 'none' } }).auth.providers.length, 0);
   });
 });

@@ -68,4 +68,19 @@ describe('the Tags tab with 5,000 tags', { timeout: 600_000 }, () => {
     await screenshot(page, 'tags-5000', false);
     await page.close();
   });
+
+  it('the compact table shows a page of 100 as one group (they share a digest), and pages on', async () => {
+    const page = await browser.newPage();
+    const started = Date.now();
+    await page.goto(`${server.url}/r/library/busy/-/tags?sort=name&view=compact&n=100`);
+    await page.locator('table.tag-table tr.tag-row').first().waitFor();
+    console.log(`compact tags table with ${TAGS} tags: first page of 100 shown in ${Date.now() - started} ms`);
+    assert.equal(await page.locator('table.tag-table tr.tag-row').count(), 100);
+    assert.equal(await page.locator('table.tag-table tbody.tag-group').count(), 1);
+    assert.equal(await page.locator('.pagination-info').textContent(), `1–100 of ${TAGS.toLocaleString('en')}`);
+    await page.getByRole('button', { name: `Page ${TAGS / 100}` }).click();
+    await page.locator('tr.tag-row[data-tag="v4999"]').waitFor();
+    await screenshot(page, 'tags-5000-compact', false);
+    await page.close();
+  });
 });

@@ -16,6 +16,7 @@ import { ScanState } from '../components/Severity.tsx';
 import { cosignSubject, TrustState } from '../components/Trust.tsx';
 import { ImmutableChip, useImmutableTags, type ImmutableRule } from '../components/ImmutableRules.tsx';
 import { TagHistory } from '../components/TagHistory.tsx';
+import { TagTable } from '../components/TagTable.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
 import { ago, bytes, count, platformName, shortDigest, when } from '../format.ts';
 import { useDebounced, useFetch } from '../hooks.ts';
@@ -40,6 +41,8 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
   const [text, setText] = useState(query.get('q') ?? '');
   const q = useDebounced(text.trim(), 250);
   const ids = useId();
+  // Cards (every fact of each tag) or the compact table (?view=compact: many tags per screen, bulk delete).
+  const compact = query.get('view') === 'compact';
 
   useEffect(() => {
     if ((new URLSearchParams(window.location.search).get('q') ?? '') !== q) setQuery({ q: q || undefined, page: undefined }, { replace: true });
@@ -103,6 +106,10 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
         >
           {order === 'asc' ? '↑ Ascending' : '↓ Descending'}
         </button>
+        <div className="segmented" role="group" aria-label="View">
+          <button type="button" className={compact ? '' : 'active'} aria-pressed={!compact} onClick={() => setQuery({ view: undefined })}>Cards</button>
+          <button type="button" className={compact ? 'active' : ''} aria-pressed={compact} onClick={() => setQuery({ view: 'compact' })}>Compact</button>
+        </div>
       </div>
       {list.error ? <ErrorNote error={list.error} title="Could not load the tags" /> : null}
       {summaries.error && data ? <ErrorNote error={summaries.error} title="Could not load the vulnerability counts" /> : null}
@@ -114,7 +121,8 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
       )}
       {!data && list.loading && <Loading label="Loading tags" />}
       {data && data.tags.length === 0 && <Empty>{q ? <>No tags match “{q}”.</> : 'This repository has no tags.'}</Empty>}
-      {data && data.tags.length > 0 && (
+      {data && data.tags.length > 0 && compact && <TagTable repo={repo} tags={data.tags} stale={list.loading} onChanged={reload} />}
+      {data && data.tags.length > 0 && !compact && (
         <ul className={`tag-list ${list.loading ? 'stale' : ''}`} aria-label="Tags">
           {data.tags.map((t) => (
             <TagRow key={t.name} tag={t} repo={repo} scan={scan && !summaries.error ? summaryOf(t.digest) : false} trust={trustOf(t)} mode={mode} immutable={immutableOf(t.name)} onRetag={() => setRetag(t)} onDelete={() => setRemove(t)} onChanged={reload} />

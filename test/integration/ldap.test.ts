@@ -18,6 +18,8 @@ const CAROL = ['carol', 'carol-directory-pw'] as const;
 const PROJECT = 'lteam';
 const PEOPLE = 'ou=people,dc=example,dc=org';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers of many shapes, checked field by field
+type Json = any;
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 describe('LDAP identity provider', { timeout: 120_000 }, () => {
@@ -32,7 +34,7 @@ describe('LDAP identity provider', { timeout: 120_000 }, () => {
     return { status: 200, actions: access.flatMap((a) => a.actions).sort(), body };
   }
 
-  async function api(method: string, path: string, auth: readonly [string, string], body?: unknown): Promise<{ status: number; json: any }> {
+  async function api(method: string, path: string, auth: readonly [string, string], body?: unknown): Promise<{ status: number; json: Json }> {
     const res = await fetch(`${berth.url}/api/v1${path}`, {
       method,
       headers: { authorization: basic(auth[0], auth[1]), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },

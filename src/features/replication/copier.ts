@@ -278,7 +278,11 @@ export class Copier {
       this.placedBlobs.set(digest, target);
       return 0;
     }
-    const from = this.placedBlobs.get(digest) ?? (await dst.mountSource?.(digest, target));
+    // Where the target may hold it: placed there by this pass; a repository of the target (Berth)
+    // that links it; or, pushing from Berth, another repository of this rule that links it here,
+    // which an earlier pass replicated under the same name.
+    const from = this.placedBlobs.get(digest) ?? (await dst.mountSource?.(digest, target))
+      ?? (this.o.direction === 'push' ? await this.o.source.mountSource?.(digest, source, (r) => this.compiled.repository(this.canonical(r))) : undefined);
     if (from && from !== target && (await dst.mount(target, digest, from))) {
       this.summary.blobsMounted++;
       this.placedBlobs.set(digest, target);

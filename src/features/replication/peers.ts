@@ -37,8 +37,8 @@ export interface Endpoint {
   putBlob(repository: string, digest: string, size: number, stream: Readable): Promise<void>;
   /** Links a blob another repository of this end holds; false when it could not. */
   mount(repository: string, digest: string, from: string): Promise<boolean>;
-  /** A repository of this end that holds the blob, to mount from (undefined: none known). */
-  mountSource?(digest: string, except: string): Promise<string | undefined>;
+  /** A repository of this end that holds the blob (and passes `wanted`), to mount from; undefined: none known. */
+  mountSource?(digest: string, except: string, wanted?: (repository: string) => boolean): Promise<string | undefined>;
   /** Stores a manifest; `indexed`: the subject's referrers list it (OCI-Subject came back, or Berth). */
   putManifest(repository: string, reference: string, body: Buffer, mediaType: string): Promise<{ indexed: boolean }>;
   /** The manifests whose subject is `digest` (the referrers API, else the fallback tag). */
@@ -120,10 +120,10 @@ export class LocalEndpoint implements Endpoint {
     return Boolean(await this.registry.blobs.mount(this.ctx, repository, digest, from));
   }
 
-  async mountSource(digest: string, except: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('repository_blobs').innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
-      .select('repositories.name').where('repository_blobs.digest', '=', parseDigest(digest).digest).where('repositories.name', '!=', except).limit(1).executeTakeFirst();
-    return row?.name;
+  async mountSource(digest: string, except: string, wanted: (repository: string) => boolean = () => true): Promise<string | undefined> {
+    const rows = await this.db.selectFrom('repository_blobs').innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
+      .select('repositories.name').where('repository_blobs.digest', '=', parseDigest(digest).digest).where('repositories.name', '!=', except).limit(50).execute();
+    return rows.find((r) => wanted(r.name))?.name;
   }
 
   async putManifest(repository: string, reference: string, body: Buffer, mediaType: string): Promise<{ indexed: boolean }> {

@@ -86,6 +86,7 @@ function providersProblem(list: readonly ProviderConfig[]): string | undefined {
     if (seen.has(p.name)) return `two providers are named ${p.name}: names must be unique`;
     seen.add(p.name);
     if (p.type !== 'builtin' && p.name === 'builtin') return 'the name builtin is kept for the local accounts';
+    if (p.type === 'ldap' && p.startTLS && p.url.toLowerCase().startsWith('ldaps:')) return `provider ${p.name}: startTLS upgrades an ldap:// connection; ldaps:// is TLS from the start`;
     if (p.type === 'ldap' && p.bindPassword && p.bindPasswordFile) return `provider ${p.name}: give bindPassword or bindPasswordFile, not both`;
     if (p.type === 'oidc' && p.clientSecret && p.clientSecretFile) return `provider ${p.name}: give clientSecret or clientSecretFile, not both`;
   }

@@ -35,7 +35,8 @@ export class LdapProvider implements PasswordProvider {
     return this.withService(async (client) => {
       const entry = await this.findUser(client, this.config.userBase, 'sub', username);
       if (!entry) return { status: 'invalid' };
-      const user = this.connect();
+      // The password goes only over a connection as protected as the service account's.
+      const user = await this.open();
       try {
         await user.client.bind(entry.dn, password);
       } catch (error) {
@@ -64,9 +65,13 @@ export class LdapProvider implements PasswordProvider {
   }
 
   private async withService(fn: (client: Client) => Promise<ExternalCheck>): Promise<ExternalCheck> {
-    const conn = this.connect();
+    let conn: { client: Client; close: () => Promise<void> };
     try {
-      if (this.config.startTLS) await conn.client.startTLS(this.tls ?? {});
+      conn = await this.open();
+    } catch (error) {
+      return { status: 'unavailable', reason: describe(error) };
+    }
+    try {
       if (this.config.bindDN) {
         try {
           await conn.client.bind(this.config.bindDN, this.bindPassword);
@@ -82,12 +87,31 @@ export class LdapProvider implements PasswordProvider {
     }
   }
 
+  /** A connection, upgraded with StartTLS when configured (before anything else is sent). */
+  private async open(): Promise<{ client: Client; close: () => Promise<void> }> {
+    const conn = this.connect();
+    if (this.config.startTLS) {
+      try {
+        await conn.client.startTLS({ ...this.tls, host: this.host });
+      } catch (error) {
+        await conn.close();
+        throw error;
+      }
+    }
+    return conn;
+  }
+
+  private get host(): string {
+    return new URL(this.config.url).hostname.replace(/^\[|\]$/g, '');
+  }
+
   private connect(): { client: Client; close: () => Promise<void> } {
     const client = new Client({
       url: this.config.url,
       timeout: this.config.timeoutMs,
       connectTimeout: this.config.timeoutMs,
-      ...(this.tls ? { tlsOptions: this.tls } : {}),
+      // Only for ldaps://: given with ldap:// too, ldapts would speak TLS at once instead of after StartTLS.
+      ...(this.tls && !this.config.startTLS ? { tlsOptions: this.tls } : {}),
       strictDN: false,
     });
     return { client, close: async () => { await client.unbind().catch(() => {}); } };

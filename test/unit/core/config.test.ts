@@ -339,6 +339,7 @@ describe('auth.providers (issue 19)', () => {
     assertConfigError(() => parseConfig({ auth: { providers: [{ ...ldap, userFilter: '(uid=alice)' }] } }), /^auth\.providers\.0\.userFilter: must contain \{username\}/m);
     assertConfigError(() => parseConfig({ auth: { providers: [ldap, { ...ldap }] } }), /two providers are named corp/);
     assertConfigError(() => parseConfig({ auth: { providers: [{ ...ldap, bindPasswordFile: '/run/pw' }] } }), /bindPassword or bindPasswordFile, not both/);
+    assertConfigError(() => parseConfig({ auth: { providers: [{ ...ldap, url: 'ldaps://ldap', startTLS: true }] } }), /startTLS upgrades an ldap:\/\/ connection/);
     assertConfigError(() => parseConfig({ auth: { providers: [{ ...ldap, name: 'builtin' }] } }), /the name builtin is kept for the local accounts/);
     assertConfigError(() => parseConfig({ auth: { providers: [{ ...ldap, type: 'kerberos' }] } }), /^auth\.providers\.0\.type: /m);
   });

@@ -192,7 +192,7 @@ export async function startBerth(workDir: string, extraArgs: string[], log: (s: 
   // request. BERTH_LOG_LEVEL in the bench's own env wins.
   // No metrics listener: its fixed default port would collide with a second Berth in the same run.
   const env = {
-    ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn', BERTH_SERVER_METRICS_LISTEN: '',
+    ...process.env, ...berthProcessEnv(), BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn', BERTH_SERVER_METRICS_LISTEN: '',
     ...(s3 ? {
       BERTH_STORAGE_DRIVER: 's3', BERTH_STORAGE_S3_ENDPOINT: s3.endpoint, BERTH_STORAGE_S3_REGION: s3.region, BERTH_STORAGE_S3_BUCKET: s3.bucket,
       BERTH_STORAGE_S3_ACCESS_KEY_ID: s3.accessKey, BERTH_STORAGE_S3_SECRET_ACCESS_KEY: s3.secretKey,
@@ -276,7 +276,7 @@ export async function startBuiltinBerth(workDir: string, name: string, adminPass
   log(`  starting a second Berth for ${name}: node ${args.join(' ')}`);
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BERTH_ADMIN_PASSWORD: adminPassword, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn', BERTH_SERVER_METRICS_LISTEN: '' },
+    env: { ...process.env, ...berthProcessEnv(), BERTH_ADMIN_PASSWORD: adminPassword, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'warn', BERTH_SERVER_METRICS_LISTEN: '' },
   });
   const out = createWriteStream(logFile);
   child.stdout?.pipe(out);
@@ -324,6 +324,11 @@ export async function startBuiltinBerth(workDir: string, name: string, adminPass
  * bin/berth.mjs), then BENCH_BERTH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; a later
  * --max-semi-space-size wins, so "--max-semi-space-size=16" measures Node's default).
  */
+/** The environment `npm start` gives Berth (MALLOC_ARENA_MAX, see the head of bin/berth.mjs); the bench's own wins. */
+function berthProcessEnv(): Record<string, string> {
+  return { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+}
+
 function berthNodeArgs(): string[] {
   return ['--max-semi-space-size=1', ...(process.env.BENCH_BERTH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 }

@@ -13,6 +13,7 @@ import { enableScan } from '../../src/features/scan/index.ts';
 import { enableTrust } from '../../src/features/trust/index.ts';
 import { enableGc } from '../../src/features/gc/index.ts';
 import { enableProxy } from '../../src/features/proxy/index.ts';
+import { enableReplication } from '../../src/features/replication/index.ts';
 import { enableRetention } from '../../src/features/retention/index.ts';
 import { enableImmutability } from '../../src/features/immutability/index.ts';
 import { enableQuota } from '../../src/features/quota/index.ts';
@@ -54,7 +55,7 @@ describe('api: OpenAPI document', () => {
     const registry = new Registry({ db: metadata.db, storage, bus: new EventBus(), limits: { manifestMaxBytes: 4 << 20, pageMaxEntries: 1000 } });
     const jobs = new JobRunner(metadata.db, { pollMs: 1000, leaseMs: 60_000, keepMs: 86_400_000, onError: () => {} });
     const featureContext = { db: metadata.db, dialect: 'sqlite' as const, config, registry, storage, jobs, identity, record: () => {}, log: { info() {}, warn() {}, error() {} } };
-    deps = { ...identity, db: metadata.db, features: [enableScan(featureContext), enableTrust(featureContext), enableRetention(featureContext), enableImmutability(featureContext), enableQuota(featureContext), enableGc(featureContext), enableProxy(featureContext)], jobs, registry };
+    deps = { ...identity, db: metadata.db, features: [enableScan(featureContext), enableTrust(featureContext), enableRetention(featureContext), enableImmutability(featureContext), enableQuota(featureContext), enableGc(featureContext), enableProxy(featureContext), enableReplication(featureContext)], jobs, registry };
   });
   after(async () => {
     await metadata?.close();
@@ -86,6 +87,8 @@ describe('api: OpenAPI document', () => {
       'GET /repositories/{project}/{repository}/immutable',
       'GET /gc', 'GET /gc/runs', 'POST /gc/runs',
       'GET /proxy-projects', 'POST /proxy-projects', 'DELETE /proxy-projects/{name}',
+      'GET /replication/rules', 'POST /replication/rules', 'GET /replication/rules/{name}', 'DELETE /replication/rules/{name}',
+      'POST /replication/rules/{name}/runs', 'GET /replication/rules/{name}/runs', 'GET /replication/runs/{id}',
       'GET /identity-providers', 'GET /group-mappings', 'PUT /group-mappings/admins', 'DELETE /group-mappings/admins',
       'GET /projects/{name}/group-mappings', 'PUT /projects/{name}/group-mappings', 'DELETE /projects/{name}/group-mappings',
       'GET /repositories/{project}/{repository}/manifests/{digest}/details',

@@ -4,11 +4,12 @@
 // sign-in; leaving a group removes push at the next sign-in; wrong passwords, LDAP injection,
 // names held locally or by a project, and a directory that went away are each refused with 401
 // while the server keeps serving; failed logins are limited and audited; a refresh token of a
-// user removed from the directory stops within checkIntervalSeconds.
+// user removed from the directory stops within checkIntervalSeconds. On SQLite and on PostgreSQL.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { startSlapd, type Slapd } from '../helpers/slapd.ts';
 
 const ADMIN = ['admin', 'ldap-it-Admin-pa55'] as const;
@@ -22,9 +23,10 @@ const PEOPLE = 'ou=people,dc=example,dc=org';
 type Json = any;
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-describe('LDAP identity provider', { timeout: 120_000 }, () => {
+for (const dialect of ['sqlite', 'postgres'] as const) describe(`LDAP identity provider (${dialect})`, { timeout: 120_000 }, () => {
   let slapd: Slapd;
   let berth: BerthProcess;
+  let pg: TestDatabase | undefined;
 
   async function token(user: string, password: string, scope = `repository:${PROJECT}/app:pull,push`): Promise<{ status: number; actions: string[]; body: Record<string, unknown> }> {
     const res = await fetch(`${berth.url}/auth/token?service=berth&scope=${encodeURIComponent(scope)}`, { headers: { authorization: basic(user, password) } });
@@ -48,9 +50,10 @@ describe('LDAP identity provider', { timeout: 120_000 }, () => {
 
   before(async () => {
     slapd = await startSlapd();
+    if (dialect === 'postgres') pg = await createTestDatabase('berth_ldap');
     berth = await startBerth({
       auth: 'builtin',
-      env: { BERTH_ADMIN_PASSWORD: ADMIN[1] },
+      env: { BERTH_ADMIN_PASSWORD: ADMIN[1], ...(pg ? { BERTH_DATABASE_DIALECT: 'postgres', BERTH_DATABASE_URL: pg.url } : {}) },
       config: {
         auth: {
           loginMaxFailures: 4,
@@ -77,6 +80,7 @@ describe('LDAP identity provider', { timeout: 120_000 }, () => {
   after(async () => {
     await berth?.stop();
     await slapd?.stop();
+    await pg?.drop();
   });
 
   it('lists the providers for the sign-in page', async () => {

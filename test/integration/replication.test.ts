@@ -74,6 +74,18 @@ describe('replication: Berth <-> Distribution 2.8', { timeout: 240_000 }, () => 
       assert.ok(run.results.length >= 2 && run.results.every((r) => r.status === 'skipped'), JSON.stringify(run.results));
     });
 
+    it('a rerun puts a lost entry of the tag schema index back (the signature itself is skipped)', async () => {
+      const path = `/v2/library/app/manifests/${image.index.replace(':', '-')}`;
+      const head = await fetch(`${dist.url}${path}`, { method: 'HEAD', headers: { authorization: dist.authorization!, accept: 'application/vnd.oci.image.index.v1+json' } });
+      const del = await fetch(`${dist.url}/v2/library/app/manifests/${head.headers.get('docker-content-digest')}`, { method: 'DELETE', headers: { authorization: dist.authorization! } });
+      assert.equal(del.status, 202);
+      assert.equal((await getJson(dist, path)).status, 404);
+      const run = await runRule(b.url, 'to-dist', ADMIN_PASSWORD);
+      assert.equal(run.summary.copied, 0);
+      const fallback = await getJson<{ manifests: { digest: string }[] }>(dist, path);
+      assert.deepEqual(fallback.body.manifests.map((m) => m.digest), [image.signature]);
+    });
+
     it('a new tag of the same image is one manifest PUT: the platforms and blobs are there already', async () => {
       const r = await fetch(`${b.url}/v2/library/app/manifests/v1.0`, { method: 'PUT', headers: { authorization: self.authorization!, 'content-type': 'application/vnd.oci.image.index.v1+json' }, body: image.indexBody });
       assert.equal(r.status, 201);
@@ -95,9 +107,9 @@ describe('replication: Berth <-> Distribution 2.8', { timeout: 240_000 }, () => 
 
     it('history lists the runs, and one run shows its per-artifact results', async () => {
       const runs = JSON.parse(ok(await berth(['replicate', 'history', 'to-dist', '--json', ...login()], { env })).stdout) as { id: number; state: string; trigger: string }[];
-      assert.equal(runs.length, 3);
+      assert.equal(runs.length, 4);
       assert.ok(runs.every((r) => r.state === 'done' && r.trigger === 'manual'));
-      const one = JSON.parse(ok(await berth(['replicate', 'history', 'to-dist', '--run', String(runs[2]!.id), '--json', ...login()], { env })).stdout) as { results: { kind: string; status: string }[] };
+      const one = JSON.parse(ok(await berth(['replicate', 'history', 'to-dist', '--run', String(runs[3]!.id), '--json', ...login()], { env })).stdout) as { results: { kind: string; status: string }[] };
       assert.deepEqual(one.results.map((r) => `${r.kind}:${r.status}`).sort(), ['child:copied', 'child:copied', 'index:copied', 'referrer:copied']);
       const text = ok(await berth(['replicate', 'history', 'to-dist', ...login()], { env })).stdout;
       assert.match(text, /RUN\s+TRIGGER\s+STATE/);

@@ -244,6 +244,9 @@ export class Copier {
       const reference = step.tag ?? step.digest;
       const there = step.tag !== undefined ? tagged === step.digest : covered.has(step.digest) || present.has(step.digest) || (step.role === 'referrer' && (await dst.head(target, step.digest)) === step.digest);
       if (there) {
+        // A referrer already there: on a target without the referrers API it must also be in the
+        // subject's tag schema index (an earlier try may have stopped between the two writes).
+        if (node.subject && !(await dst.hasReferrersApi(target, node.subject.digest))) await this.addToFallback(target, node);
         await this.record({ repository: target, reference, digest: step.digest, kind, status: 'skipped', bytes: 0 });
         continue;
       }

@@ -24,8 +24,8 @@ export interface FetchedManifest {
 export interface Endpoint {
   /** For messages: "Berth" or the peer's URL. */
   readonly label: string;
-  /** Whether it keeps referrers itself (the referrers API); otherwise the tag schema fallback is kept up to date. */
-  readonly indexesReferrers: boolean;
+  /** Whether it answers the referrers API (asked once); without it the tag schema's index is kept up to date. */
+  hasReferrersApi(repository: string, digest: string): Promise<boolean>;
   /** Repository names as this end spells them (canonical for Berth). */
   repositories(label?: string): Promise<string[]>;
   tags(repository: string): Promise<string[]>;
@@ -51,7 +51,10 @@ export interface Endpoint {
 /** Berth's own registry as an end of a replication. */
 export class LocalEndpoint implements Endpoint {
   readonly label = 'Berth';
-  readonly indexesReferrers = true;
+
+  async hasReferrersApi(): Promise<boolean> {
+    return true;
+  }
 
   constructor(
     private readonly registry: Registry,
@@ -153,8 +156,7 @@ export class LocalEndpoint implements Endpoint {
 
 /** A peer registry (any OCI registry: Distribution, another Berth, ...) as an end of a replication. */
 export class RemoteEndpoint implements Endpoint {
-  /** Learnt from the first referrer pushed: whether OCI-Subject came back. */
-  indexesReferrers = false;
+  private referrersApi: boolean | undefined;
 
   constructor(readonly client: RegistryClient) {}
 
@@ -205,8 +207,19 @@ export class RemoteEndpoint implements Endpoint {
 
   async putManifest(repository: string, reference: string, body: Buffer, mediaType: string): Promise<{ indexed: boolean }> {
     const r = await this.client.putManifest(repository, reference, body, mediaType);
-    if (r.subject) this.indexesReferrers = true;
+    if (r.subject) this.referrersApi = true;
     return { indexed: Boolean(r.subject) };
+  }
+
+  async hasReferrersApi(repository: string, digest: string): Promise<boolean> {
+    if (this.referrersApi === undefined) {
+      const listed = await this.client.getReferrers(repository, digest).catch((error: unknown) => {
+        if (error instanceof UpstreamError && error.failure === 'invalid') return undefined;
+        throw error;
+      });
+      this.referrersApi = listed !== undefined;
+    }
+    return this.referrersApi;
   }
 
   async referrers(repository: string, digest: string): Promise<ReferrerDescriptor[]> {

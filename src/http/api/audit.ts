@@ -25,7 +25,9 @@ const AuditQuery = z.object({
   project: z.string().min(1).optional(),
   actor: z.string().min(1).optional(),
   action: z.string().min(1).optional(),
+  repository: z.string().min(1).max(300).optional().describe('a full repository name, project/repository'),
   since: z.string().min(1).optional().describe('a duration back from now (1h, 7d) or an ISO 8601 time'),
+  until: z.string().min(1).optional().describe('entries before this time: an ISO 8601 time, or a duration back from now'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   before: z.coerce.number().int().min(1).optional().describe('entries older than this id (the previous page\'s "next")'),
 });
@@ -52,6 +54,11 @@ export function auditRoutes(deps: ApiDeps): ApiRoute[] {
           since = sinceToEpoch(query.since);
           if (since === undefined) throw new RegistryError('INVALID_REQUEST', { since: query.since }, { message: 'since must be a duration like 1h or 7d, or an ISO 8601 time' });
         }
+        let until: number | undefined;
+        if (query.until !== undefined) {
+          until = sinceToEpoch(query.until);
+          if (until === undefined) throw new RegistryError('INVALID_REQUEST', { until: query.until }, { message: 'until must be an ISO 8601 time or a duration like 1h' });
+        }
         if (!isAdmin(actor)) {
           if (query.project === undefined) {
             throw new RegistryError('DENIED', undefined, { message: 'only administrators read the whole audit log; project owners ask with project=NAME' });
@@ -64,7 +71,9 @@ export function auditRoutes(deps: ApiDeps): ApiRoute[] {
           ...(query.project !== undefined ? { project: query.project } : {}),
           ...(query.actor !== undefined ? { actor: query.actor } : {}),
           ...(query.action !== undefined ? { action: query.action } : {}),
+          ...(query.repository !== undefined ? { repository: query.repository } : {}),
           ...(since !== undefined ? { since } : {}),
+          ...(until !== undefined ? { until } : {}),
           ...(query.before !== undefined ? { before: query.before } : {}),
         });
         const entries = rows.map((r) => ({

@@ -30,7 +30,11 @@ export interface AuditQuery {
   readonly project?: string;
   readonly actor?: string;
   readonly action?: string;
+  /** The full repository name (project/repository). */
+  readonly repository?: string;
   readonly since?: number;
+  /** Entries before this time (epoch ms, exclusive). */
+  readonly until?: number;
   readonly limit: number;
   /** Return entries older than this id (paging backwards). */
   readonly before?: number;
@@ -41,7 +45,9 @@ export async function queryAudit(db: Executor, q: AuditQuery): Promise<AuditRow[
   if (q.project !== undefined) s = s.where('project', '=', q.project);
   if (q.actor !== undefined) s = s.where('actor', '=', q.actor);
   if (q.action !== undefined) s = s.where('action', '=', q.action);
+  if (q.repository !== undefined) s = s.where('repository', '=', q.repository);
   if (q.since !== undefined) s = s.where('at', '>=', q.since);
+  if (q.until !== undefined) s = s.where('at', '<', q.until);
   if (q.before !== undefined) s = s.where('id', '<', q.before);
   return (await s.execute()) as AuditRow[];
 }

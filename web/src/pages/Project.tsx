@@ -12,7 +12,7 @@ import { Pagination } from '../components/Pagination.tsx';
 import { RepoCard } from '../components/RepoCard.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
 import { Tabs } from '../components/Tabs.tsx';
-import { ago, when } from '../format.ts';
+import { ago, shortDigest, when } from '../format.ts';
 import { useDebounced, useFetch, useListAction, useTitle } from '../hooks.ts';
 import { navigate, paths, useQueryState } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -313,32 +313,83 @@ function Robots({ project }: { project: string }) {
   );
 }
 
+/** The day after a yyyy-mm-dd date, as yyyy-mm-dd (the "to" day is included). */
+function dayAfter(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The What of an entry: repository and reference, the digest shortened (the whole one in the copy button). */
+function AuditWhat({ entry }: { entry: AuditEntry }) {
+  const ref = entry.reference ?? '';
+  const at = ref.indexOf('sha256:') >= 0 ? ref.indexOf('sha256:') : ref.indexOf('sha512:');
+  if (!entry.repository && !ref) return <>—</>;
+  if (at < 0) return <>{[entry.repository, ref].filter(Boolean).join(':')}</>;
+  const tag = at > 0 ? ref.slice(0, at - 1) : '';
+  const digest = ref.slice(at);
+  return (
+    <span className="audit-what">
+      {entry.repository}{tag ? `:${tag}` : ''}@<code title={digest}>{shortDigest(digest)}</code>
+      <CopyButton text={digest} label={`Copy the digest ${shortDigest(digest)}`} compact />
+    </span>
+  );
+}
+
 function Audit({ project }: { project: string }) {
   const [before, setBefore] = useState<number[]>([]);
   const [action, setAction] = useState('');
+  const [actorText, setActorText] = useState('');
+  const [repoText, setRepoText] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const actor = useDebounced(actorText.trim(), 300);
+  const repoName = useDebounced(repoText.trim(), 300);
+  const repository = repoName ? (repoName.startsWith(`${project}/`) ? repoName : `${project}/${repoName}`) : '';
   const id = useId();
   const cursor = before[before.length - 1];
-  const list = useFetch<{ entries: AuditEntry[]; next?: number | null }>(`/audit${qs({ project, action, limit: 50, before: cursor })}`);
+  const filters = { project, action, actor, repository, since: from ? `${from}T00:00:00Z` : undefined, until: to ? `${dayAfter(to)}T00:00:00Z` : undefined };
+  const key = JSON.stringify(filters);
+  useEffect(() => setBefore([]), [key]);
+  const list = useFetch<{ entries: AuditEntry[]; next?: number | null }>(`/audit${qs({ ...filters, limit: 50, before: cursor })}`);
+  const filtered = !!(action || actor || repository || from || to);
   return (
     <section aria-label="Audit log">
-      <div className="toolbar">
-        <div className="field field-inline">
+      <form className="card form-inline audit-filters" aria-label="Filter the audit log" onSubmit={(e) => e.preventDefault()}>
+        <div className="field">
+          <label htmlFor={`${id}-u`}>User</label>
+          <input id={`${id}-u`} value={actorText} onChange={(e) => setActorText(e.target.value)} placeholder="e.g. alice" autoComplete="off" />
+        </div>
+        <div className="field">
           <label htmlFor={`${id}-a`}>Action</label>
-          <select id={`${id}-a`} value={action} onChange={(e) => { setAction(e.target.value); setBefore([]); }}>
+          <select id={`${id}-a`} value={action} onChange={(e) => setAction(e.target.value)}>
             <option value="">All</option>
             {['push', 'pull', 'delete', 'untag', 'mount', 'login', 'login_failed'].map((a) => <option key={a} value={a}>{a}</option>)}
           </select>
         </div>
-      </div>
+        <div className="field">
+          <label htmlFor={`${id}-r`}>Repository</label>
+          <input id={`${id}-r`} value={repoText} onChange={(e) => setRepoText(e.target.value)} placeholder="e.g. app" autoComplete="off" />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-f`}>From</label>
+          <input id={`${id}-f`} type="date" value={from} max={to || undefined} onChange={(e) => setFrom(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-t`}>To</label>
+          <input id={`${id}-t`} type="date" value={to} min={from || undefined} onChange={(e) => setTo(e.target.value)} />
+        </div>
+        {filtered && <button type="button" className="btn btn-ghost" onClick={() => { setAction(''); setActorText(''); setRepoText(''); setFrom(''); setTo(''); }}>Clear filters</button>}
+      </form>
       {list.error ? <ErrorNote error={list.error} /> : null}
       {!list.data && list.loading && <Loading />}
-      {list.data && list.data.entries.length === 0 && <Empty>No entries.</Empty>}
+      {list.data && list.data.entries.length === 0 && <Empty>{filtered ? 'No entries match these filters.' : 'No entries.'}</Empty>}
       {list.data && list.data.entries.length > 0 && (
-        <div className="table-scroll card flush">
-          <table className="table">
+        <div className={`table-scroll card flush ${list.loading ? 'stale' : ''}`}>
+          <table className="table audit-table" aria-label="Audit entries">
             <thead>
               <tr>
-                <th scope="col">When</th>
+                <th scope="col" className="col-when">When</th>
                 <th scope="col">Who</th>
                 <th scope="col">Action</th>
                 <th scope="col">What</th>
@@ -349,10 +400,10 @@ function Audit({ project }: { project: string }) {
             <tbody>
               {list.data.entries.map((e) => (
                 <tr key={e.id}>
-                  <td title={when(e.at)}>{ago(e.at)}</td>
+                  <td className="col-when"><time dateTime={e.at} title={when(e.at)}>{ago(e.at)}</time></td>
                   <td className="strong">{e.actor}</td>
                   <td><span className="chip">{e.action}</span></td>
-                  <td className="mono small">{[e.repository, e.reference].filter(Boolean).join(e.reference?.includes(':') ? '@' : ':') || '—'}</td>
+                  <td className="mono small"><AuditWhat entry={e} /></td>
                   <td>{e.outcome === 'success' ? <span className="badge badge-ok">success</span> : <span className="badge badge-warn">{e.outcome}</span>}</td>
                   <td className="mono small">{e.address ?? ''}</td>
                 </tr>

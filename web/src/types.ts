@@ -87,6 +87,9 @@ export interface Project {
   sponsored?: boolean;
   /** Storage quota and usage (members and administrators; not in lists). */
   quota?: ProjectQuota;
+  /** In the list: how many repositories, and the bytes they link (each blob and manifest once). */
+  repositoryCount?: number;
+  storageBytes?: number;
 }
 
 export interface ProjectQuota {

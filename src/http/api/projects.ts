@@ -1,6 +1,7 @@
 // /api/v1/projects: organisation and personal projects, their visibility and settings.
 // Anonymous callers see public projects only.
 import { z } from 'zod';
+import { projectStats } from '../../metadata/project-stats.ts';
 import { route, type ApiDeps, type ApiRoute } from './route.ts';
 
 const Visibility = z.enum(['public', 'private']);
@@ -21,6 +22,8 @@ export const ProjectSchema = z.object({
     usage: z.object({ blobs: z.number().int(), manifests: z.number().int(), uploads: z.number().int() }),
     warnedAt: z.string().nullable().describe('when the 80% warning was sent (again only after usage went below 80%)'),
   }).optional().describe('storage quota and usage (members and administrators; not in the list)'),
+  repositoryCount: z.number().int().optional().describe('in the list: how many repositories the project holds'),
+  storageBytes: z.number().int().optional().describe('in the list: the distinct blobs and manifests its repositories link'),
 });
 const CreateProject = z.strictObject({
   name: z.string().min(1),
@@ -45,7 +48,10 @@ export function projectRoutes(deps: ApiDeps): ApiRoute[] {
     route({
       method: 'GET', path: '/projects', resource, auth: 'optional', summary: 'Projects the caller may see (anonymous: public ones)',
       status: 200, response: z.object({ projects: z.array(ProjectSchema) }), errors: [],
-      handler: async ({ actor }) => ({ projects: await deps.projects.list(actor) }),
+      handler: async ({ actor }) => {
+        const [projects, stats] = await Promise.all([deps.projects.list(actor), projectStats(deps.db)]);
+        return { projects: projects.map((p) => ({ ...p, repositoryCount: stats.get(p.name)?.repositories ?? 0, storageBytes: stats.get(p.name)?.storageBytes ?? 0 })) };
+      },
     }),
     route({
       method: 'POST', path: '/projects', resource, auth: 'required', summary: 'Create a project; the caller becomes its owner',

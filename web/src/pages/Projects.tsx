@@ -3,7 +3,7 @@ import { useId, useState } from 'react';
 import { api, messageOf } from '../api.ts';
 import { VisibilityBadge } from '../components/Badges.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
-import { ago, when } from '../format.ts';
+import { ago, bytes, when } from '../format.ts';
 import { useFetch, useTitle } from '../hooks.ts';
 import { Link, navigate, paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -45,7 +45,9 @@ export function Projects() {
               <tr>
                 <th scope="col">Project</th>
                 <th scope="col">Visibility</th>
-                <th scope="col">Your role</th>
+                <th scope="col" className="num">Repositories</th>
+                <th scope="col" className="num">Storage</th>
+                {me && <th scope="col">Your role</th>}
                 <th scope="col">Created</th>
               </tr>
             </thead>
@@ -57,7 +59,9 @@ export function Projects() {
                     {p.description && <div className="muted small">{p.description}</div>}
                   </td>
                   <td><VisibilityBadge visibility={p.visibility} /></td>
-                  <td>{p.role ?? '—'}</td>
+                  <td className="num" data-label="Repositories">{(p.repositoryCount ?? 0).toLocaleString('en')}</td>
+                  <td className="num" data-label="Storage">{bytes(p.storageBytes ?? 0)}</td>
+                  {me && <td className="role">{p.role ?? '—'}</td>}
                   <td title={when(p.createdAt)}>{ago(p.createdAt)}</td>
                 </tr>
               ))}

@@ -258,6 +258,18 @@ describe('design review fixes in chromium', { timeout: 600_000 }, () => {
     });
   }
 
+  it('the pull box picks a tag', async () => {
+    await page.goto(url('/r/library/nginx'));
+    const picker = page.locator('.pull-box').getByLabel('Tag', { exact: true });
+    await picker.waitFor();
+    const host = new URL(server.url).host;
+    assert.equal(await page.getByTestId('pull-command').textContent(), `docker pull ${host}/library/nginx:latest`);
+    assert.deepEqual((await picker.locator('option').allTextContents()).sort(), ['1.26', 'latest', 'stable']);
+    await picker.selectOption('1.26');
+    assert.equal(await page.getByTestId('pull-command').textContent(), `docker pull ${host}/library/nginx:1.26`);
+    assert.equal(await page.getByTestId('short-pull-command').textContent(), `docker pull ${host}/nginx:1.26`);
+  });
+
   it('left no page errors or CSP violations', () => {
     assert.deepEqual(browser.problems, []);
   });

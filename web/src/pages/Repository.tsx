@@ -12,12 +12,12 @@ import { ago, count, excerpt, when } from '../format.ts';
 import { useFetch, useTitle } from '../hooks.ts';
 import { Link, paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import type { RepositoryDetail } from '../types.ts';
+import type { RepositoryDetail, TagList } from '../types.ts';
 import { NotFound } from './NotFound.tsx';
 import { ScanReportView } from './ScanReport.tsx';
 import { ImageView } from './Image.tsx';
 import { SignaturesView } from './Signatures.tsx';
-import { TagsTab } from './Tags.tsx';
+import { pullBase, TagsTab } from './Tags.tsx';
 
 // The markdown renderer is the largest dependency: it loads with the first repository overview.
 const LazyMarkdown = lazy(() => import('../components/Markdown.tsx').then((m) => ({ default: m.Markdown })));
@@ -147,20 +147,38 @@ function RepoHeader({ repo, onChange }: { repo: RepositoryDetail; onChange: (r: 
   );
 }
 
+/** The pull box, with a picker of the most recently pushed tags (the server's choice first). */
 export function PullBox({ repo }: { repo: RepositoryDetail }) {
+  const id = useId();
+  const tags = useFetch<TagList>(`${repoPath(repo.project, repo.repository)}/tags?sort=pushed&n=100`);
+  const defaultTag = /:([^/:@\s]+)$/.exec(repo.pullCommand)?.[1] ?? 'latest';
+  const [tag, setTag] = useState(defaultTag);
+  const names = tags.data ? [...new Set([defaultTag, ...tags.data.tags.map((t) => t.name)])] : [];
+  const pull = `${pullBase(repo.pullCommand)}:${tag}`;
+  const short = repo.shortPullCommand ? `${pullBase(repo.shortPullCommand)}:${tag}` : undefined;
   return (
     <section className="card pull-box" aria-labelledby="pull-heading">
-      <h2 id="pull-heading">Pull this image</h2>
-      <div className="command">
-        <code data-testid="pull-command"><Breakable text={repo.pullCommand} /></code>
-        <CopyButton text={repo.pullCommand} label="Copy the pull command" />
+      <div className="pull-box-head">
+        <h2 id="pull-heading">Pull this image</h2>
+        {names.length > 1 && (
+          <div className="field field-inline">
+            <label htmlFor={`${id}-tag`}>Tag</label>
+            <select id={`${id}-tag`} value={tag} onChange={(e) => setTag(e.target.value)}>
+              {names.map((n) => <option key={n} value={n}>{n}</option>)}
+            </select>
+          </div>
+        )}
       </div>
-      {repo.shortPullCommand && (
+      <div className="command">
+        <code data-testid="pull-command"><Breakable text={pull} /></code>
+        <CopyButton text={pull} label="Copy the pull command" />
+      </div>
+      {short && (
         <>
           <p className="hint">Official Images also pull by their short name:</p>
           <div className="command">
-            <code data-testid="short-pull-command"><Breakable text={repo.shortPullCommand} /></code>
-            <CopyButton text={repo.shortPullCommand} label="Copy the short pull command" />
+            <code data-testid="short-pull-command"><Breakable text={short} /></code>
+            <CopyButton text={short} label="Copy the short pull command" />
           </div>
         </>
       )}

@@ -51,8 +51,7 @@ export async function startOidcServer(options: { redirectUris: string[]; account
         claims: async () => ({ sub: id, preferred_username: id, groups: [...account.groups], ...(account.email ? { email: account.email } : {}) }),
       };
     },
-  } as never);
-  // oidc-provider refuses plain http for non-localhost issuers unless told it is behind no proxy; loopback is fine.
+  });
   const server: Server = createServer(provider.callback());
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {

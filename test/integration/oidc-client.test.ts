@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SignJWT, generateKeyPair, importJWK, type JWK } from 'jose';
+import { SignJWT, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { chromium } from 'playwright-core';
 import { OidcClient } from '../../src/auth/oidc/oidc-client.ts';
 import { oidcProviderSchema } from '../../src/core/config.ts';

@@ -1,7 +1,8 @@
 // A client of one upstream OCI/Docker registry: the Docker token flow (a 401 with a Bearer
 // challenge sends us to its realm for a token of the scope we need; a Basic challenge takes the
 // credentials directly), manifests by HEAD and GET with every manifest type accepted, and blobs
-// streamed. Used by the pull-through cache (features/proxy) and, later, by replication.
+// streamed; and writes (uploads, mounts, manifest PUTs and DELETEs, with push scopes), tag lists and
+// the catalog. Used by the pull-through cache (features/proxy) and by replication.
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { parseChallenges, pullScope, type Challenge } from './challenge.ts';

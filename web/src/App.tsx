@@ -5,7 +5,7 @@
 //   /r/<project>/<repository...>/-/signatures/<tag|digest>                 its signatures
 //   /r/<project>/<repository...>/-/images/<digest>?platform=               the image page of a digest
 //   /_/<name>                                                              an Official Image (Docker Hub's short form)
-//   /projects, /projects/<name>[/members|robots|audit|settings|retention]
+//   /projects, /projects/<name>[/members|robots|webhooks|audit|settings|retention]
 //   /admin[/projects], /account[/password], /signin?next=
 import { Header } from './components/Header.tsx';
 import { Account } from './pages/Account.tsx';
@@ -39,7 +39,7 @@ function Route({ path }: { path: string }) {
     if (m[5]) return <Repository key={full} name={full} tab="image" reference={decode(m[5])} />;
     return <Repository key={full} name={full} tab={m[2] === 'tags' ? 'tags' : 'overview'} />;
   }
-  m = /^\/projects\/([^/]+)(?:\/(members|robots|audit|settings|retention))?\/?$/.exec(path);
+  m = /^\/projects\/([^/]+)(?:\/(members|robots|audit|settings|retention|webhooks))?\/?$/.exec(path);
   if (m) return <Project key={m[1]} name={decode(m[1]!)} tab={(m[2] as ProjectTab | undefined) ?? 'repositories'} />;
   m = /^\/account(?:\/(tokens|password))?\/?$/.exec(path);
   if (m) return <Account tab={m[1] === 'password' ? 'password' : 'tokens'} />;

@@ -339,3 +339,37 @@ export interface ImageDetails {
   pushedBy: { actor: string; at: string } | null;
   pullCommand: string;
 }
+
+export interface Webhook {
+  id: number;
+  project: string | null;
+  name: string | null;
+  source: 'project' | 'config';
+  url: string;
+  events: string[];
+  format: string;
+  filter: string;
+  hasSecret: boolean;
+  allowPrivateTargets: boolean;
+  enabled: boolean;
+  paused: boolean;
+  pausedReason: string | null;
+  failing: boolean;
+  consecutiveFailures: number;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface WebhookDelivery {
+  id: number;
+  webhookId: number;
+  eventId: string;
+  eventType: string;
+  repository: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  createdAt: string;
+  finishedAt: string | null;
+  nextAttemptAt: string | null;
+  log: { at: string; statusCode: number | null; latencyMs: number; responseBytes: number | null; responseTruncated: boolean; error: string | null }[];
+}

@@ -25,9 +25,10 @@ import { TrustPolicySettings } from './TrustPolicy.tsx';
 import { QuotaSettings, QuotaUsage } from '../components/Quota.tsx';
 import { ImmutableRules } from '../components/ImmutableRules.tsx';
 import { RetentionSettings } from './Retention.tsx';
+import { Webhooks } from './Webhooks.tsx';
 
 const ROLES: Role[] = ['owner', 'maintainer', 'developer', 'guest'];
-export type ProjectTab = 'repositories' | 'members' | 'robots' | 'settings' | 'audit' | 'retention';
+export type ProjectTab = 'repositories' | 'members' | 'robots' | 'settings' | 'audit' | 'retention' | 'webhooks';
 
 export function ProjectBadges({ project }: { project: ProjectT }) {
   return <Badges badges={{ official: project.name === 'library', verifiedPublisher: !!project.verified, sponsoredOss: !!project.sponsored }} />;
@@ -53,6 +54,7 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
     ...(member ? [{ id: 'members', label: 'Members', to: paths.project(name, 'members') }] : []),
     ...(member && retention ? [{ id: 'retention', label: 'Retention', to: paths.project(name, 'retention') }] : []),
     ...(manage ? [{ id: 'robots', label: 'Robot accounts', to: paths.project(name, 'robots') }] : []),
+    ...(manage ? [{ id: 'webhooks', label: 'Webhooks', to: paths.project(name, 'webhooks') }] : []),
     ...(manage ? [{ id: 'audit', label: 'Audit log', to: paths.project(name, 'audit') }] : []),
     ...(manage ? [{ id: 'settings', label: 'Settings', to: paths.project(name, 'settings') }] : []),
     // Members who do not manage the project read its policies where the settings are.
@@ -81,6 +83,8 @@ export function Project({ name, tab }: { name: string; tab: ProjectTab }) {
         <Members project={p.name} manage={manage} />
       ) : tab === 'robots' ? (
         <Robots project={p.name} />
+      ) : tab === 'webhooks' ? (
+        <Webhooks project={p.name} />
       ) : tab === 'audit' ? (
         <Audit project={p.name} />
       ) : tab === 'retention' ? (

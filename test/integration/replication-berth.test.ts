@@ -100,6 +100,16 @@ describe('replication: Berth -> Berth', { timeout: 180_000 }, () => {
     assert.equal(mounted, 4, 'library/copy: the same four blobs mounted');
   });
 
+  it('a label filter takes only the repositories that carry the label', async () => {
+    const patch = await fetch(`${a.url}/api/v1/repositories/library/copy`, { method: 'PATCH', headers: { authorization: src.authorization!, 'content-type': 'application/json' }, body: JSON.stringify({ labels: ['prod'] }) });
+    assert.equal(patch.status, 200, await patch.text());
+    ok(await berth(['replicate', 'add', 'labelled', '--to', b.url, '--repos', '**', '--label', 'prod', '--username', 'admin', '--password-stdin', ...login()], { env, stdin: `${B_PASSWORD}\n` }));
+    const run = await runRule(a.url, 'labelled', A_PASSWORD);
+    assert.equal(run.state, 'done');
+    assert.deepEqual([...new Set(run.results.map((r) => r.repository))], ['library/copy']);
+    ok(await berth(['replicate', 'remove', 'labelled', ...login()], { env }));
+  });
+
   it('a deleted tag is deleted on the target (the rule replicates deletions)', async () => {
     const image = await pushMultiArch(src, 'library/web', 'tmp');
     await until('library/web:tmp on the target', 15_000, async () => ((await headManifest(dst, 'library/web', 'tmp')) === image.index ? true : undefined));

@@ -270,6 +270,20 @@ describe('design review fixes in chromium', { timeout: 600_000 }, () => {
     assert.equal(await page.getByTestId('short-pull-command').textContent(), `docker pull ${host}/nginx:1.26`);
   });
 
+  it('adding a member suggests user names, leaving out members', async () => {
+    await seed.api('POST', '/users', { name: 'dara', password: 'dara-pa55word-ok' });
+    await page.goto(url('/projects/acme/members'));
+    const input = page.locator('form[aria-label="Add a member"]').getByLabel('User', { exact: true });
+    await input.fill('da');
+    const options = page.getByTestId('member-suggestions').locator('option');
+    for (let i = 0; (await options.count()) === 0; i++) {
+      assert.ok(i < 50, 'suggestions arrive');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // dana is already a member: only dara is offered.
+    assert.deepEqual(await options.evaluateAll((os) => os.map((o) => o.getAttribute('value'))), ['dara']);
+  });
+
   it('left no page errors or CSP violations', () => {
     assert.deepEqual(browser.problems, []);
   });

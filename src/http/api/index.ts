@@ -21,6 +21,7 @@ import { sessionRoutes } from './session.ts';
 import { searchRoutes } from './search.ts';
 import { fastifyPath, route, type ApiDeps, type ApiRoute, type RouteContext } from './route.ts';
 import { tokenRoutes } from './tokens.ts';
+import { userNameRoutes } from './user-names.ts';
 import { userRoutes } from './users.ts';
 import { webhookRoutes } from './webhooks.ts';
 
@@ -34,6 +35,7 @@ const API_VERSION = '1.0.0';
 export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   const routes = [
     ...userRoutes(deps),
+    ...userNameRoutes(deps),
     ...projectRoutes(deps),
     ...memberRoutes(deps),
     ...groupMappingRoutes(deps),

@@ -152,6 +152,10 @@ function Members({ project, manage }: { project: string; manage: boolean }) {
   const [user, setUser] = useState('');
   const [role, setRole] = useState<Role>('developer');
   const id = useId();
+  // Autocomplete: the user names that start with what is typed (a datalist under the field).
+  const typed = useDebounced(user.trim().toLowerCase(), 200);
+  const names = useFetch<{ names: string[] }>(manage && typed ? `/user-names${qs({ q: typed })}` : null);
+  const members = new Set(list.data?.members.map((m) => m.user) ?? []);
   const { error, run } = useListAction(list.reload);
   const base = `/projects/${encodeURIComponent(project)}/members`;
   return (
@@ -160,7 +164,10 @@ function Members({ project, manage }: { project: string; manage: boolean }) {
         <form className="card form-inline" onSubmit={(e) => { e.preventDefault(); void run(async () => { await api(`${base}/${encodeURIComponent(user.trim())}`, { method: 'PUT', body: { role } }); setUser(''); }); }} aria-label="Add a member">
           <div className="field">
             <label htmlFor={`${id}-u`}>User</label>
-            <input id={`${id}-u`} value={user} onChange={(e) => setUser(e.target.value)} required autoComplete="off" />
+            <input id={`${id}-u`} value={user} onChange={(e) => setUser(e.target.value)} required autoComplete="off" list={`${id}-names`} placeholder="e.g. alice" />
+            <datalist id={`${id}-names`} data-testid="member-suggestions">
+              {(names.data?.names ?? []).filter((n) => !members.has(n)).map((n) => <option key={n} value={n} />)}
+            </datalist>
           </div>
           <div className="field">
             <label htmlFor={`${id}-r`}>Role</label>

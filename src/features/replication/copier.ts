@@ -124,7 +124,7 @@ export class Copier {
     for (const d of deletions) {
       this.checkAbort();
       this.o.onProgress?.(done, total, `delete ${d.repository}:${d.tag}`);
-      await this.deleteTag(d.repository, d.tag);
+      await this.deleteTag(d.repository, d.tag, new Set(deletions.filter((x) => x.repository === d.repository).map((x) => x.tag)));
       done++;
     }
     this.o.onProgress?.(done, total, 'done');
@@ -136,7 +136,7 @@ export class Copier {
     if (!this.compiled.repository(this.canonical(only.repository))) return this.summary;
     this.o.onProgress?.(0, 1, `${only.repository}:${only.tag ?? only.digest}`);
     if (only.deleted && only.tag) {
-      if (this.o.deletions && this.compiled.tag(only.tag)) await this.deleteTag(only.repository, only.tag);
+      if (this.o.deletions && this.compiled.tag(only.tag)) await this.deleteTag(only.repository, only.tag, new Set([only.tag]));
     } else if (only.tag) {
       const cosign = cosignSubject(only.tag);
       if (cosign) await this.copyTag(only.repository, only.tag, [], 'referrer');
@@ -299,8 +299,11 @@ export class Copier {
     return size;
   }
 
-  /** Replicates a deleted tag: the tag alone where the target can, else its manifest if no kept tag needs it. */
-  private async deleteTag(repository: string, tag: string): Promise<void> {
+  /**
+   * Replicates a deleted tag: the tag alone where the target can, else its manifest if no tag that
+   * stays (not in `doomed`, the tags this pass deletes) needs it.
+   */
+  private async deleteTag(repository: string, tag: string, doomed: ReadonlySet<string>): Promise<void> {
     this.summary.items++;
     const target = this.targetName(repository);
     const dst = this.o.target;
@@ -313,7 +316,7 @@ export class Copier {
       } catch (error) {
         if (!(error instanceof UpstreamError && error.failure === 'invalid')) throw error;
         // Tags cannot be deleted alone there (Distribution 2.8): the manifest goes, unless another tag keeps it.
-        const others = (await dst.tags(target)).filter((t) => t !== tag);
+        const others = (await dst.tags(target)).filter((t) => t !== tag && !doomed.has(t));
         for (const t of others) {
           if ((await dst.head(target, t)) === digest) {
             await this.record({ repository: target, reference: tag, digest, kind: 'tag-delete', status: 'skipped', bytes: 0, error: `the peer deletes manifests, not tags, and ${t} still points at it` });

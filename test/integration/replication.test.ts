@@ -10,7 +10,7 @@ import Sqlite from 'better-sqlite3';
 import { berth, ok } from '../helpers/berth-cli.ts';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
 import { startUpstream, UPSTREAM_PASSWORD, UPSTREAM_USER, type Upstream } from './proxy-helpers.ts';
-import { assertWhole, basic, getJson, pushMultiArch, runRule, type MultiArch, type Registry } from './replication-helpers.ts';
+import { assertWhole, basic, getJson, headManifest, pushMultiArch, runRule, type MultiArch, type Registry } from './replication-helpers.ts';
 
 const ADMIN_PASSWORD = 'replication-Admin-1';
 
@@ -113,6 +113,23 @@ describe('replication: Berth <-> Distribution 2.8', { timeout: 240_000 }, () => 
       assert.deepEqual(one.results.map((r) => `${r.kind}:${r.status}`).sort(), ['child:copied', 'child:copied', 'index:copied', 'referrer:copied']);
       const text = ok(await berth(['replicate', 'history', 'to-dist', ...login()], { env })).stdout;
       assert.match(text, /RUN\s+TRIGGER\s+STATE/);
+    });
+  });
+
+  describe('deletions to Distribution (which deletes manifests by digest, not tags)', () => {
+    it('a tag deleted in Berth is deleted there by its manifest, when no other tag keeps it', async () => {
+      ok(await berth(['replicate', 'add', 'del', '--to', up.url, '--repos', 'library/gone', '--deletions', '--username', UPSTREAM_USER, '--password-stdin', ...login()], { env, stdin: `${UPSTREAM_PASSWORD}\n` }));
+      const image = await pushMultiArch(self, 'library/gone', 'tmp');
+      const copied = await runRule(b.url, 'del', ADMIN_PASSWORD);
+      assert.equal(copied.summary.copied, 4);
+      assert.equal(await headManifest(dist, 'library/gone', 'tmp'), image.index);
+      const untag = await fetch(`${b.url}/v2/library/gone/manifests/tmp`, { method: 'DELETE', headers: { authorization: self.authorization! } });
+      assert.equal(untag.status, 202);
+      const run = await runRule(b.url, 'del', ADMIN_PASSWORD);
+      assert.equal(run.state, 'done', JSON.stringify(run));
+      assert.deepEqual(run.results.filter((r) => r.kind === 'tag-delete').map((r) => [r.reference, r.status]), [['tmp', 'deleted']]);
+      assert.equal(await headManifest(dist, 'library/gone', 'tmp'), undefined);
+      ok(await berth(['replicate', 'remove', 'del', ...login()], { env }));
     });
   });
 

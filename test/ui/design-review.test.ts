@@ -284,6 +284,17 @@ describe('design review fixes in chromium', { timeout: 600_000 }, () => {
     assert.deepEqual(await options.evaluateAll((os) => os.map((o) => o.getAttribute('value'))), ['dara']);
   });
 
+  it('the README has no extra Overview heading, and its code blocks copy', async () => {
+    await seed.api('PATCH', repoApi('library/alpine'), { description: 'A minimal image.\n\n```console\n$ docker run --rm alpine echo hi\n$ docker images\n```\n' });
+    await page.goto(url('/r/library/alpine'));
+    await page.locator('.markdown pre').waitFor();
+    const heading = await page.getByRole('heading', { name: 'Overview' }).boundingBox();
+    assert.ok(heading && heading.height <= 1 && heading.width <= 1, `the heading is for screen readers only: ${JSON.stringify(heading)}`);
+    const copy = page.locator('.markdown .md-pre').getByRole('button', { name: 'Copy this code' });
+    assert.equal(await copy.getAttribute('data-copy'), 'docker run --rm alpine echo hi\ndocker images');
+    await screenshot(page, 'review-readme-1280');
+  });
+
   it('left no page errors or CSP violations', () => {
     assert.deepEqual(browser.problems, []);
   });

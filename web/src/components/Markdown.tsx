@@ -3,6 +3,20 @@
 // origins would be blocked by the UI's Content-Security-Policy, so they become links.
 import ReactMarkdown, { defaultUrlTransform, type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
+import { CopyButton } from './CopyButton.tsx';
+
+interface TextNode {
+  type: string;
+  value?: string;
+  children?: TextNode[];
+}
+
+/** The text of a hast node (a code block's, for its copy button). */
+function textOf(node: TextNode | undefined): string {
+  if (!node) return '';
+  if (node.type === 'text') return node.value ?? '';
+  return (node.children ?? []).map(textOf).join('');
+}
 
 function sameOrigin(url: string): boolean {
   try {
@@ -32,6 +46,17 @@ const components: Components = {
     ) : null;
   },
   h1: ({ children }) => <h2 className="md-h1">{children}</h2>,
+  // Code blocks get a copy button (a leading "$ " prompt is left out of what is copied).
+  pre: ({ children, node }) => {
+    const text = textOf(node as TextNode | undefined).replace(/\n$/, '');
+    const copy = text.split('\n').map((l) => l.replace(/^\$ /, '')).join('\n');
+    return (
+      <div className="md-pre">
+        <pre>{children}</pre>
+        <CopyButton text={copy} label="Copy this code" compact />
+      </div>
+    );
+  },
   table: ({ children }) => (
     <div className="table-scroll">
       <table>{children}</table>

@@ -191,14 +191,15 @@ function Overview({ repo, onChange }: { repo: RepositoryDetail; onChange: (r: Re
   return (
     <div className="repo-overview">
       <section className="card readme" aria-labelledby="overview-heading">
-        <div className="card-head">
-          <h2 id="overview-heading">Overview</h2>
-          {repo.permissions.edit && !editing && (
+        {/* The README speaks for itself: its heading is for screen readers only. */}
+        <h2 id="overview-heading" className="sr-only">Overview</h2>
+        {repo.permissions.edit && !editing && (
+          <div className="readme-actions">
             <button type="button" className="btn btn-secondary btn-small" onClick={() => setEditing(true)}>
               Edit
             </button>
-          )}
-        </div>
+          </div>
+        )}
         {editing ? (
           <DescriptionEditor repo={repo} onDone={(r) => { if (r) onChange(r); setEditing(false); }} />
         ) : repo.description ? (

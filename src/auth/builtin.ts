@@ -12,6 +12,7 @@ import { ProjectService } from './directory/projects.ts';
 import { GroupMappingService } from './external/group-mappings.ts';
 import { ExternalIdentities } from './external/identities.ts';
 import { LdapProvider } from './ldap/ldap-provider.ts';
+import { OidcClient } from './oidc/oidc-client.ts';
 import { RobotService } from './directory/robots.ts';
 import { UserService } from './directory/users.ts';
 import { LoginLimiter } from './login-limiter.ts';
@@ -27,8 +28,10 @@ export interface BuiltinAuth {
   readonly projects: ProjectService;
   readonly robots: RobotService;
   readonly accessTokens: AccessTokenService;
-  /** Users of the identity providers of auth.providers (LDAP). */
+  /** Users of the identity providers of auth.providers (LDAP, OIDC). */
   readonly external: ExternalIdentities;
+  /** The OIDC providers' relying-party clients, by name (for the browser sign-in routes). */
+  readonly oidc: ReadonlyMap<string, OidcClient>;
   readonly groupMappings: GroupMappingService;
 }
 
@@ -72,14 +75,14 @@ export function identityProvidersOf(config: Config): { name: string; type: 'buil
   ];
 }
 
-/** The password providers (LDAP) of auth.providers, in their order; OIDC is refused until it exists. */
+/** The password providers (LDAP) of auth.providers, in their order. */
 export function passwordProviders(config: Config): LdapProvider[] {
-  const out: LdapProvider[] = [];
-  for (const p of config.auth.providers) {
-    if (p.type === 'ldap') out.push(new LdapProvider(p));
-    else if (p.type === 'oidc') throw new Error(`auth.providers: provider ${p.name} is of type oidc, which this version of Berth does not support yet (LDAP and builtin only)`);
-  }
-  return out;
+  return config.auth.providers.flatMap((p) => (p.type === 'ldap' ? [new LdapProvider(p)] : []));
+}
+
+/** The OpenID Connect providers of auth.providers, by name. */
+export function oidcClients(config: Config): Map<string, OidcClient> {
+  return new Map(config.auth.providers.flatMap((p) => (p.type === 'oidc' ? [[p.name, new OidcClient(p)] as const] : [])));
 }
 
 /** Changes after which tokens minted from some credential must stop at once on this instance. */
@@ -114,9 +117,15 @@ export async function createBuiltinAuth(db: Kysely<Database>, config: Config, ho
   };
   const external = new ExternalIdentities(db, passwordProviders(config), record, (message) => hooks.warn?.(message));
   accounts.external = external;
+  const oidc = oidcClients(config);
+  for (const p of config.auth.providers) {
+    if (p.type !== 'oidc') continue;
+    const client = oidc.get(p.name)!;
+    external.oidc.set(p.name, { name: p.name, type: 'oidc', displayName: p.displayName || p.name, checkIntervalMs: p.checkIntervalSeconds * 1000, refresh: (token) => client.refresh(token) });
+  }
   const services = directoryServices(db, {
     record,
     repositoriesRemoved: (names) => hooks.repositoriesRemoved?.(names),
   }, externalProviderNames(config));
-  return { access: new BuiltinAccess(accounts, authorizer, tokens), accounts, authorizer, tokens, ...services, external };
+  return { access: new BuiltinAccess(accounts, authorizer, tokens), accounts, authorizer, tokens, ...services, external, oidc };
 }

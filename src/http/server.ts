@@ -41,6 +41,7 @@ import { HttpMetrics } from './metrics.ts';
 import { uploadDigestMetrics } from './upload-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
 import { registerDockerSearch } from './docker-search.ts';
+import { registerOidcRoutes } from './oidc/routes.ts';
 import { registerTokenRoutes } from './token/routes.ts';
 
 export interface RunningServer {
@@ -186,10 +187,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
         ? audit.record({ at: Date.now(), actor: e.account, action: 'login', address: e.address, outcome: 'success', detail: JSON.stringify({ via: e.via }) })
         : audit.recordFailedLogin({ account: e.account, address: e.address, via: e.via }),
     });
+    const sessions = new SessionService(metadata.db, Date.now, (userId) => identity.external.stillValid(userId));
+    const onLogin = (e: { account: string; address: string; ok: boolean; via: string }) => e.ok
+      ? audit.record({ at: Date.now(), actor: e.account, action: 'login', address: e.address, outcome: 'success', detail: JSON.stringify({ via: e.via }) })
+      : audit.recordFailedLogin({ account: e.account, address: e.address, via: e.via });
+    if (identity.oidc.size) registerOidcRoutes(app, { clients: identity.oidc, external: identity.external, sessions, publicUrl: config.server.publicUrl, onLogin });
     registerApi(app, {
       ...identity, db: metadata.db, webhooks: webhooks.services, search,
       identityProviders: identityProvidersOf(config),
-      registry, publicUrl: config.server.publicUrl, sessions: new SessionService(metadata.db, Date.now, (userId) => identity.external.stillValid(userId)), features, jobs,
+      record: (change) => directoryHooks.record?.(change),
+      registry, publicUrl: config.server.publicUrl, sessions, features, jobs,
       onDenied: (d) => audit.recordDenied({ ...d, via: 'api' }),
       onLogin: (e) => e.ok
         ? audit.record({ at: Date.now(), actor: e.account, action: 'login', address: e.address, outcome: 'success', detail: JSON.stringify({ via: e.via }) })

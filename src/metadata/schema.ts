@@ -149,6 +149,8 @@ export interface UserIdentitiesTable {
   display_name: string | null;
   admin_from_mapping: Generated<number>;
   groups: Generated<string>;
+  refresh_token: string | null;
+  cli_secret_hash: string | null;
   checked_at: number;
   created_at: number;
 }

@@ -91,6 +91,7 @@ describe('api: OpenAPI document', () => {
       'POST /replication/rules/{name}/runs', 'GET /replication/rules/{name}/runs', 'GET /replication/runs/{id}',
       'GET /identity-providers', 'GET /group-mappings', 'PUT /group-mappings/admins', 'DELETE /group-mappings/admins',
       'GET /projects/{name}/group-mappings', 'PUT /projects/{name}/group-mappings', 'DELETE /projects/{name}/group-mappings',
+      'POST /me/cli-secret', 'DELETE /me/cli-secret',
       'GET /repositories/{project}/{repository}/manifests/{digest}/details', 'GET /user-names',
     ]) {
       const [method, path] = r.split(' ') as [string, string];

@@ -18,7 +18,8 @@ import { findUserById, findUserByName, insertUser, updateUser, type UserRow } fr
 import { SYSTEM } from '../directory/actor.ts';
 import { IGNORE_CHANGES, type ChangeRecorder } from '../directory/changes.ts';
 import { planMappings } from './mappings.ts';
-import type { ExternalUser, PasswordProvider } from './provider.ts';
+import { hashSecret, newSecret, verifySecret } from '../passwords.ts';
+import type { ExternalUser, OidcLogin, PasswordProvider } from './provider.ts';
 
 export const EXTERNAL_HASH_PREFIX = 'external$';
 
@@ -36,6 +37,8 @@ const INVALID: ExternalLogin = { ok: false, reason: 'invalid username or passwor
 export class ExternalIdentities {
   private readonly byName: Map<string, PasswordProvider>;
   private readonly checks = new Map<number, Promise<boolean>>();
+  /** OpenID Connect providers, by name (their users sign in through the browser, then use CLI secrets). */
+  readonly oidc = new Map<string, OidcLogin>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -49,6 +52,37 @@ export class ExternalIdentities {
 
   get enabled(): boolean {
     return this.providers.length > 0;
+  }
+
+  /** A user the OIDC provider `name` vouched for (the browser flow's callback): signed in, created on first sign-in. */
+  async signInOidc(name: string, user: ExternalUser, refreshToken?: string): Promise<ExternalLogin> {
+    if (!this.oidc.has(name)) return { ok: false, reason: `no OIDC provider named ${name}` };
+    const login = await this.signIn({ name }, user);
+    if (login.ok && refreshToken) await updateIdentity(this.db, login.user.id, { refresh_token: refreshToken });
+    return login;
+  }
+
+  /** A new CLI secret for an OIDC user (their docker/podman password), shown once; the previous one stops. */
+  async newCliSecret(userId: number): Promise<string> {
+    const identity = await findIdentityOfUser(this.db, userId);
+    if (!identity || !this.oidc.has(identity.provider)) throw new Error('CLI secrets are for users of an OIDC provider');
+    const secret = `bcli_${newSecret(32)}`;
+    await updateIdentity(this.db, userId, { cli_secret_hash: hashSecret(secret) });
+    return secret;
+  }
+
+  /** Ends the user's CLI secret; false when they had none. */
+  async revokeCliSecret(userId: number): Promise<boolean> {
+    const identity = await findIdentityOfUser(this.db, userId);
+    if (!identity?.cli_secret_hash) return false;
+    await updateIdentity(this.db, userId, { cli_secret_hash: null });
+    return true;
+  }
+
+  /** Whether the user signs in through an OIDC provider (and so may have a CLI secret). */
+  async isOidcUser(userId: number): Promise<boolean> {
+    const identity = await findIdentityOfUser(this.db, userId);
+    return identity !== undefined && this.oidc.has(identity.provider);
   }
 
   /** A name no local user holds: the providers are asked in order; the first that knows the password signs the user in. */
@@ -68,6 +102,12 @@ export class ExternalIdentities {
   /** A user of a provider signs in again: their provider checks the password. */
   async loginLinked(user: UserRow, password: string): Promise<ExternalLogin> {
     const identity = await findIdentityOfUser(this.db, user.id);
+    if (identity && this.oidc.has(identity.provider)) {
+      // An OIDC user's docker/podman password is their CLI secret, honoured while the provider vouches for them.
+      if (!identity.cli_secret_hash || !verifySecret(password, identity.cli_secret_hash)) return INVALID;
+      if (!(await this.stillValid(user.id))) return { ok: false, reason: `your sign-in at ${identity.provider} has ended (disabled, or the provider cannot be reached); sign in through the web UI again` };
+      return { ok: true, user, provider: identity.provider };
+    }
     const provider = identity ? this.byName.get(identity.provider) : undefined;
     if (!identity || !provider) return { ok: false, reason: `${user.name} signs in through a provider that is no longer configured; ask an administrator` };
     const check = await provider.authenticate(user.name, password);
@@ -103,11 +143,12 @@ export class ExternalIdentities {
     const identity = await findIdentityOfUser(this.db, userId);
     if (!identity) return true;
     const provider = this.byName.get(identity.provider);
-    if (!provider) return false;
-    if (this.now() - Number(identity.checked_at) < provider.checkIntervalMs) return true;
+    const oidc = this.oidc.get(identity.provider);
+    if (!provider && !oidc) return false;
+    if (this.now() - Number(identity.checked_at) < (provider ?? oidc)!.checkIntervalMs) return true;
     let pending = this.checks.get(userId);
     if (!pending) {
-      pending = this.recheck(provider, identity).finally(() => this.checks.delete(userId));
+      pending = (provider ? this.recheck(provider, identity) : this.recheckOidc(oidc!, identity)).finally(() => this.checks.delete(userId));
       this.checks.set(userId, pending);
     }
     return pending;
@@ -129,7 +170,20 @@ export class ExternalIdentities {
     return false;
   }
 
-  private async signIn(provider: PasswordProvider, ext: ExternalUser): Promise<ExternalLogin> {
+  private async recheckOidc(provider: OidcLogin, identity: UserIdentityRow): Promise<boolean> {
+    const user = await findUserById(this.db, identity.user_id);
+    if (!user || user.disabled || !identity.refresh_token) return false;
+    const check = await provider.refresh(identity.refresh_token);
+    if (check.status === 'ok') {
+      await updateIdentity(this.db, user.id, { checked_at: this.now(), ...(check.refreshToken ? { refresh_token: check.refreshToken } : {}) });
+      return true;
+    }
+    if (check.status === 'unavailable') this.warn(`provider ${provider.name}: ${check.reason}`);
+    else await this.applyMappings(provider.name, user, { subject: identity.subject, username: user.name, groups: [] }, false);
+    return false;
+  }
+
+  private async signIn(provider: { readonly name: string }, ext: ExternalUser): Promise<ExternalLogin> {
     const linked = await findIdentityBySubject(this.db, provider.name, ext.subject);
     let user: UserRow | undefined;
     if (linked) {
@@ -146,7 +200,7 @@ export class ExternalIdentities {
   }
 
   /** Creates the user of a first sign-in, with their personal project, if the name is free. */
-  private async provision(provider: PasswordProvider, ext: ExternalUser): Promise<ExternalLogin> {
+  private async provision(provider: { readonly name: string }, ext: ExternalUser): Promise<ExternalLogin> {
     const name = ext.username;
     const problem = userNameProblem(name);
     if (problem) return { ok: false, reason: `the ${provider.name} user name ${JSON.stringify(name.slice(0, 64))} cannot be a user name here: it ${problem}` };

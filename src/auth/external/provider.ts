@@ -32,3 +32,13 @@ export interface PasswordProvider {
   refresh(subject: string, username: string): Promise<ExternalCheck>;
   close?(): Promise<void>;
 }
+
+/** An OpenID Connect provider as ExternalIdentities sees it: users come from the browser flow. */
+export interface OidcLogin {
+  readonly name: string;
+  readonly type: 'oidc';
+  readonly displayName: string;
+  readonly checkIntervalMs: number;
+  /** Asks the provider, with the user's refresh token, whether the user is still enabled. */
+  refresh(refreshToken: string): Promise<{ status: 'ok'; refreshToken?: string } | { status: 'gone' } | { status: 'unavailable'; reason: string }>;
+}

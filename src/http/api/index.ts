@@ -9,6 +9,7 @@ import { sendError, toRegistryError } from '../errors.ts';
 import { auditRoutes } from './audit.ts';
 import { compressJsonAnswers } from './compress.ts';
 import { LOGIN_REQUIRED, browserHooks, resolveCaller, unauthorized } from './auth.ts';
+import { cliSecretRoutes } from './cli-secrets.ts';
 import { groupMappingRoutes } from './group-mappings.ts';
 import { jobRoutes } from './jobs.ts';
 import { meRoutes } from './me.ts';
@@ -39,6 +40,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...projectRoutes(deps),
     ...memberRoutes(deps),
     ...groupMappingRoutes(deps),
+    ...cliSecretRoutes(deps),
     ...robotRoutes(deps),
     ...tokenRoutes(deps),
     ...auditRoutes(deps),

@@ -11,10 +11,12 @@ export interface UserIdentityRow {
   readonly display_name: string | null;
   readonly admin_from_mapping: number;
   readonly groups: string;
+  readonly refresh_token: string | null;
+  readonly cli_secret_hash: string | null;
   readonly checked_at: number;
 }
 
-const IDENTITY = ['user_id', 'provider', 'subject', 'email', 'display_name', 'admin_from_mapping', 'groups', 'checked_at'] as const;
+const IDENTITY = ['user_id', 'provider', 'subject', 'email', 'display_name', 'admin_from_mapping', 'groups', 'refresh_token', 'cli_secret_hash', 'checked_at'] as const;
 
 export async function findIdentityOfUser(db: Executor, userId: number): Promise<UserIdentityRow | undefined> {
   return db.selectFrom('user_identities').select(IDENTITY).where('user_id', '=', userId).executeTakeFirst();
@@ -31,7 +33,7 @@ export async function insertIdentity(db: Executor, row: { userId: number; provid
   }).execute();
 }
 
-export async function updateIdentity(db: Executor, userId: number, changes: { email?: string | null; display_name?: string | null; admin_from_mapping?: number; groups?: string; checked_at?: number }): Promise<void> {
+export async function updateIdentity(db: Executor, userId: number, changes: { email?: string | null; display_name?: string | null; admin_from_mapping?: number; groups?: string; checked_at?: number; refresh_token?: string | null; cli_secret_hash?: string | null }): Promise<void> {
   if (!Object.keys(changes).length) return;
   await db.updateTable('user_identities').set(changes).where('user_id', '=', userId).execute();
 }

@@ -18,6 +18,10 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
     .addColumn('admin_from_mapping', 'integer', (c) => c.notNull().defaultTo(0))
     /** The provider's groups at the last check, as a JSON list. */
     .addColumn('groups', 'text', (c) => c.notNull().defaultTo('[]'))
+    /** OIDC: the provider's refresh token, used to ask whether the user is still enabled. */
+    .addColumn('refresh_token', 'text')
+    /** OIDC: the SHA-256 of the user's CLI secret (their docker/podman password), if they made one. */
+    .addColumn('cli_secret_hash', 'text')
     .addColumn('checked_at', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();

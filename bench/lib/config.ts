@@ -30,6 +30,7 @@ export const WORKLOADS = [
   'scan-push',
   'gc-10k',
   'gc-push',
+  'proxy-pull',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -47,6 +48,7 @@ const ALIASES: Record<string, WorkloadName[]> = {
   scale: ['scale-tags', 'scale-catalog'],
   scan: ['scan-debootstrap', 'scan-1gib', 'rematch-10k', 'scan-push'],
   gc: ['gc-10k', 'gc-push'],
+  proxy: ['proxy-pull'],
 };
 
 export interface BenchConfig {
@@ -306,7 +308,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig
   } else {
     for (const part of onlyRaw.split(',').map((s) => s.trim()).filter(Boolean)) {
       const names = ALIASES[part] ?? ((WORKLOADS as readonly string[]).includes(part) ? [part as WorkloadName] : undefined);
-      if (!names) throw new Error(`--only: unknown workload "${part}"; known: ${WORKLOADS.join(', ')}, 1-9, scale, scan`);
+      if (!names) throw new Error(`--only: unknown workload "${part}"; known: ${WORKLOADS.join(', ')}, 1-9, scale, scan, gc, proxy`);
       for (const n of names) only.add(n);
     }
   }

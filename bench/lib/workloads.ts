@@ -16,6 +16,7 @@ import { rematchWorkload } from './rematch.ts';
 import { gcPushWorkload, gcThroughputWorkload } from './gc.ts';
 import { scanBigWorkload, scanDebootstrapWorkload, scanPushWorkload } from './scan.ts';
 import { searchWorkload } from './search.ts';
+import { proxyPullWorkload } from './proxy.ts';
 import type { RssReport } from './proc.ts';
 import type { RunningServer } from './servers.ts';
 import { dirname } from 'node:path';
@@ -487,6 +488,7 @@ export async function runWorkloads(env: BenchEnv): Promise<void> {
     [only.has('scan-push'), 'scan: pushes while scans run (Berth only)', () => scanPushWorkload(env)],
     [only.has('gc-10k') && env.ctxs.some((c) => c.target === 'berth'), 'GC: throughput (Berth only)', () => gcThroughputWorkload(env, workDirOf(env))],
     [only.has('gc-push') && env.ctxs.some((c) => c.target === 'berth'), 'GC: push p99 while collecting (Berth only)', () => gcPushWorkload(env, workDirOf(env))],
+    [only.has('proxy-pull') && env.ctxs.some((c) => c.target === 'berth'), 'proxy: pulls through a proxy project of Distribution', () => proxyPullWorkload(env, workDirOf(env))],
   ];
   for (const [on, name, fn] of steps) {
     if (!on) continue;

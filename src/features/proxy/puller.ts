@@ -290,7 +290,7 @@ export class ProxyPuller implements PullThrough {
     };
     let held: Buffer | undefined;
     async function* tee(): AsyncGenerator<Buffer> {
-      for await (const chunk of upstream.stream as AsyncIterable<Buffer>) {
+      for await (const chunk of inPiecesOf(upstream.stream as AsyncIterable<Buffer>, TEE_PIECE)) {
         if (held) await send(held);
         held = chunk;
         yield chunk;
@@ -330,6 +330,29 @@ export class ProxyPuller implements PullThrough {
     if (!(await blobs.mount(ctx, repository, digest, from))) return undefined;
     return blobs.open(repository, digest);
   }
+}
+
+/**
+ * What the tee hands on at a time. fetch's body arrives in pieces of 16-64 KiB, and each piece
+ * costs the store a write (and an await) and the client a write: the miss of a 256 MiB blob ran
+ * at 42-56 MiB/s, against 275 MiB/s straight from the upstream. In 1 MiB pieces the fixed cost
+ * is paid 16-64 times less often, at 1 MiB more held per fetch.
+ */
+const TEE_PIECE = 1024 * 1024;
+
+/** The bytes of `source` regrouped into pieces of at least `size` (the last may be shorter). */
+export async function* inPiecesOf(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer, void, undefined> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    parts.push(chunk);
+    length += chunk.length;
+    if (length < size) continue;
+    yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+    parts = [];
+    length = 0;
+  }
+  if (length) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
 }
 
 function warning(text: string): string {

@@ -9,7 +9,7 @@
 // their image. Deletions are replicated only when the rule says so.
 import { parseManifest } from '../../core/manifest.ts';
 import { MediaType, layerMayBeAbsent } from '../../core/mediatypes.ts';
-import { canonicalRepositoryName } from '../../core/reference.ts';
+import { canonicalRepositoryName, shortRepositoryName } from '../../core/reference.ts';
 import type { ReferrerDescriptor } from '../../registry-client/index.ts';
 import { UpstreamError } from '../../registry-client/index.ts';
 import { compileFilter, cosignSubject, fallbackTag, isFallbackTag, type RuleFilter } from './filters.ts';
@@ -100,7 +100,7 @@ export class Copier {
 
   /** The whole rule: every selected tag of every selected repository, then deletions. */
   async runAll(): Promise<CopySummary> {
-    const repos = (await this.o.source.repositories(this.o.label)).filter((r) => this.compiled.repository(this.canonical(r))).sort();
+    const repos = await this.selectedRepositories();
     const work: { repository: string; tag: string; all: string[] }[] = [];
     const deletions: { repository: string; tag: string }[] = [];
     for (const repository of repos) {
@@ -129,6 +129,31 @@ export class Copier {
     }
     this.o.onProgress?.(done, total, 'done');
     return this.summary;
+  }
+
+  /**
+   * The source's repositories the rule selects. A pattern without wildcards names one repository:
+   * it is read directly, without the catalog, which many registries (Docker Hub) do not offer; on a
+   * peer, library/app may be stored as app (Distribution keeps the name pushed).
+   */
+  private async selectedRepositories(): Promise<string[]> {
+    const pattern = this.o.filter.repos;
+    if (!/[*?[\]{}\\]/.test(pattern) && this.o.label === undefined) {
+      const names = [...new Set([pattern, shortRepositoryName(this.canonical(pattern))])];
+      for (const name of names) if ((await this.o.source.tags(name)).length) return [name];
+      // No tags (left) on the source: still looked at, for deletions to replicate.
+      return [pattern];
+    }
+    let listed: string[];
+    try {
+      listed = await this.o.source.repositories(this.o.label);
+    } catch (error) {
+      if (error instanceof UpstreamError && (error.failure === 'auth' || error.failure === 'invalid' || error.failure === 'not-found')) {
+        throw new UpstreamError(error.failure, `${this.o.source.label} does not list its repositories (${error.message}): name one repository in --repos, without wildcards`, error.status);
+      }
+      throw error;
+    }
+    return listed.filter((r) => this.compiled.repository(this.canonical(r))).sort();
   }
 
   /** One on-push job: a tag pushed (or deleted), or a referrer pushed by digest. */

@@ -175,3 +175,28 @@ describe('replication copier', () => {
     assert.ok(!dst.writes.some((w) => w.startsWith('untag') || w.startsWith('delete')));
   });
 });
+
+describe('replication copier: a peer without a catalog (Docker Hub)', () => {
+  class NoCatalog extends Memory {
+    override async repositories(): Promise<string[]> { throw new UpstreamError('auth', 'the upstream refused GET catalog: 401', 401); }
+  }
+
+  it('a --repos without wildcards is read directly, under its short name too (Distribution keeps app as app)', async () => {
+    const { src } = source();
+    const peer = new NoCatalog(true);
+    for (const [k, v] of src.manifests) peer.manifests.set(k, v);
+    for (const [k, v] of src.blobs) peer.blobs.set(k, v);
+    peer.tag('app', 'v1', src.tagMap.get('library/app')!.get('v1')!);
+    const berth = new Memory(true);
+    const s = await new Copier({ source: peer, target: berth, direction: 'pull', filter: { repos: 'library/app', tags: '**' }, deletions: false, onResult: () => {} }).runAll();
+    assert.equal(s.copied, 4);
+    assert.ok(await berth.head('library/app', 'v1'), 'stored in Berth under the canonical name');
+  });
+
+  it('a wildcard pattern says the peer lists nothing and to name one repository', async () => {
+    await assert.rejects(
+      new Copier({ source: new NoCatalog(true), target: new Memory(true), direction: 'pull', filter: { repos: 'library/*', tags: '**' }, deletions: false, onResult: () => {} }).runAll(),
+      /does not list its repositories .*name one repository in --repos, without wildcards/,
+    );
+  });
+});

@@ -86,7 +86,7 @@ export function oidcClients(config: Config): Map<string, OidcClient> {
 }
 
 /** Changes after which tokens minted from some credential must stop at once on this instance. */
-const CREDENTIAL_CHANGES = new Set(['user.password', 'user.update', 'user.delete', 'robot.rotate', 'robot.disable', 'robot.delete', 'token.revoke', 'project.delete']);
+const CREDENTIAL_CHANGES = new Set(['user.password', 'user.update', 'user.delete', 'robot.rotate', 'robot.disable', 'robot.delete', 'token.revoke', 'project.delete', 'cli-secret.create', 'cli-secret.revoke']);
 
 export async function createBuiltinAuth(db: Kysely<Database>, config: Config, hooks: DirectoryHooks = {}): Promise<BuiltinAuth> {
   const limiter = new LoginLimiter({

@@ -154,8 +154,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   features.push(enableGc(featureContext));
   features.push(enableImmutability(featureContext));
   features.push(enableQuota(featureContext));
-  features.push(enableRetention(featureContext));
-  features.push(enableProxy(featureContext));
+  const retention = enableRetention(featureContext);
+  features.push(retention);
+  // A new proxy project gets the retention default "not pulled in 30 days" (issue 15).
+  features.push(enableProxy(featureContext, (actor, project, source) => retention.services.settings.setDefault(actor, project, source)));
   features.push(enableReplication(featureContext));
   for (const f of features) {
     for (const gate of f.pullGates ?? []) registry.manifests.addPullGate(gate);
@@ -195,7 +197,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
     registerApi(app, {
       ...identity, db: metadata.db, webhooks: webhooks.services, search,
       identityProviders: identityProvidersOf(config),
-      record: (change) => directoryHooks.record?.(change),
       registry, publicUrl: config.server.publicUrl, sessions, features, jobs,
       onDenied: (d) => audit.recordDenied({ ...d, via: 'api' }),
       onLogin: (e) => e.ok

@@ -162,10 +162,22 @@ describe('OIDC sign-in, with builtin and LDAP at once', { timeout: 180_000 }, ()
     assert.equal(r.session, undefined);
   });
 
-  it('a revoked CLI secret stops; a new one works', async () => {
+  it('a revoked CLI secret stops, with the refresh tokens minted from it; a new one works', async () => {
+    const form = await fetch(`${berth.url}/auth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', username: 'oscar', password: cliSecret, service: 'berth', access_type: 'offline' }),
+    });
+    assert.equal(form.status, 200);
+    const refresh = ((await form.json()) as { refresh_token: string }).refresh_token;
+    const useRefresh = async () => (await fetch(`${berth.url}/auth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, service: 'berth' }),
+    })).status;
+    assert.equal(await useRefresh(), 200);
     const del = await fetch(`${berth.url}/api/v1/me/cli-secret`, { method: 'DELETE', headers: { cookie: `berth_session=${session}`, 'x-berth-csrf': '1' } });
     assert.equal(del.status, 204);
     assert.equal((await token('oscar', cliSecret)).status, 401);
+    assert.equal(await useRefresh(), 401, 'the refresh token minted from the revoked secret stops too');
     const res = await fetch(`${berth.url}/api/v1/me/cli-secret`, { method: 'POST', headers: { cookie: `berth_session=${session}`, 'x-berth-csrf': '1' } });
     cliSecret = ((await res.json()) as { secret: string }).secret;
     assert.equal((await token('oscar', cliSecret)).status, 200);

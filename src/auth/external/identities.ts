@@ -15,7 +15,7 @@ import {
   type UserIdentityRow,
 } from '../../metadata/identity/providers.ts';
 import { findUserById, findUserByName, insertUser, updateUser, type UserRow } from '../../metadata/identity/users.ts';
-import { SYSTEM } from '../directory/actor.ts';
+import { SYSTEM, type Actor } from '../directory/actor.ts';
 import { IGNORE_CHANGES, type ChangeRecorder } from '../directory/changes.ts';
 import { planMappings } from './mappings.ts';
 import { hashSecret, newSecret, verifySecret } from '../passwords.ts';
@@ -26,6 +26,11 @@ export const EXTERNAL_HASH_PREFIX = 'external$';
 /** Whether a stored password hash marks a provider user (who has no local password). */
 export function isExternalHash(hash: string): boolean {
   return hash.startsWith(EXTERNAL_HASH_PREFIX);
+}
+
+/** A provider user's password_hash: matches no password, and versions the tokens minted from their sign-ins. */
+function marker(provider: string): string {
+  return `${EXTERNAL_HASH_PREFIX}${provider}$${randomBytes(12).toString('base64url')}`;
 }
 
 export type ExternalLogin =
@@ -62,20 +67,32 @@ export class ExternalIdentities {
     return login;
   }
 
-  /** A new CLI secret for an OIDC user (their docker/podman password), shown once; the previous one stops. */
-  async newCliSecret(userId: number): Promise<string> {
-    const identity = await findIdentityOfUser(this.db, userId);
+  /**
+   * A new CLI secret for an OIDC user (their docker/podman password), shown once. The previous
+   * one stops, and so does every token and refresh token minted from it: the user's credential
+   * marker (their password_hash, which versions those tokens) changes with it.
+   */
+  async newCliSecret(actor: Actor & { readonly id: number }): Promise<string> {
+    const identity = await findIdentityOfUser(this.db, actor.id);
     if (!identity || !this.oidc.has(identity.provider)) throw new Error('CLI secrets are for users of an OIDC provider');
     const secret = `bcli_${newSecret(32)}`;
-    await updateIdentity(this.db, userId, { cli_secret_hash: hashSecret(secret) });
+    await this.db.transaction().execute(async (trx) => {
+      await updateIdentity(trx, actor.id, { cli_secret_hash: hashSecret(secret) });
+      await updateUser(trx, actor.id, { password_hash: marker(identity.provider) }, this.now());
+    });
+    await this.record({ action: 'cli-secret.create', actor, target: actor.name });
     return secret;
   }
 
-  /** Ends the user's CLI secret; false when they had none. */
-  async revokeCliSecret(userId: number): Promise<boolean> {
-    const identity = await findIdentityOfUser(this.db, userId);
+  /** Ends the user's CLI secret and the tokens minted from it; false when they had none. */
+  async revokeCliSecret(actor: Actor & { readonly id: number }): Promise<boolean> {
+    const identity = await findIdentityOfUser(this.db, actor.id);
     if (!identity?.cli_secret_hash) return false;
-    await updateIdentity(this.db, userId, { cli_secret_hash: null });
+    await this.db.transaction().execute(async (trx) => {
+      await updateIdentity(trx, actor.id, { cli_secret_hash: null });
+      await updateUser(trx, actor.id, { password_hash: marker(identity.provider) }, this.now());
+    });
+    await this.record({ action: 'cli-secret.revoke', actor, target: actor.name });
     return true;
   }
 
@@ -209,7 +226,7 @@ export class ExternalIdentities {
     const now = this.now();
     try {
       await this.db.transaction().execute(async (trx) => {
-        const id = await insertUser(trx, name, `${EXTERNAL_HASH_PREFIX}${provider.name}$${randomBytes(12).toString('base64url')}`, false, now);
+        const id = await insertUser(trx, name, marker(provider.name), false, now);
         const project = await insertProject(trx, { name, visibility: 'private', ownerUserId: id }, now);
         await setMember(trx, project.id, id, 'owner', now);
         await insertIdentity(trx, { userId: id, provider: provider.name, subject: ext.subject, ...(ext.email ? { email: ext.email } : {}), ...(ext.displayName ? { displayName: ext.displayName } : {}), now });

@@ -4,12 +4,13 @@
 // provider still vouches for the user (checked with their refresh token, at most every
 // checkIntervalSeconds).
 import { z } from 'zod';
+import type { Principal } from '../../auth/principal.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { route, type ApiDeps, type ApiRoute } from './route.ts';
 
 export function cliSecretRoutes(deps: ApiDeps): ApiRoute[] {
   const resource = 'cli_secret';
-  const oidcUser = async (actor: { kind: string; id: number; limit?: unknown }) => {
+  const oidcUser = async (actor: Principal) => {
     if (actor.kind !== 'user' || actor.limit || !deps.external || !(await deps.external.isOidcUser(actor.id))) {
       throw new RegistryError('DENIED', undefined, { message: 'CLI secrets are for users who sign in through an OpenID Connect provider (signed in as themselves, not with an access token)' });
     }
@@ -22,8 +23,7 @@ export function cliSecretRoutes(deps: ApiDeps): ApiRoute[] {
       status: 201, response: z.object({ user: z.string(), secret: z.string() }), errors: [403],
       handler: async ({ actor }) => {
         const external = await oidcUser(actor);
-        const secret = await external.newCliSecret(actor.id);
-        await deps.record?.({ action: 'cli-secret.create', actor, target: actor.name });
+        const secret = await external.newCliSecret(actor);
         return { user: actor.name, secret };
       },
     }),
@@ -32,8 +32,7 @@ export function cliSecretRoutes(deps: ApiDeps): ApiRoute[] {
       status: 204, errors: [403, 404],
       handler: async ({ actor }) => {
         const external = await oidcUser(actor);
-        if (!(await external.revokeCliSecret(actor.id))) throw new RegistryError('NOT_FOUND', undefined, { message: 'you have no CLI secret' });
-        await deps.record?.({ action: 'cli-secret.revoke', actor, target: actor.name });
+        if (!(await external.revokeCliSecret(actor))) throw new RegistryError('NOT_FOUND', undefined, { message: 'you have no CLI secret' });
       },
     }),
   ];

@@ -10,7 +10,6 @@ import type { RobotService } from '../../auth/directory/robots.ts';
 import type { UserService } from '../../auth/directory/users.ts';
 import type { GroupMappingService } from '../../auth/external/group-mappings.ts';
 import type { ExternalIdentities } from '../../auth/external/identities.ts';
-import type { ChangeRecorder } from '../../auth/directory/changes.ts';
 import type { Authorizer } from '../../auth/authorizer.ts';
 import type { Principal } from '../../auth/principal.ts';
 import type { SessionService } from '../../auth/sessions.ts';
@@ -131,8 +130,6 @@ export interface ApiDeps {
   readonly onDenied?: (d: { actor: string; address: string; what: string; project?: string }) => void;
   /** Users of identity providers (OIDC users' CLI secrets); the composition root passes BuiltinAuth's. */
   readonly external?: ExternalIdentities;
-  /** Records changes a route makes itself (CLI secrets) in the audit log. */
-  readonly record?: ChangeRecorder;
   /** Group mappings of identity providers (the composition root passes BuiltinAuth's). */
   readonly groupMappings?: GroupMappingService;
   /** The sign-in choices: builtin and each provider of auth.providers. */

@@ -154,8 +154,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   features.push(enableGc(featureContext));
   features.push(enableImmutability(featureContext));
   features.push(enableQuota(featureContext));
-  features.push(enableRetention(featureContext));
-  features.push(enableProxy(featureContext));
+  const retention = enableRetention(featureContext);
+  features.push(retention);
+  // A new proxy project gets the retention default "not pulled in 30 days" (issue 15).
+  features.push(enableProxy(featureContext, (actor, project, source) => retention.services.settings.setDefault(actor, project, source)));
   features.push(enableReplication(featureContext));
   for (const f of features) {
     for (const gate of f.pullGates ?? []) registry.manifests.addPullGate(gate);

@@ -22,6 +22,9 @@ describe('berth proxy offline', { timeout: 120_000 }, () => {
     assert.deepEqual({ project: p!.project, upstream: p!.upstream, username: p!.username, hasPassword: p!.hasPassword }, { project: 'hub', upstream: 'https://registry.example.com', username: 'ci', hasPassword: true });
     const projects = ok(await berth(['project', 'list', '--data', data, '--json']));
     assert.ok((JSON.parse(projects.stdout) as { name: string }[]).some((x) => x.name === 'hub'), 'the project was made');
+    // Offline too, the project gets the retention default (not pulled in 30 days).
+    const shown = JSON.parse(ok(await berth(['retention', 'show', 'hub', '--data', data, '--json'])).stdout) as { policy: { policy: unknown } };
+    assert.deepEqual(shown.policy.policy, { schedule: '17 3 * * *', rules: [{ pulledWithinDays: 30 }] });
     const again = await berth(['proxy', 'create', 'hub', '--upstream', 'https://other.example.com', '--data', data]);
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /already a proxy project/);

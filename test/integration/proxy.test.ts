@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { PROXY_RETENTION } from '../../src/features/proxy/index.ts';
 import { berth, ok } from '../helpers/berth-cli.ts';
 import { startBerth, type BerthProcess } from '../helpers/berth-process.ts';
 import { pushBlob, pushImage, pushManifest, sha256, startUpstream, UPSTREAM_PASSWORD, UPSTREAM_USER, type Upstream } from './proxy-helpers.ts';
@@ -81,6 +82,28 @@ describe('proxy projects: pull-through cache of a Distribution upstream', { time
     const missing = await get(b, 'hub/library/app/manifests/nope');
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as { errors: { code: string }[] }).errors[0]!.code, 'MANIFEST_UNKNOWN');
+  });
+
+  it('a new proxy project gets the retention default "not pulled in 30 days", and a tag pulled through it is kept', async () => {
+    const api = (method: string, path: string, body?: unknown) => fetch(`${b.url}/api/v1${path}`, {
+      method, headers: { authorization: ADMIN, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const policy = (await (await api('GET', '/projects/hub/retention')).json()) as { policy: unknown; source: string };
+    assert.deepEqual(policy.policy, { schedule: '17 3 * * *', rules: [{ pulledWithinDays: 30 }] });
+    assert.equal(policy.source, PROXY_RETENTION);
+    // library/app:1.0 was pulled through the proxy by the test before: its pull counts (written
+    // within a second, features/pulls).
+    type Plan = { repositories: { repository: string; keepTags?: { tag: string }[]; deleteTags?: { tag: string }[] }[] };
+    let app: Plan['repositories'][number] | undefined;
+    for (const deadline = Date.now() + 10_000; ;) {
+      const plan = (await (await api('POST', '/projects/hub/retention/preview', {})).json()) as Plan;
+      app = plan.repositories.find((r) => r.repository === 'hub/library/app');
+      assert.ok(app, JSON.stringify(plan));
+      if ((app.keepTags ?? []).length || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual((app.keepTags ?? []).map((t) => t.tag), ['1.0'], JSON.stringify(app));
+    assert.deepEqual(app.deleteTags ?? [], []);
   });
 
   it('a layer cached through one repository is linked into another of the project, not fetched again', async () => {

@@ -45,7 +45,10 @@ export async function openProxyOps(flags: TargetFlags): Promise<ProxyOps> {
   // Loaded only here: `berth proxy list --url` needs none of the feature.
   const { lazyBox } = await import('../../features/proxy/index.ts');
   const { ProxyService } = await import('../../features/proxy/service.ts');
-  const service = new ProxyService(metadata.db, lazyBox(config.storage.dataDir), dir.projects, record);
+  const { RetentionSettings } = await import('../../features/retention/settings.ts');
+  // As berth serve does: a new proxy project gets the retention default (the server schedules it when it starts).
+  const retention = new RetentionSettings(metadata.db, record);
+  const service = new ProxyService(metadata.db, lazyBox(config.storage.dataDir), dir.projects, record, undefined, (actor, project, source) => retention.setDefault(actor, project, source));
   return {
     target: config.database.dialect === 'postgres' ? 'the PostgreSQL database' : `the data directory ${config.storage.dataDir}`,
     create: (input) => service.create(SYSTEM, input),

@@ -9,9 +9,9 @@ import type { Feature, FeatureContext } from '../feature.ts';
 import { ProxyPuller } from './puller.ts';
 import { proxyRoutes } from './routes.ts';
 import { secretBoxFor, type SecretBox } from './secrets.ts';
-import { ProxyService } from './service.ts';
+import { ProxyService, type DefaultRetention } from './service.ts';
 
-export { ProxyService } from './service.ts';
+export { ProxyService, PROXY_RETENTION } from './service.ts';
 export type { ProxyProjectView } from './views.ts';
 
 const RELOAD_MS = 5000;
@@ -27,10 +27,11 @@ export interface ProxyFeature extends Feature {
   readonly puller: ProxyPuller;
 }
 
-export function enableProxy(ctx: FeatureContext): ProxyFeature {
+/** defaultRetention: how a new proxy project gets its retention policy (the composition root passes features/retention's). */
+export function enableProxy(ctx: FeatureContext, defaultRetention?: DefaultRetention): ProxyFeature {
   const box = lazyBox(ctx.config.storage.dataDir);
   const holder: { puller?: ProxyPuller } = {};
-  const service = new ProxyService(ctx.db, box, ctx.identity?.projects, ctx.record, async () => { await holder.puller?.reload(); });
+  const service = new ProxyService(ctx.db, box, ctx.identity?.projects, ctx.record, async () => { await holder.puller?.reload(); }, defaultRetention);
   const p = new ProxyPuller({ registry: ctx.registry, store: service.store, log: ctx.log, holder: `${hostname()}:${process.pid}` });
   holder.puller = p;
   // Transparent mirror mode: reads of names found nowhere else go to this proxy project.

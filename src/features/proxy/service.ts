@@ -20,6 +20,20 @@ export interface NewProxyInput {
   readonly tagTtl?: string;
 }
 
+/**
+ * The retention policy a new proxy project gets when it has none (issue 15: cached content is
+ * ordinary content, with a default rule "not pulled in 30 days"). Daily; GC then frees the bytes.
+ * Untagged manifests are left to GC: an index's children and the referrers are untagged too.
+ */
+export const PROXY_RETENTION = `# Berth's default for a proxy project: cached tags not pulled in the last 30 days are deleted.
+schedule: "17 3 * * *"
+rules:
+  - pulledWithinDays: 30
+`;
+
+/** Sets a project's retention policy from YAML unless it has one (features/retention's setDefault). */
+export type DefaultRetention = (actor: Actor, project: string, source: string) => Promise<unknown>;
+
 export class ProxyService {
   readonly store: ProxyStore;
 
@@ -29,6 +43,7 @@ export class ProxyService {
     private readonly projects: ProjectService | undefined,
     private readonly record: ChangeRecorder,
     private readonly changed: () => Promise<void> = async () => {},
+    private readonly defaultRetention?: DefaultRetention,
   ) {
     this.store = new ProxyStore(db, box);
   }
@@ -56,6 +71,7 @@ export class ProxyService {
       ...(input.password !== undefined ? { password: input.password } : {}),
     }, actor.name);
     await this.record({ action: 'proxy.create', actor, project: input.project, detail: { upstream, ...(input.username ? { username: input.username } : {}), tagTtl: formatTagTtls(tagTtls) } });
+    await this.defaultRetention?.(actor, input.project, PROXY_RETENTION);
     await this.changed();
     const created = (await this.store.list()).find((p) => p.project === input.project);
     return viewOf(created!);

@@ -11,7 +11,7 @@ import { memberRole, type ProjectRow } from '../../metadata/identity/projects.ts
 import { findRetentionPolicy, saveRetentionPolicy } from '../../metadata/retention.ts';
 import type { Database } from '../../metadata/schema.ts';
 import { nextRuns, parseCron } from './cron.ts';
-import { EMPTY_POLICY, PolicyError, policyToData, validatePolicy, type RetentionPolicy } from './rules.ts';
+import { EMPTY_POLICY, parsePolicy, PolicyError, policyToData, validatePolicy, type RetentionPolicy } from './rules.ts';
 
 export interface StoredPolicy {
   readonly policy: RetentionPolicy;
@@ -97,6 +97,17 @@ export class RetentionSettings {
     });
     await this.onSaved(project.id, project.name, policy.schedule);
     return { project, ...(await this.of(project.id)) };
+  }
+
+  /**
+   * Sets `source` (a policy's YAML) as the project's policy unless it has one already: a default
+   * another feature gives the projects it makes (proxy projects: not pulled in 30 days).
+   */
+  async setDefault(actor: Actor, name: string, source: string): Promise<boolean> {
+    const project = await this.requireChange(actor, name);
+    if (await findRetentionPolicy(this.db, project.id)) return false;
+    await this.set(actor, name, parsePolicy(source), source);
+    return true;
   }
 
   /** The next runs of the schedule (ISO times), for show and the UI. */

@@ -110,6 +110,17 @@ describe('replication: Berth -> Berth', { timeout: 180_000 }, () => {
     ok(await berth(['replicate', 'remove', 'labelled', ...login()], { env }));
   });
 
+  it('an on-push run waits out a target that is down, and delivers when it is back', async () => {
+    await b.stop();
+    const image = await pushMultiArch(src, 'library/web', 'late');
+    // Down for longer than a few quick tries would last (1 + 2 + 4 s): the run backs off and waits.
+    await new Promise((r) => setTimeout(r, 12_000));
+    b = await b.restart();
+    dst = { url: b.url, authorization: basic('admin', B_PASSWORD) };
+    await until('library/web:late on the restarted target', 60_000, async () => ((await headManifest(dst, 'library/web', 'late')) === image.index ? true : undefined));
+    await until('its signature', 30_000, async () => ((await headManifest(dst, 'library/web', image.signature)) ? true : undefined));
+  });
+
   it('a deleted tag is deleted on the target (the rule replicates deletions)', async () => {
     const image = await pushMultiArch(src, 'library/web', 'tmp');
     await until('library/web:tmp on the target', 15_000, async () => ((await headManifest(dst, 'library/web', 'tmp')) === image.index ? true : undefined));

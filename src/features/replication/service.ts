@@ -46,7 +46,13 @@ export interface NewRuleInput {
   readonly password?: string;
 }
 
-const MAX_ATTEMPTS = 4;
+/**
+ * Tries of a run. Someone waits on a manual run: three tries (a few seconds). On-push and
+ * scheduled runs wait out a peer that is down for a while: ten tries, backing off to about
+ * eight minutes in all, before the run is reported failed (the next run catches up).
+ */
+const MAX_ATTEMPTS = 10;
+const MANUAL_ATTEMPTS = 3;
 
 function invalid(message: string): RegistryError {
   return new RegistryError('INVALID_REQUEST', undefined, { message });
@@ -202,14 +208,14 @@ export class ReplicationService {
     if (payload.trigger === 'schedule' && rule.schedule !== payload.schedule) return { skipped: `the schedule changed (now ${rule.schedule ?? 'none'})` };
     try {
       const runId = payload.runId ?? (await this.store.runOfJob(job.id)) ?? (await this.store.insertRun(rule.id, payload.trigger, payload.trigger === 'push' ? 'on-push' : 'schedule', this.now()));
-      return await this.pass(rule, runId, job.id, payload.only, job);
+      return await this.pass(rule, runId, job.id, payload.only, job, undefined, payload.trigger === 'manual' ? MANUAL_ATTEMPTS : MAX_ATTEMPTS);
     } finally {
       if (payload.trigger === 'schedule' && !job.signal.aborted) await this.ensureScheduled(rule, Math.max(this.now(), payload.at ?? 0));
     }
   }
 
   /** Runs a pass and records it as run `runId` (the server's job, or `berth replicate run` offline). */
-  async pass(rule: Rule, runId: number, jobId: number, only: OnlyOne | undefined, job?: Pick<JobContext, 'signal' | 'progress' | 'attempt'>, onProgress?: (done: number, total: number, what: string) => void): Promise<{ run: number } & CopySummary> {
+  async pass(rule: Rule, runId: number, jobId: number, only: OnlyOne | undefined, job?: Pick<JobContext, 'signal' | 'progress' | 'attempt'>, onProgress?: (done: number, total: number, what: string) => void, tries = 1): Promise<{ run: number } & CopySummary> {
     const registry = this.deps.registry;
     if (!registry) throw new Error('replication needs the registry');
     await this.store.startRun(runId, jobId, this.now());
@@ -242,14 +248,16 @@ export class ReplicationService {
       else summary = only ? await copier.runOne(only) : await copier.runAll();
     } catch (error) {
       await this.store.finishRun(runId, 'failed', copier.summary, (error as Error).message?.slice(0, 2000), this.now());
-      throw error;
+      // Tried again later (the lease was lost, or tries are left); the last try reports the failure.
+      if (job?.signal.aborted || (job && job.attempt < tries)) throw error;
+      return { run: runId, ...copier.summary };
     }
     if (summary.failed > 0) {
       const first = (await this.store.results(runId)).find((r) => r.status === 'failed');
       const message = `${summary.failed} artifact${summary.failed === 1 ? '' : 's'} failed${first ? `, first ${first.repository}:${first.reference}: ${first.error}` : ''}`;
       await this.store.finishRun(runId, 'failed', summary, message, this.now());
       // Retried (what was copied is skipped then) until the last try, which reports the failure.
-      if (job && job.attempt < MAX_ATTEMPTS) throw new Error(message);
+      if (job && job.attempt < tries) throw new Error(message);
       return { run: runId, ...summary };
     }
     await this.store.finishRun(runId, 'done', summary, undefined, this.now());

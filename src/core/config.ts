@@ -310,6 +310,14 @@ export const configSchema = z.strictObject({
     /** Candidates per transaction (each batch holds SQLite's one writer, and its event loop, for its length). */
     batchSize: z.number().int().min(1).max(5000).default(50),
   }).prefault({}),
+  proxy: z.strictObject({
+    /**
+     * Transparent mirror mode (docs/proxy.md): the proxy project that pulls of unprefixed names go
+     * to when nothing here has them (docker's registry-mirrors asks for /v2/library/nginx/...).
+     * Empty: off.
+     */
+    mirror: z.string().max(255).regex(/^([a-z0-9]+(?:[._-][a-z0-9]+)*)?$/, 'expected a project name, e.g. hub').default(''),
+  }).prefault({}),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).prefault({}),

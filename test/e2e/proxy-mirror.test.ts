@@ -1,4 +1,4 @@
-// Transparent mirror mode (issue 15): with BERTH_PROXY_MIRROR=hub, a pull of an unprefixed name
+// Transparent mirror mode (issue 15): with proxy.mirror: hub (BERTH_PROXY_MIRROR=hub), a pull of an unprefixed name
 // that Berth does not hold (/v2/library/busybox/..., what docker's registry-mirrors and podman's
 // [[registry.mirror]] ask for) is answered by the proxy project hub. Podman is configured through
 // registries.conf to use Berth as the mirror of a registry that does not exist, so only the
@@ -26,7 +26,7 @@ describe('proxy projects: transparent mirror mode', { timeout: 600_000 }, () => 
   before(async () => {
     requireTools('skopeo', 'podman', 'tar', 'busybox', 'docker-registry', 'htpasswd');
     up = await startUpstream();
-    b = await startBerth({ auth: 'builtin', env: { BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD, BERTH_PROXY_MIRROR: 'hub' } });
+    b = await startBerth({ auth: 'builtin', config: { proxy: { mirror: 'hub' } }, env: { BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD } });
     client = await createClientEnv(b.host);
     busybox = await buildBusyboxLayout(await client.scratch('busybox'));
     await client.run('skopeo', ['copy', '--retry-times=0', '--dest-tls-verify=false', '--dest-creds', `${UPSTREAM_USER}:${UPSTREAM_PASSWORD}`, busybox.source, `docker://${new URL(up.directUrl).host}/library/busybox:1`]);

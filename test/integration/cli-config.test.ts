@@ -49,11 +49,12 @@ describe('berth config', () => {
     const r = berth(['config', 'schema']);
     assert.equal(r.code, 0, r.stderr);
     const schema = JSON.parse(r.stdout) as { properties: Record<string, { properties: Record<string, unknown> }> };
-    assert.deepEqual(Object.keys(schema.properties).sort(), ['auth', 'database', 'gc', 'limits', 'log', 'notifications', 'scan', 'server', 'storage']);
+    assert.deepEqual(Object.keys(schema.properties).sort(), ['auth', 'database', 'gc', 'limits', 'log', 'notifications', 'proxy', 'scan', 'server', 'storage']);
     assert.ok(schema.properties.scan!.properties.maxFeedAgeHours);
     assert.ok(schema.properties.auth!.properties.mode);
     assert.ok(schema.properties.auth!.properties.providers, 'auth.providers (LDAP, OIDC) is in the schema');
     assert.ok(schema.properties.storage!.properties.dataDir);
+    assert.ok(schema.properties.proxy!.properties.mirror, 'proxy.mirror (transparent mirror mode)');
   });
 
   it('serve refuses an invalid config file and says which key is wrong', async () => {

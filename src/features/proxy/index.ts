@@ -34,8 +34,9 @@ export function enableProxy(ctx: FeatureContext, defaultRetention?: DefaultReten
   const service = new ProxyService(ctx.db, box, ctx.identity?.projects, ctx.record, async () => { await holder.puller?.reload(); }, defaultRetention);
   const p = new ProxyPuller({ registry: ctx.registry, store: service.store, log: ctx.log, holder: `${hostname()}:${process.pid}` });
   holder.puller = p;
-  // Transparent mirror mode: reads of names found nowhere else go to this proxy project.
-  if (process.env.BERTH_PROXY_MIRROR) p.mirror = process.env.BERTH_PROXY_MIRROR;
+  // Transparent mirror mode: reads of names found nowhere else go to this proxy project
+  // (proxy.mirror, or BERTH_PROXY_MIRROR as every key has its variable).
+  if (ctx.config.proxy.mirror) p.mirror = ctx.config.proxy.mirror;
   ctx.registry.pullThrough = p;
   let timer: NodeJS.Timeout | undefined;
   const reload = () => p.reload().catch((error: unknown) => ctx.log.error({ err: error }, 'proxy: reloading the proxy projects failed'));

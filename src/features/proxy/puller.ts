@@ -85,7 +85,7 @@ export class ProxyPuller implements PullThrough {
     });
   }
 
-  /** Transparent mirror mode: the proxy project that unprefixed names map to (BERTH_PROXY_MIRROR). */
+  /** Transparent mirror mode: the proxy project that unprefixed names map to (config proxy.mirror). */
   mirror: string | undefined;
 
   mirrorOf(repository: string): string | undefined {

@@ -54,6 +54,7 @@ describe('parseConfig defaults', () => {
       },
       scan: { enabled: true, concurrency: 1, maxFeedAgeHours: 0, staleFeed: 'warn' },
       gc: { enabled: true, intervalSeconds: 300, reviewDelaySeconds: 7200, byteDeleteDelaySeconds: 60, untaggedManifests: true, keepTagHistory: 10, batchSize: 50 },
+      proxy: { mirror: '' },
       log: { level: 'info' },
     });
   });
@@ -90,6 +91,7 @@ describe('parseConfig validation', () => {
     assertConfigError(() => parseConfig({ database: { dialect: 'mysql' } }), /^database\.dialect: /m);
     assertConfigError(() => parseConfig({ storage: { driver: 'gcs' } }), /^storage\.driver: /m);
     assertConfigError(() => parseConfig({ log: { level: 'verbose' } }), /^log\.level: /m);
+    assertConfigError(() => parseConfig({ proxy: { mirror: 'Hub/x' } }), /^proxy\.mirror: expected a project name/m);
   });
 
   it('accepts every valid enum value', () => {

@@ -76,7 +76,7 @@ describe('OIDC sign-in, with builtin and LDAP at once', { timeout: 180_000 }, ()
     const port = await freePort();
     op = await startOidcServer({
       redirectUris: [`http://127.0.0.1:${port}/auth/oidc/sso/callback`],
-      accounts: { oscar: { groups: ['developers'], email: 'oscar@example.org' }, alice: { groups: [] } },
+      accounts: { oscar: { groups: ['developers'], email: 'oscar@example.org' }, alice: { groups: [] }, carol: { groups: [] } },
     });
     slapd = await startSlapd();
     berth = await startBerth({
@@ -160,6 +160,11 @@ describe('OIDC sign-in, with builtin and LDAP at once', { timeout: 180_000 }, ()
     assert.equal(r.status, 401);
     assert.match(r.text, /the name alice already belongs to a user of provider corp/);
     assert.equal(r.session, undefined);
+    // And the other way round: carol signs in through OIDC first; the LDAP carol is then refused, saying why.
+    assert.ok((await signInWithBrowser('carol')).session, 'the OIDC carol signs in');
+    const ldapCarol = await token('carol', 'carol-directory-pw');
+    assert.equal(ldapCarol.status, 401);
+    assert.match(ldapCarol.text, /the name carol already belongs to a user of provider sso/);
   });
 
   it('a revoked CLI secret stops, with the refresh tokens minted from it; a new one works', async () => {

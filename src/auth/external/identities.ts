@@ -121,7 +121,15 @@ export class ExternalIdentities {
     const identity = await findIdentityOfUser(this.db, user.id);
     if (identity && this.oidc.has(identity.provider)) {
       // An OIDC user's docker/podman password is their CLI secret, honoured while the provider vouches for them.
-      if (!identity.cli_secret_hash || !verifySecret(password, identity.cli_secret_hash)) return INVALID;
+      if (!identity.cli_secret_hash || !verifySecret(password, identity.cli_secret_hash)) {
+        // A directory user of the same name is told that the name is taken, clearly.
+        for (const ldap of this.providers) {
+          if ((await ldap.authenticate(user.name, password)).status === 'ok') {
+            return { ok: false, reason: `the name ${user.name} already belongs to a user of provider ${identity.provider}, so the ${ldap.name} user of that name cannot sign in; ask an administrator` };
+          }
+        }
+        return INVALID;
+      }
       if (!(await this.stillValid(user.id))) return { ok: false, reason: `your sign-in at ${identity.provider} has ended (disabled, or the provider cannot be reached); sign in through the web UI again` };
       return { ok: true, user, provider: identity.provider };
     }

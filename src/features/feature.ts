@@ -34,6 +34,8 @@ export interface FeatureContext {
   /** Management changes, for the audit log. */
   readonly record: ChangeRecorder;
   readonly log: FeatureLog;
+  /** The clock of leases and timestamps (the database's, metadata/db-clock.ts); Date.now when absent. */
+  readonly now?: () => number;
 }
 
 export interface Feature {

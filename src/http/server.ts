@@ -58,6 +58,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+import { DatabaseClock } from '../metadata/db-clock.ts';
 import { openMetadataFor, openStorageFor, registryLimitsOf } from './stores.ts';
 
 export { openMetadataFor, openStorageFor, registryLimitsOf };
@@ -68,6 +69,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // the driver's explanation, instead of failing every push later.
   await storage.stat('_health/readyz');
   const metadata = await openMetadataFor(config);
+  // Leases (uploads, jobs, proxy fetches) in the database's time, so instances' clocks need not agree.
+  const clock = new DatabaseClock(metadata.db, metadata.dialect);
+  await clock.start((error) => logs.to?.warn({ err: error }, 'measuring the database clock failed; the last offset stays'));
 
   let auth: AuthProvider;
   let identity: BuiltinAuth | undefined;
@@ -106,6 +110,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       for (const hook of transactionHooks) await hook(trx, events);
     },
     limits: registryLimitsOf(config),
+    now: clock.now,
   });
   const featureMetrics: PromRegistry[] = [uploadDigestMetrics(() => registry.uploads.digestStats)];
   const httpMetrics = new HttpMetrics();
@@ -139,7 +144,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   directoryHooks.record = (change) => audit.record(auditEntryOf(change));
   // Background work of every feature: durable jobs, leased, once across instances.
   const jobs = new JobRunner(metadata.db, {
-    pollMs: 1000, leaseMs: 60_000, keepMs: 7 * 86_400_000,
+    pollMs: 1000, leaseMs: 60_000, keepMs: 7 * 86_400_000, now: clock.now,
     onError: (error, job) => app.log.error({ err: error, ...(job ? { job: job.id, kind: job.kind } : {}) }, 'background job failed'),
   });
   const featureContext: FeatureContext = {
@@ -147,6 +152,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...(identity ? { identity } : {}),
     record: async (change) => { await directoryHooks.record?.(change); },
     log: app.log,
+    now: clock.now,
   };
   const features: Feature[] = [];
   if (config.scan.enabled) features.push(enableScan(featureContext));
@@ -269,6 +275,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await audit.close();
         await pulls.close();
         await registry.touches.close();
+        clock.stop();
         await metadata.close();
         await storage.close?.();
       })();

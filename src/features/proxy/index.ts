@@ -32,7 +32,7 @@ export function enableProxy(ctx: FeatureContext, defaultRetention?: DefaultReten
   const box = lazyBox(ctx.config.storage.dataDir);
   const holder: { puller?: ProxyPuller } = {};
   const service = new ProxyService(ctx.db, box, ctx.identity?.projects, ctx.record, async () => { await holder.puller?.reload(); }, defaultRetention);
-  const p = new ProxyPuller({ registry: ctx.registry, store: service.store, log: ctx.log, holder: `${hostname()}:${process.pid}` });
+  const p = new ProxyPuller({ registry: ctx.registry, store: service.store, log: ctx.log, holder: `${hostname()}:${process.pid}`, ...(ctx.now ? { now: ctx.now } : {}) });
   holder.puller = p;
   // Transparent mirror mode: reads of names found nowhere else go to this proxy project
   // (proxy.mirror, or BERTH_PROXY_MIRROR as every key has its variable).

@@ -126,6 +126,11 @@ describe('OIDC sign-in, with builtin and LDAP at once', { timeout: 180_000 }, ()
     assert.equal(who.user?.name, 'oscar');
     assert.ok(who.user!.projects.some((p) => p.name === 'oteam' && p.role === 'developer'), JSON.stringify(who.user));
     assert.ok(who.user!.projects.some((p) => p.name === 'oscar' && p.role === 'owner'), 'with a personal project');
+    // /me says so (the account page offers a CLI secret on it); a builtin user is not an OIDC user.
+    const me = (await (await fetch(`${berth.url}/api/v1/me`, { headers: { cookie: `berth_session=${session}` } })).json()) as { oidc?: boolean };
+    assert.equal(me.oidc, true);
+    const adminMe = (await (await fetch(`${berth.url}/api/v1/me`, { headers: { authorization: basic(...ADMIN) } })).json()) as { oidc?: boolean };
+    assert.equal(adminMe.oidc, false);
   });
 
   it('a callback this browser did not start is refused', async () => {

@@ -10,6 +10,7 @@ const MeSchema = z.object({
   projects: z.array(z.object({ name: z.string(), role: z.string() })).optional().describe('users: their memberships'),
   limit: z.object({ actions: z.array(z.string()), projects: z.array(z.string()).optional() }).optional().describe('set when signed in with an access token'),
   permissions: z.array(z.object({ project: z.string(), actions: z.array(z.string()) })).optional().describe('robots: what they may do'),
+  oidc: z.boolean().optional().describe('users: whether they sign in through an OpenID Connect provider (and so may make a CLI secret)'),
 });
 
 export function meRoutes(deps: ApiDeps): ApiRoute[] {
@@ -27,6 +28,7 @@ export function meRoutes(deps: ApiDeps): ApiRoute[] {
         const user = await deps.users.get(actor.name);
         return {
           kind: 'user', name: actor.name, admin: actor.admin, via: actor.limit ? 'token' : 'password', projects: user.projects,
+          oidc: deps.external ? await deps.external.isOidcUser(actor.id) : false,
           ...(actor.limit ? { limit: { actions: [...actor.limit.actions], ...(actor.limit.projects ? { projects: [...actor.limit.projects] } : {}) } } : {}),
         };
       },

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --max-semi-space-size=1
 // Entry point for the `berth` command. It runs the compiled CLI (dist/cli/main.js) when dist/ is a
 // build of the sources as they are now, and the TypeScript sources through tsx otherwise.
 //
@@ -15,11 +15,12 @@
 // default, a 1 GiB push left the server 40-50 MiB larger, and a scan after it went past 200 MiB.
 // It is a flag of node itself, so it cannot be set from here once node runs.
 //
-// MALLOC_ARENA_MAX=2 (same places): glibc gives each thread that allocates (libuv's pool runs
+// MALLOC_ARENA_MAX=1 (same places): glibc gives each thread that allocates (libuv's pool runs
 // zlib, fs and crypto work) an arena of its own, up to 8 per core, and memory freed in one is
-// rarely returned to the system. With at most two, the scan of a 1 GiB image just after its push
-// peaked at 175-183 MiB instead of 206-209 (bench scan-1gib), and push and pull rates did not
-// move. glibc reads it when the process starts, so it too must be set before node runs.
+// rarely returned to the system. The scan of a 1 GiB image just after its push (bench scan-1gib)
+// peaked at 206-209 MiB with glibc's default, 187-207 with two arenas and 175-185 with one, and
+// push and pull rates moved less than the bench's run-to-run noise. glibc reads it when the
+// process starts, so it too must be set before node runs.
 //
 // Every command but `serve` runs from dist/cli/bundle/main.js when the build made it: one file of
 // the CLI and its pure-JS packages starts in about half the time of the ~550 modules it is made

@@ -105,7 +105,7 @@ start_instance() {
   local pidfile="$DIR/run/berth-$i.pid" logfile="$DIR/log/berth-$i.log"
   if [[ -f "$pidfile" ]] && ours "$(cat "$pidfile")" "$DIR/berth.yaml"; then log "berth-$i already runs"; return; fi
   BERTH_ADMIN_PASSWORD="$(cat "$DIR/admin-password")" BERTH_SERVER_METRICS_LISTEN="127.0.0.1:$metrics" BERTH_LOG_LEVEL="${BERTH_LOG_LEVEL:-info}" \
-    MALLOC_ARENA_MAX=2 nohup node --max-semi-space-size=1 "$ROOT/bin/berth.mjs" serve --config "$DIR/berth.yaml" --listen "127.0.0.1:$port" </dev/null >>"$logfile" 2>&1 &
+    MALLOC_ARENA_MAX=1 nohup node --max-semi-space-size=1 "$ROOT/bin/berth.mjs" serve --config "$DIR/berth.yaml" --listen "127.0.0.1:$port" </dev/null >>"$logfile" 2>&1 &
   echo $! > "$pidfile"
   for _ in $(seq 1 150); do
     if curl -sf -o /dev/null "http://127.0.0.1:$port/readyz"; then log "berth-$i ready on 127.0.0.1:$port"; return; fi

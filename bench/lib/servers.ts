@@ -326,7 +326,7 @@ export async function startBuiltinBerth(workDir: string, name: string, adminPass
  */
 /** The environment `npm start` gives Berth (MALLOC_ARENA_MAX, see the head of bin/berth.mjs); the bench's own wins. */
 function berthProcessEnv(): Record<string, string> {
-  return { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+  return { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1' };
 }
 
 function berthNodeArgs(): string[] {

@@ -71,7 +71,7 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
   const child = spawn(process.execPath, ['--max-semi-space-size=1', ...args], {
     cwd: ROOT,
     // The metrics listener's default (127.0.0.1:5001) would collide between servers run side by side.
-    env: { ...process.env, MALLOC_ARENA_MAX: '2', BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'info', BERTH_SERVER_METRICS_LISTEN: '127.0.0.1:0', ...options.env },
+    env: { ...process.env, MALLOC_ARENA_MAX: '1', BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? 'info', BERTH_SERVER_METRICS_LISTEN: '127.0.0.1:0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,6 +1,6 @@
 // How `berth serve` is started by the two ways a user starts it: `npm start` (the package.json
 // script, as npm runs it: through sh -c) and the `berth` command itself (bin/berth.mjs run through
-// its #! line). Both must give node --max-semi-space-size=1 and glibc MALLOC_ARENA_MAX=2 (the head
+// its #! line). Both must give node --max-semi-space-size=1 and glibc MALLOC_ARENA_MAX=1 (the head
 // of bin/berth.mjs says what each saves); neither can be set once node runs, so this reads what
 // the running server process really got, from /proc.
 import { after, describe, it } from 'node:test';
@@ -83,7 +83,7 @@ describe('berth serve gets its node flag and malloc setting however it is starte
     children.push(child);
     // env -S execs node in place, so the child is the server itself.
     const p = processOf(child.pid!);
-    assert.equal(p.env.get('MALLOC_ARENA_MAX'), '2', 'the #! line sets MALLOC_ARENA_MAX=2');
+    assert.equal(p.env.get('MALLOC_ARENA_MAX'), '1', 'the #! line sets MALLOC_ARENA_MAX=1');
     assert.ok(p.argv.includes('--max-semi-space-size=1'), `node's argv: ${p.argv.join(' ')}`);
     assert.match(p.argv[0]!, /node/);
   });
@@ -94,7 +94,7 @@ describe('berth serve gets its node flag and malloc setting however it is starte
     const child = await startServing('sh', ['-c', `${script} --listen 127.0.0.1:0 --data ${dataDir()} --auth none`]);
     children.push(child);
     const p = processOf(serverPid(child.pid!));
-    assert.equal(p.env.get('MALLOC_ARENA_MAX'), '2', `npm start (${script}) sets MALLOC_ARENA_MAX=2`);
+    assert.equal(p.env.get('MALLOC_ARENA_MAX'), '1', `npm start (${script}) sets MALLOC_ARENA_MAX=1`);
     assert.ok(p.argv.includes('--max-semi-space-size=1'), `node's argv: ${p.argv.join(' ')}`);
   });
 });

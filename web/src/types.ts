@@ -75,6 +75,15 @@ export interface Me {
   admin: boolean;
   via?: string;
   projects?: { name: string; role: string }[];
+  /** /me only: the user signs in through an OpenID Connect provider (and so may make a CLI secret). */
+  oidc?: boolean;
+}
+
+/** GET /identity-providers: where users sign in (the sign-in page offers a button per OIDC provider). */
+export interface IdentityProvider {
+  name: string;
+  type: 'builtin' | 'ldap' | 'oidc';
+  displayName: string;
 }
 
 export interface Project {

@@ -91,6 +91,6 @@ export async function signInAs(browser: Browser, page: Page, baseUrl: string, [u
   await page.goto(`${baseUrl}/signin`);
   await page.getByLabel('User name').fill(user);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('button', { name: `Account: ${user}` }).waitFor();
 }

@@ -1,7 +1,8 @@
 // The signed-in user's own settings: personal access tokens (for docker login and API clients;
-// the secret is shown once) and the password.
+// the secret is shown once), the CLI secret of a user who signs in through OpenID Connect (their
+// docker/podman password, also shown once), and the password.
 import { useId, useState } from 'react';
-import { api, messageOf } from '../api.ts';
+import { api, ApiError, messageOf } from '../api.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { ConfirmButton } from '../components/Dialog.tsx';
 import { Empty, ErrorNote, Loading } from '../components/States.tsx';
@@ -12,6 +13,7 @@ import { paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { NotFound } from './NotFound.tsx';
 import { ExpirySelect, PermissionChecks } from '../components/CredentialFields.tsx';
+import type { Me } from '../types.ts';
 
 interface Token {
   id: number;
@@ -25,6 +27,9 @@ interface Token {
 
 export function Account({ tab }: { tab: 'tokens' | 'password' }) {
   const { me } = useSession();
+  // /me (not /session) says whether the user signs in through an OIDC provider.
+  const self = useFetch<Me>(me && me.kind === 'user' ? '/me' : null);
+  const oidc = self.data?.oidc === true;
   useTitle('Account');
   if (me === undefined) return <div className="page"><Loading /></div>;
   if (!me || me.kind !== 'user') return <NotFound />;
@@ -38,11 +43,94 @@ export function Account({ tab }: { tab: 'tokens' | 'password' }) {
         active={tab}
         tabs={[
           { id: 'tokens', label: 'Access tokens', to: paths.account() },
-          { id: 'password', label: 'Password', to: paths.account('password') },
+          // A user of an OIDC provider has no password here: the provider keeps it.
+          ...(oidc ? [] : [{ id: 'password', label: 'Password', to: paths.account('password') }]),
         ]}
       />
-      {tab === 'tokens' ? <Tokens user={me.name} /> : <Password user={me.name} />}
+      {tab === 'tokens' ? (
+        <>
+          {oidc && <CliSecret user={me.name} />}
+          <Tokens user={me.name} />
+        </>
+      ) : oidc ? (
+        <p className="muted">You sign in through your identity provider: change your password there.</p>
+      ) : (
+        <Password user={me.name} />
+      )}
     </div>
+  );
+}
+
+/** An OIDC user's CLI secret: docker and podman cannot go through the provider's sign-in page, so this is their password. */
+function CliSecret({ user }: { user: string }) {
+  const [secret, setSecret] = useState<string>();
+  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+  const generate = async () => {
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const r = await api<{ user: string; secret: string }>('/me/cli-secret', { method: 'POST' });
+      setSecret(r.secret);
+    } catch (e) {
+      setMessage({ ok: false, text: messageOf(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const revoke = async () => {
+    setMessage(undefined);
+    try {
+      await api('/me/cli-secret', { method: 'DELETE' });
+      setSecret(undefined);
+      setMessage({ ok: true, text: 'CLI secret revoked. docker and podman signed in with it lose access.' });
+    } catch (e) {
+      setMessage({ ok: false, text: e instanceof ApiError && e.status === 404 ? 'You have no CLI secret.' : messageOf(e) });
+    }
+  };
+  return (
+    <section className="card form-card cli-secret" aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>CLI secret</h2>
+      <p className="muted">
+        You sign in to Berth through your identity provider, which docker and podman cannot do. Generate a CLI secret and use it as the password of <code>docker login -u {user} {window.location.host}</code> (or <code>podman login</code>). Generating a new one ends the previous one.
+      </p>
+      {secret && (
+        <div className="note note-success" role="status">
+          <p>Your CLI secret: copy it now, it is not shown again. It is your docker/podman password.</p>
+          <div className="command">
+            <code data-testid="cli-secret">{secret}</code>
+            <CopyButton text={secret} label="Copy the CLI secret" />
+          </div>
+          <button type="button" className="btn btn-ghost btn-small" onClick={() => setSecret(undefined)}>Done</button>
+        </div>
+      )}
+      {message && <p className={message.ok ? 'field-ok' : 'field-error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>}
+      <div className="form-actions">
+        {secret ? (
+          <ConfirmButton
+            label="Regenerate"
+            className="btn btn-secondary"
+            title="Regenerate the CLI secret?"
+            message={<>The secret shown now stops working, and docker and podman signed in with it must log in again with the new one.</>}
+            confirm="Regenerate"
+            onConfirm={generate}
+          />
+        ) : (
+          <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void generate()}>
+            {busy ? 'Generating…' : 'Generate CLI secret'}
+          </button>
+        )}
+        <ConfirmButton
+          label="Revoke"
+          ariaLabel="Revoke the CLI secret"
+          title="Revoke the CLI secret?"
+          message={<>docker and podman signed in with it lose access at once.</>}
+          confirm="Revoke CLI secret"
+          onConfirm={revoke}
+        />
+      </div>
+    </section>
   );
 }
 

@@ -1,8 +1,9 @@
 import { useId, useState } from 'react';
 import { ApiError, messageOf } from '../api.ts';
-import { useTitle } from '../hooks.ts';
+import { useFetch, useTitle } from '../hooks.ts';
 import { navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
+import type { IdentityProvider } from '../types.ts';
 
 export function SignIn() {
   const { signIn } = useSession();
@@ -13,6 +14,10 @@ export function SignIn() {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const id = useId();
+  // OpenID Connect providers sign in in the browser: a full page navigation to /auth/oidc/<name>/login,
+  // whose callback sets the session cookie and comes back to /. The form serves local and LDAP users.
+  const providers = useFetch<{ providers: IdentityProvider[] }>('/identity-providers');
+  const oidc = (providers.data?.providers ?? []).filter((p) => p.type === 'oidc');
   useTitle('Sign in');
   const submit = async () => {
     setBusy(true);
@@ -40,6 +45,16 @@ export function SignIn() {
         </div>
         {error && <p className="field-error" role="alert">{error}</p>}
         <button type="submit" className="btn btn-primary btn-block" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        {oidc.length > 0 && (
+          <div className="auth-providers" aria-label="Other ways to sign in" role="group">
+            <p className="auth-or"><span>or</span></p>
+            {oidc.map((p) => (
+              <a key={p.name} className="btn btn-secondary btn-block" href={`/auth/oidc/${encodeURIComponent(p.name)}/login`}>
+                Sign in with {p.displayName}
+              </a>
+            ))}
+          </div>
+        )}
         <p className="hint">
           Registry clients sign in with <code>docker login {window.location.host}</code>.
         </p>

@@ -124,6 +124,7 @@ function CliSecret({ user }: { user: string }) {
         <ConfirmButton
           label="Revoke"
           ariaLabel="Revoke the CLI secret"
+          className="btn btn-danger-ghost"
           title="Revoke the CLI secret?"
           message={<>docker and podman signed in with it lose access at once.</>}
           confirm="Revoke CLI secret"

@@ -51,6 +51,24 @@ export async function run(flags: CommonFlags, fn: (m: Management) => Promise<voi
   }
 }
 
+/**
+ * Opens a command's operations (offline on the data directory, or on --url), runs `fn` on them and
+ * closes them; a RegistryError becomes the CLI's message for where it ran (berth proxy, replicate,
+ * group-map).
+ */
+export async function withOpened<T extends { close(): Promise<void> }>(flags: CommonFlags, open: (flags: CommonFlags) => Promise<T>, fn: (ops: T) => Promise<void>): Promise<void> {
+  let ops: T | undefined;
+  try {
+    ops = await open(flags);
+    await fn(ops);
+  } catch (error) {
+    if (error instanceof RegistryError) throw fromRegistryError(error, Boolean(flags.url));
+    throw error;
+  } finally {
+    await ops?.close();
+  }
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

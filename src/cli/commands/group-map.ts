@@ -9,13 +9,12 @@ import { SYSTEM } from '../../auth/directory/actor.ts';
 import { auditEntryOf } from '../../auth/directory/audit-entry.ts';
 import type { DirectoryChange } from '../../auth/directory/changes.ts';
 import type { GroupMappingView, MappingKey } from '../../auth/external/group-mappings.ts';
-import { RegistryError } from '../../core/errors.ts';
 import { openMetadataFor } from '../../http/stores.ts';
 import { insertAudit } from '../../metadata/identity/audit.ts';
-import { CliError, fromRegistryError } from '../cli-error.ts';
+import { CliError } from '../cli-error.ts';
 import { loadConfig } from '../config-loader.ts';
 import { apiClient } from '../management/remote.ts';
-import { printJson, printTable, readStdinLine, say, when, withCommon, type CommonFlags } from './common.ts';
+import { printJson, printTable, readStdinLine, say, when, withCommon, withOpened, type CommonFlags } from './common.ts';
 
 interface GroupMapOps {
   list(project?: string): Promise<GroupMappingView[]>;
@@ -56,18 +55,7 @@ async function openOps(flags: CommonFlags): Promise<GroupMapOps> {
   };
 }
 
-async function withOps(flags: CommonFlags, fn: (ops: GroupMapOps) => Promise<void>): Promise<void> {
-  let ops: GroupMapOps | undefined;
-  try {
-    ops = await openOps(flags);
-    await fn(ops);
-  } catch (error) {
-    if (error instanceof RegistryError) throw fromRegistryError(error, Boolean(flags.url));
-    throw error;
-  } finally {
-    await ops?.close();
-  }
-}
+const withOps = (flags: CommonFlags, fn: (ops: GroupMapOps) => Promise<void>): Promise<void> => withOpened(flags, openOps, fn);
 
 type MapFlags = CommonFlags & { provider: string; role?: string };
 

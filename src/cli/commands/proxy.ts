@@ -1,25 +1,13 @@
 // berth proxy create|list|remove (docs/proxy.md): proxy projects, pull-through caches of an
 // upstream registry.
 import type { Command } from 'commander';
-import { RegistryError } from '../../core/errors.ts';
-import { CliError, fromRegistryError } from '../cli-error.ts';
-import { printJson, printTable, readStdinLine, say, when, withCommon, type CommonFlags } from './common.ts';
+import { CliError } from '../cli-error.ts';
+import { printJson, printTable, readStdinLine, say, when, withCommon, withOpened, type CommonFlags } from './common.ts';
 import { openProxyOps, type ProxyOps } from './proxy-ops.ts';
 
 type CreateFlags = CommonFlags & { upstream: string; username?: string; tagTtl?: string };
 
-async function withOps(flags: CommonFlags, fn: (ops: ProxyOps) => Promise<void>): Promise<void> {
-  let ops: ProxyOps | undefined;
-  try {
-    ops = await openProxyOps(flags);
-    await fn(ops);
-  } catch (error) {
-    if (error instanceof RegistryError) throw fromRegistryError(error, Boolean(flags.url));
-    throw error;
-  } finally {
-    await ops?.close();
-  }
-}
+const withOps = (flags: CommonFlags, fn: (ops: ProxyOps) => Promise<void>): Promise<void> => withOpened(flags, openProxyOps, fn);
 
 export function registerProxyCommands(program: Command): void {
   const proxy = program.command('proxy').description('proxy projects: pull-through caches of an upstream registry (docs/proxy.md)');

@@ -1,29 +1,17 @@
 // berth replicate add|run|list|remove|history (docs/replication.md): rules that push Berth's
 // images to a peer registry (--to) or pull a peer's into Berth (--from).
 import type { Command } from 'commander';
-import { RegistryError } from '../../core/errors.ts';
 import { formatBytes } from '../../core/sizes.ts';
 import type { RunView, RunWithResultsView } from '../../features/replication/views.ts';
-import { CliError, fromRegistryError } from '../cli-error.ts';
-import { printJson, printTable, readStdinLine, say, when, withCommon, type CommonFlags } from './common.ts';
+import { CliError } from '../cli-error.ts';
+import { printJson, printTable, readStdinLine, say, when, withCommon, withOpened, type CommonFlags } from './common.ts';
 import { openReplicateOps, type ReplicateOps } from './replicate-ops.ts';
 
 type AddFlags = CommonFlags & {
   to?: string; from?: string; repos: string; tags?: string; label?: string; onPush?: boolean; schedule?: string; deletions?: boolean; username?: string;
 };
 
-async function withOps(flags: CommonFlags, fn: (ops: ReplicateOps) => Promise<void>): Promise<void> {
-  let ops: ReplicateOps | undefined;
-  try {
-    ops = await openReplicateOps(flags);
-    await fn(ops);
-  } catch (error) {
-    if (error instanceof RegistryError) throw fromRegistryError(error, Boolean(flags.url));
-    throw error;
-  } finally {
-    await ops?.close();
-  }
-}
+const withOps = (flags: CommonFlags, fn: (ops: ReplicateOps) => Promise<void>): Promise<void> => withOpened(flags, openReplicateOps, fn);
 
 /** A progress bar on a terminal (rewritten in place), or a line now and then otherwise; on stderr. */
 function progressBar(): { update(done: number, total: number, what: string): void; end(): void } {

@@ -63,8 +63,9 @@ export function pullName(name: string): string {
 export function toDockerResult(row: SearchRow): DockerSearchResult {
   return {
     name: pullName(row.name),
-    // One line: clients print results as a table.
-    description: row.description.replace(/\s+/g, ' ').trim(),
+    // One line: clients print results as a table. The short description when there is one (as
+    // Docker Hub answers), else the README.
+    description: (row.short_description || row.description).replace(/\s+/g, ' ').trim(),
     star_count: Number(row.star_count),
     pull_count: Number(row.pull_count),
     is_official: row.project === OFFICIAL_PROJECT,

@@ -117,3 +117,26 @@ export async function deleteRepositoriesOfProject(db: Executor, project: string)
   const r = await db.deleteFrom('repositories').where('project', '=', project).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** Every manifest the repository links, those with tags first (a repository delete goes through them one by one). */
+export async function manifestDigestsOfRepository(db: Executor, id: number): Promise<string[]> {
+  const tagged = await db.selectFrom('tags').select('digest').distinct().where('repository_id', '=', id).orderBy('digest').execute();
+  const all = await db.selectFrom('repository_manifests').select('digest').where('repository_id', '=', id).orderBy('digest').execute();
+  return [...new Set([...tagged, ...all].map((r) => r.digest))];
+}
+
+/**
+ * Deletes one repository row, as deleteRepositoriesOfProject does for a project's: what it still
+ * links (blobs; manifests pushed meanwhile) is queued for GC's review first, then its tags, links,
+ * uploads, stars and history go with the row (foreign keys cascade). The bytes stay for garbage
+ * collection. Returns whether the row existed.
+ */
+export async function deleteRepository(db: Executor, id: number): Promise<boolean> {
+  const now = Date.now() + REVIEW_FENCE_MS;
+  const manifests = await db.selectFrom('repository_manifests').select('digest').where('repository_id', '=', id).execute();
+  await queueReviews(db, 'gc_manifest_reviews', id, manifests.map((m) => m.digest), 'repository', now);
+  const blobs = await db.selectFrom('repository_blobs').select('digest').where('repository_id', '=', id).execute();
+  await queueReviews(db, 'gc_blob_reviews', 0, blobs.map((b) => b.digest), 'repository', now);
+  const r = await db.deleteFrom('repositories').where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}

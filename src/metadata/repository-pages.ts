@@ -15,6 +15,8 @@ export interface RepositorySummaryRow {
   readonly name: string;
   readonly project: string;
   readonly description: string;
+  /** One line under the name (migration 017). */
+  readonly short_description: string;
   readonly labels: string;
   readonly pull_count: number;
   readonly star_count: number;
@@ -34,7 +36,7 @@ export async function findRepositoryPage(db: Executor, name: string): Promise<Re
   const row = await db.selectFrom('repositories as r')
     .innerJoin('projects as p', 'p.name', 'r.project')
     .select((eb) => [
-      'r.id', 'r.name', 'r.project', 'r.description', 'r.labels', 'r.pull_count', 'r.star_count', 'r.updated_at', 'r.last_pulled_at',
+      'r.id', 'r.name', 'r.project', 'r.description', 'r.short_description', 'r.labels', 'r.pull_count', 'r.star_count', 'r.updated_at', 'r.last_pulled_at',
       'p.visibility', 'p.verified', 'p.sponsored',
       eb.selectFrom('tags as t').select((e) => e.fn.countAll<number>().as('n')).whereRef('t.repository_id', '=', 'r.id').as('tag_count'),
       eb.selectFrom('repository_manifests as rm').select((e) => e.fn.max('rm.pushed_at').as('m')).whereRef('rm.repository_id', '=', 'r.id').as('last_pushed_at'),
@@ -62,8 +64,8 @@ export async function pullCommandTag(db: Executor, repositoryId: number): Promis
   return newest?.name;
 }
 
-export async function updateRepositoryInfo(db: Executor, id: number, changes: { description?: string; labels?: string }): Promise<void> {
-  if (changes.description === undefined && changes.labels === undefined) return;
+export async function updateRepositoryInfo(db: Executor, id: number, changes: { description?: string; short_description?: string; labels?: string }): Promise<void> {
+  if (changes.description === undefined && changes.short_description === undefined && changes.labels === undefined) return;
   await db.updateTable('repositories').set(changes).where('id', '=', id).execute();
 }
 

@@ -12,6 +12,8 @@ export interface RepositoriesTable {
   updated_at: number;
   /** Markdown, shown on the repository page (sanitised by the UI). */
   description: Generated<string>;
+  /** One line under the name (at most 100 characters, the API checks): migration 017. */
+  short_description: Generated<string>;
   /** Space-separated lower-case labels. */
   labels: Generated<string>;
   /** Manifest GETs, as Docker Hub counts pulls (features/pulls flushes them in batches). */

@@ -93,6 +93,7 @@ describe('api: OpenAPI document', () => {
       'GET /projects/{name}/group-mappings', 'PUT /projects/{name}/group-mappings', 'DELETE /projects/{name}/group-mappings',
       'POST /me/cli-secret', 'DELETE /me/cli-secret',
       'GET /repositories/{project}/{repository}/manifests/{digest}/details', 'GET /user-names',
+      'PATCH /repositories/{project}/{repository}', 'DELETE /repositories/{project}/{repository}',
     ]) {
       const [method, path] = r.split(' ') as [string, string];
       assert.ok(doc.paths[path]?.[method.toLowerCase()], `${r} is not documented`);

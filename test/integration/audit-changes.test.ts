@@ -131,6 +131,14 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
       },
       { key: 'POST /replication/rules/{name}/runs', action: 'replication.run', actor: 'admin', run: () => call(server, 'POST', '/replication/rules/out/runs', { as: ADMIN }) },
       { key: 'DELETE /replication/rules/{name}', action: 'replication.remove', actor: 'admin', run: () => call(server, 'DELETE', '/replication/rules/out', { as: ADMIN }) },
+      { key: 'PATCH /repositories/{project}/{repository}', action: 'repository.update', actor: 'alice', project: 'team', run: () => call(server, 'PATCH', '/repositories/team/feed', { as: alice, body: { shortDescription: 'Vulnerability feed', labels: ['feed'] } }) },
+      {
+        key: 'DELETE /repositories/{project}/{repository}', action: 'repository.delete', actor: 'alice', project: 'team',
+        run: async () => {
+          await pushLayers(server, alice, 'team/scratch', 'latest', [layerOf({ 'scratch.txt': 'to delete' })]);
+          return call(server, 'DELETE', '/repositories/team/scratch', { as: alice });
+        },
+      },
       { key: 'DELETE /projects/{name}', action: 'project.delete', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', '/projects/team?repositories=delete', { as: alice }) },
       { key: 'DELETE /users/{name}', action: 'user.delete', actor: 'admin', run: () => call(server, 'DELETE', '/users/carol', { as: ADMIN }) },
     ];
@@ -141,7 +149,6 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
     const notChanges = new Set([
       'POST /session', 'DELETE /session', // sign-in and sign-out are login entries
       'PUT /repositories/{project}/{repository}/star', 'DELETE /repositories/{project}/{repository}/star', // a user's own preference
-      'PATCH /repositories/{project}/{repository}', // description and labels: in the registry's own events later
       'POST /repositories/{project}/{repository}/tags', 'DELETE /repositories/{project}/{repository}/tags/{tag}', 'DELETE /repositories/{project}/{repository}/manifests/{digest}', // registry events (tag, untag, delete) are audited as pushes and deletes are
       'POST /webhook-deliveries/{id}/redeliver', // covered below
       'POST /projects/{name}/retention/preview', // a plan: nothing changes

@@ -1,6 +1,7 @@
 // How each metadata dialect matches search text and scores a match (DESIGN.md, Scale-out: search
 // is the one dialect-specific query, kept here). The indexes behind each are migration 004's
-// (words: names, projects, descriptions, labels) and 012's (trigrams of the short name).
+// (words: names, projects, descriptions, labels; 017 adds short descriptions) and 012's
+// (trigrams of the short name).
 //
 // A repository matches when every token matches, each either as the prefix of a word (in any
 // indexed field) or as a substring of its short name; or when the whole text, read as a name, is
@@ -43,7 +44,8 @@ const phrase = (text: string) => `"${text.replace(/"/g, '""')}"`;
 
 /**
  * FTS5: word prefixes from repository_fts (bm25 per column: a hit in the name counts most, then
- * labels, then the project, then the description; columns name, project, description, labels),
+ * labels, then the short description, then the project, then the README; columns name, project,
+ * description, labels, short_description: migration 017),
  * substrings from repository_name_grams (trigram tokenizer; a quoted string matches as a
  * substring).
  */
@@ -63,7 +65,7 @@ export const sqliteSearch: SearchDialect = {
       // "limit -1" keeps SQLite from flattening the subquery into the join, which would run
       // the full-text query once per row (0.6 s instead of 2 ms on 10,000 repositories): the
       // scores are computed once, and joined through an automatic index.
-      join: sql`left join (select rowid as fts_id, (0 - bm25(repository_fts, 10.0, 2.0, 1.0, 4.0)) as fts_score
+      join: sql`left join (select rowid as fts_id, (0 - bm25(repository_fts, 10.0, 2.0, 1.0, 4.0, 3.0)) as fts_score
         from repository_fts where repository_fts match ${ftsMatchExpression(tokens)} limit -1) f on f.fts_id = r.id`,
       prefix: sql`(case when f.fts_id is null then 0 else 1 end)`,
       // bm25 is lower-is-better (negative); flipped above.
@@ -77,7 +79,7 @@ function escapeLike(value: string): string {
 }
 
 /**
- * tsvector weights from migration 004 (name A, project and labels B, description C) for word
+ * tsvector weights from migration 017 (name A; project, labels and short description B; README C) for word
  * prefixes; LIKE on search_name for substrings, which migration 012's GIN trigram index serves
  * when pg_trgm could be installed (a sequential scan otherwise).
  */

@@ -124,7 +124,7 @@ export async function searchRepositories(db: Kysely<Database>, dialect: SearchDi
   const count = await sql<{ total: number }>`select count(*) as total from ${from} where ${where}`.execute(db);
   const total = Number(count.rows[0]?.total ?? 0);
   if (total <= (page - 1) * n) return { total, page, n, rows: [] };
-  const found = await sql<Omit<SearchRow, 'tag_count'>>`select r.id, r.name, r.project, r.description, r.labels, r.pull_count, r.star_count,
+  const found = await sql<Omit<SearchRow, 'tag_count'>>`select r.id, r.name, r.project, r.description, r.short_description, r.labels, r.pull_count, r.star_count,
       r.updated_at, r.last_pulled_at, coalesce(p.visibility, 'public') as visibility,
       coalesce(p.verified, 0) as verified, coalesce(p.sponsored, 0) as sponsored
     from ${pageFrom} where ${where} order by ${order} limit ${n} offset ${(page - 1) * n}`.execute(db);

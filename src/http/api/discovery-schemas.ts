@@ -15,7 +15,8 @@ export const RepositorySummarySchema = z.object({
   name: z.string().describe('canonical name, project/repository'),
   project: z.string(),
   repository: z.string().describe('the name without its project'),
-  description: z.string().describe('markdown'),
+  description: z.string().describe('markdown: the README'),
+  shortDescription: z.string().describe('one line under the name, at most 100 characters'),
   labels: z.array(z.string()),
   badges: BadgesSchema,
   pullCount: z.number().int(),
@@ -77,6 +78,7 @@ export function toRepositorySummary(row: Omit<RepositorySummaryRow, 'id'>): Repo
     project: row.project,
     repository: row.name.slice(row.project.length + 1),
     description: row.description,
+    shortDescription: row.short_description ?? '',
     labels: splitLabels(row.labels),
     badges: {
       official: row.project === OFFICIAL_PROJECT,

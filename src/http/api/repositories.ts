@@ -1,7 +1,9 @@
 // /api/v1/repositories/{project}/{repository}: the repository page (docs/discovery.md): detail
 // with badges, counts, the caller's star and permissions and a pull command; description and
 // labels; stars; the tags view with platforms; retag, untag and manifest deletes (through the
-// registry, so push, tag, untag and delete events and webhooks fire as for a client).
+// registry, so push, tag, untag and delete events and webhooks fire as for a client); and
+// deleting the whole repository: every manifest through the registry (its events, webhooks,
+// audit entries and immutability rules as for a client's deletes), then the row (issue 17).
 // {repository} is the rest of the name with "/" percent-encoded (acme/team%2Fapp).
 // A caller who may not read the repository gets 404, as for a missing one; a reader who may not
 // do the action gets 403.
@@ -12,9 +14,14 @@ import type { Principal } from '../../auth/principal.ts';
 import type { Action } from '../../auth/provider.ts';
 import { RegistryError } from '../../core/errors.ts';
 import { OFFICIAL_PROJECT, isValidRepositoryName, isValidTag } from '../../core/reference.ts';
+import { describeRule, immutableRuleFor } from '../../core/tag-rules.ts';
+import { insertAudit } from '../../metadata/identity/audit.ts';
+import { immutableRulesOfProject } from '../../metadata/immutable-rules.ts';
+import { deleteRepository, manifestDigestsOfRepository } from '../../metadata/repositories.ts';
 import {
   findRepositoryPage, findTagPageRow, isStarred, listTagPage, pullCommandTag, setStar, updateRepositoryInfo, type RepositoryPageRow,
 } from '../../metadata/repository-pages.ts';
+import { transact } from '../../metadata/transactions.ts';
 import type { RequestContext } from '../../registry/context.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { RepositoryDetailSchema, TagViewSchema, iso, toRepositorySummary, type RepositoryDetail } from './discovery-schemas.ts';
@@ -23,13 +30,19 @@ import { TagViews } from './platforms.ts';
 import { route, type ApiDeps, type ApiRoute } from './route.ts';
 
 const DESCRIPTION_MAX_BYTES = 100 * 1024;
+/** Docker Hub's limit for the short description. */
+export const SHORT_DESCRIPTION_MAX = 100;
 const LABEL = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const MAX_LABELS = 20;
 
 const Labels = z.array(z.string().regex(LABEL, 'a label is a lower-case word: a-z, 0-9 and "-", 1 to 32 characters, not starting with "-"'))
   .max(MAX_LABELS, `at most ${MAX_LABELS} labels`);
 const UpdateRepository = z.strictObject({
-  description: z.string().refine((s) => Buffer.byteLength(s, 'utf8') <= DESCRIPTION_MAX_BYTES, `the description is at most ${DESCRIPTION_MAX_BYTES} bytes (100 KiB)`).optional().describe('markdown, at most 100 KiB'),
+  description: z.string().refine((s) => Buffer.byteLength(s, 'utf8') <= DESCRIPTION_MAX_BYTES, `the description is at most ${DESCRIPTION_MAX_BYTES} bytes (100 KiB)`).optional().describe('the README: markdown, at most 100 KiB'),
+  shortDescription: z.string()
+    .refine((s) => [...s].length <= SHORT_DESCRIPTION_MAX, `the short description is at most ${SHORT_DESCRIPTION_MAX} characters`)
+    .refine((s) => !/[\r\n]/.test(s), 'the short description is one line')
+    .optional().describe(`one line under the name, at most ${SHORT_DESCRIPTION_MAX} characters (trimmed)`),
   labels: Labels.optional().describe('lower-case words; replaces the list'),
 });
 const StarSchema = z.object({ starred: z.boolean(), starCount: z.number().int() });
@@ -110,18 +123,69 @@ export function repositoryRoutes(deps: ApiDeps): ApiRoute[] {
       handler: async ({ actor, params, request }) => detail(actor, await readable(actor, params), request),
     }),
     route({
-      method: 'PATCH', path: base, resource, auth: 'required', summary: 'Change the description (markdown) or labels (maintainers, owners, administrators)',
+      method: 'PATCH', path: base, resource, auth: 'required', summary: 'Change the short description, the README (markdown description) or labels (maintainers, owners, administrators)',
       body: UpdateRepository, status: 200, response: RepositoryDetailSchema, errors: [403, 404],
       handler: async ({ actor, params, body, request }) => {
         const row = await readable(actor, params);
         if (actor.kind !== 'user' || !(await needs().authorizer.allows(actor, row.name, 'delete'))) {
           throw new RegistryError('DENIED', undefined, { message: `only maintainers, owners and administrators edit ${row.name}` });
         }
-        await updateRepositoryInfo(deps.db, row.id, {
+        const changes = {
           ...(body.description !== undefined ? { description: body.description } : {}),
+          ...(body.shortDescription !== undefined ? { short_description: body.shortDescription.trim() } : {}),
           ...(body.labels !== undefined ? { labels: [...new Set(body.labels)].join(' ') } : {}),
-        });
+        };
+        await updateRepositoryInfo(deps.db, row.id, changes);
+        if (Object.keys(changes).length) {
+          await insertAudit(deps.db, [{
+            at: Date.now(), actor: actor.name, action: 'repository.update', project: row.project, repository: row.name, address: request.ip, outcome: 'success',
+            detail: JSON.stringify({ changed: Object.keys(body).filter((k) => body[k as keyof typeof body] !== undefined).sort() }),
+          }]);
+        }
         return detail(actor, (await findRepositoryPage(deps.db, row.name)) ?? row, request);
+      },
+    }),
+    route({
+      method: 'DELETE', path: base, resource, auth: 'required',
+      summary: 'Delete the repository: every tag and manifest through the registry (untag and delete events, webhooks and audit entries as for a client; refused with 409 TAG_IMMUTABLE, before anything goes, while an immutability rule holds one of its tags), then the repository itself; GC reclaims the bytes (maintainers, owners, administrators)',
+      status: 204, errors: [403, 404, 409],
+      handler: async ({ actor, params, request }) => {
+        const row = await readable(actor, params);
+        if (actor.kind !== 'user' || !(await needs().authorizer.allows(actor, row.name, 'delete'))) {
+          throw new RegistryError('DENIED', undefined, { message: `only maintainers, owners and administrators delete ${row.name}` });
+        }
+        const { registry } = needs();
+        // Nothing goes while an immutable tag would stop the deletes halfway; the registry still
+        // enforces the rules in each delete's transaction (a rule added meanwhile stops the rest).
+        const rules = await immutableRulesOfProject(deps.db, row.project);
+        if (rules.length) {
+          for (const { name: tag } of await deps.db.selectFrom('tags').select('name').where('repository_id', '=', row.id).orderBy('name').execute()) {
+            const rule = immutableRuleFor(rules, row.name, tag);
+            if (rule) {
+              throw new RegistryError('TAG_IMMUTABLE', { repository: row.name, tag, action: 'delete', rule: { id: rule.id, repos: rule.repos, tags: rule.tags } }, {
+                message: `tag ${tag} of ${row.name} is immutable (${describeRule(rule)}): the repository cannot be deleted while it holds that tag`,
+              });
+            }
+          }
+        }
+        const ctx = context(actor, request);
+        const digests = await manifestDigestsOfRepository(deps.db, row.id);
+        let manifests = 0;
+        for (const digest of digests) {
+          try {
+            await registry.manifests.delete(ctx, row.name, digest);
+            manifests++;
+          } catch (error) {
+            // Gone already: a follower (signature, referrer) of one deleted before it.
+            if (!(error instanceof RegistryError && error.code === 'MANIFEST_UNKNOWN')) throw error;
+          }
+        }
+        await transact(deps.db, (trx) => deleteRepository(trx, row.id));
+        registry.repositories.forget(row.name);
+        await insertAudit(deps.db, [{
+          at: Date.now(), actor: actor.name, action: 'repository.delete', project: row.project, repository: row.name, address: request.ip, outcome: 'success',
+          detail: JSON.stringify({ manifests, tags: row.tag_count }),
+        }]);
       },
     }),
     route({

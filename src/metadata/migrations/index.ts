@@ -16,6 +16,8 @@ import * as m013 from './013-upload-hash-state.ts';
 import * as m014 from './014-proxy.ts';
 import * as m016 from './016-identity-providers.ts';
 import * as m015 from './015-replication.ts';
+import * as m018 from './018-oidc-logins.ts';
+import * as m017 from './017-short-description.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -40,6 +42,8 @@ const steps: Record<string, Step> = {
   '014-proxy': m014,
   '016-identity-providers': m016,
   '015-replication': m015,
+  '018-oidc-logins': m018,
+  '017-short-description': m017,
 };
 
 export class BerthMigrations implements MigrationProvider {

@@ -11,6 +11,7 @@ import type { ChangeRecorder, DirectoryChange } from './directory/changes.ts';
 import { ProjectService } from './directory/projects.ts';
 import { GroupMappingService } from './external/group-mappings.ts';
 import { ExternalIdentities } from './external/identities.ts';
+import type { Sealer } from './external/sealed-tokens.ts';
 import { LdapProvider } from './ldap/ldap-provider.ts';
 import { OidcClient } from './oidc/oidc-client.ts';
 import { RobotService } from './directory/robots.ts';
@@ -47,6 +48,8 @@ export interface DirectoryHooks {
   warn?: (message: string) => void;
   /** A credential changed (revoked, rotated, a password set): other instances must check theirs again. */
   credentialsChanged?: () => void;
+  /** The installation's secret box (features/secrets.ts), made at first use: seals OIDC refresh tokens at rest. */
+  secrets?: () => Sealer;
 }
 
 export function directoryServices(db: Kysely<Database>, hooks: DirectoryHooks = {}, providerNames: readonly string[] = []) {
@@ -115,13 +118,13 @@ export async function createBuiltinAuth(db: Kysely<Database>, config: Config, ho
     }
     return hooks.record?.(change);
   };
-  const external = new ExternalIdentities(db, passwordProviders(config), record, (message) => hooks.warn?.(message));
+  const external = new ExternalIdentities(db, passwordProviders(config), record, (message) => hooks.warn?.(message), Date.now, hooks.secrets);
   accounts.external = external;
   const oidc = oidcClients(config);
   for (const p of config.auth.providers) {
     if (p.type !== 'oidc') continue;
     const client = oidc.get(p.name)!;
-    external.oidc.set(p.name, { name: p.name, type: 'oidc', displayName: p.displayName || p.name, checkIntervalMs: p.checkIntervalSeconds * 1000, refresh: (token) => client.refresh(token) });
+    external.oidc.set(p.name, { name: p.name, type: 'oidc', displayName: p.displayName || p.name, checkIntervalMs: p.checkIntervalSeconds * 1000, refresh: (token, subject) => client.refresh(token, subject) });
   }
   const services = directoryServices(db, {
     record,

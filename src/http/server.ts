@@ -27,6 +27,7 @@ import { enableQuota } from '../features/quota/index.ts';
 import { enableRetention } from '../features/retention/index.ts';
 import { enableProxy } from '../features/proxy/index.ts';
 import { enableReplication } from '../features/replication/index.ts';
+import { lazySecretBox } from '../features/secrets.ts';
 import type { RegistryEvent } from '../core/events.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import type { Executor } from '../metadata/executor.ts';
@@ -76,7 +77,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let auth: AuthProvider;
   let identity: BuiltinAuth | undefined;
   // Filled in below, once the audit log and the registry exist.
-  const directoryHooks: DirectoryHooks = { warn: (message) => process.stderr.write(`berth: warning: ${message}\n`) };
+  const directoryHooks: DirectoryHooks = { warn: (message) => process.stderr.write(`berth: warning: ${message}\n`), secrets: lazySecretBox(config.storage.dataDir) };
   if (config.auth.mode === 'builtin') {
     identity = await createBuiltinAuth(metadata.db, config, directoryHooks);
     await identity.projects.ensureLibrary();

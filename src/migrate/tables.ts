@@ -41,6 +41,7 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   kysely_migration: 'schema versions: the target runs its own migrations (the versions of both sides are compared before anything is copied)',
   kysely_migration_lock: 'the migration lock of this one database',
   proxy_blob_fetches: 'leases of blob fetches in progress (proxy projects): they end with the stopped source, and a pull after the migration fetches again',
+  oidc_logins: 'OIDC browser sign-ins in progress (018), each alive for at most 10 minutes: a browser that was signing in during the migration starts again',
 };
 
 /**

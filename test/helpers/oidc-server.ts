@@ -2,7 +2,8 @@
 // free loopback port, with one confidential client (berth / s3cret, PKCE required), a signing key
 // the test knows (so it can also forge tokens with the right key and wrong claims), accounts with
 // a groups claim, and its development login pages (any password) for the browser flow. An account
-// can be disabled: the provider then refuses its refresh tokens.
+// can be disabled: the provider then refuses its refresh tokens; and its groups can change: the
+// id tokens and userinfo answers issued afterwards (a refresh grant's too) carry the new ones.
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { freePort } from './slapd.ts';
@@ -20,6 +21,8 @@ export interface OidcServer {
   /** The private JWK the provider signs with (kid "test-key"). */
   readonly signingKey: JWK;
   disable(account: string): void;
+  /** The account's groups from now on. */
+  setGroups(account: string, groups: readonly string[]): void;
   stop(): Promise<void>;
 }
 
@@ -30,6 +33,7 @@ export async function startOidcServer(options: { redirectUris: string[]; account
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const disabled = new Set<string>();
+  const groups = new Map(Object.entries(options.accounts).map(([id, a]) => [id, [...a.groups]]));
   const provider = new Provider(issuer, {
     clients: [{
       client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: options.redirectUris,
@@ -48,7 +52,7 @@ export async function startOidcServer(options: { redirectUris: string[]; account
       if (!account || disabled.has(id)) return undefined;
       return {
         accountId: id,
-        claims: async () => ({ sub: id, preferred_username: id, groups: [...account.groups], ...(account.email ? { email: account.email } : {}) }),
+        claims: async () => ({ sub: id, preferred_username: id, groups: [...(groups.get(id) ?? [])], ...(account.email ? { email: account.email } : {}) }),
       };
     },
   });
@@ -57,6 +61,7 @@ export async function startOidcServer(options: { redirectUris: string[]; account
   return {
     issuer, signingKey,
     disable: (account) => { disabled.add(account); },
+    setGroups: (account, list) => { groups.set(account, [...list]); },
     stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

@@ -51,6 +51,8 @@ test('what a collector-less Berth left behind is queued by migration 010 and fre
   for (const t of ['mapped_memberships', 'group_mappings', 'user_identities']) sqlite.prepare(`drop table if exists ${t}`).run();
   // (018: OIDC sign-ins in progress; its column of user_identities went with that table.)
   sqlite.prepare('drop table if exists oidc_logins').run();
+  // (018: OIDC sign-ins in progress; its column of user_identities went with that table.)
+  sqlite.prepare('drop table if exists oidc_logins').run();
   // (017: the short description, in the word index, which it made again with its triggers.)
   for (const t of ['insert', 'delete', 'update']) sqlite.prepare(`drop trigger if exists repository_fts_${t}`).run();
   sqlite.prepare('alter table repositories drop column short_description').run();

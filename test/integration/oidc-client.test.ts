@@ -3,7 +3,8 @@
 // authorization code flow with PKCE, state and nonce driven in Debian's chromium; the id token's
 // checks (a token signed by the wrong key, or with the wrong aud, iss or nonce, or expired, is
 // refused; the same token with the right claims passes, so each refusal is that claim's); and a
-// user disabled at the provider whose refresh token stops working.
+// user disabled at the provider whose refresh token stops working; and a refresh that reads the
+// user's groups again, from the refreshed id token, after they changed at the provider.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -87,9 +88,20 @@ describe('OIDC relying party against oidc-provider', { timeout: 120_000 }, () =>
     assert.deepEqual(result.identity.groups, ['developers', 'staff']);
     assert.equal(result.identity.email, 'oscar@example.org');
     assert.ok(result.refreshToken, 'a refresh token, to check the user later');
-    const check = await client.refresh(result.refreshToken!);
+    const check = await client.refresh(result.refreshToken!, 'oscar');
     assert.equal(check.status, 'ok');
-    const latest = (check.status === 'ok' && check.refreshToken) || result.refreshToken!;
+    assert.deepEqual(check.status === 'ok' && check.groups, ['developers', 'staff'], 'the refresh says the groups too');
+    let latest = (check.status === 'ok' && check.refreshToken) || result.refreshToken!;
+    // Removed from a group at the provider: the next refresh says so.
+    op.setGroups('oscar', ['staff']);
+    const moved = await client.refresh(latest, 'oscar');
+    assert.equal(moved.status, 'ok');
+    assert.deepEqual(moved.status === 'ok' && moved.groups, ['staff']);
+    assert.equal(moved.status === 'ok' && moved.email, 'oscar@example.org');
+    latest = (moved.status === 'ok' && moved.refreshToken) || latest;
+    // A refresh token whose id token names another subject than the one Berth linked is not that user's.
+    const other = await client.refresh(latest, 'mallory');
+    assert.equal(other.status, 'gone');
     op.disable('oscar');
     assert.equal((await client.refresh(latest)).status, 'gone', 'disabled at the provider: the refresh token is refused');
     // The code was spent: using it again is refused by the provider.

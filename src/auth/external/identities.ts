@@ -7,6 +7,7 @@
 // versions the credential their tokens carry.
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Executor } from '../../metadata/executor.ts';
 import { userNameProblem } from '../../core/account-names.ts';
 import type { Database } from '../../metadata/schema.ts';
 import { findProject, insertProject, removeMember, setMember } from '../../metadata/identity/projects.ts';
@@ -18,8 +19,10 @@ import { findUserById, findUserByName, insertUser, updateUser, type UserRow } fr
 import { SYSTEM, type Actor } from '../directory/actor.ts';
 import { IGNORE_CHANGES, type ChangeRecorder } from '../directory/changes.ts';
 import { planMappings } from './mappings.ts';
+import { OidcLoginStates } from '../oidc/login-states.ts';
 import { hashSecret, newSecret, verifySecret } from '../passwords.ts';
 import type { ExternalUser, OidcLogin, PasswordProvider } from './provider.ts';
+import { openToken, sealToken, type Sealer } from './sealed-tokens.ts';
 
 export const EXTERNAL_HASH_PREFIX = 'external$';
 
@@ -33,6 +36,15 @@ function marker(provider: string): string {
   return `${EXTERNAL_HASH_PREFIX}${provider}$${randomBytes(12).toString('base64url')}`;
 }
 
+/** Migration 018's column of user_identities (only this file reads or writes it). */
+function withCliSecretTime(db: Executor) {
+  return db.withTables<{ user_identities: { cli_secret_created_at: number | null } }>();
+}
+
+async function setCliSecretCreated(db: Executor, userId: number, at: number | null): Promise<void> {
+  await withCliSecretTime(db).updateTable('user_identities').set({ cli_secret_created_at: at }).where('user_id', '=', userId).execute();
+}
+
 export type ExternalLogin =
   | { readonly ok: true; readonly user: UserRow; readonly provider: string }
   | { readonly ok: false; readonly reason: string; readonly unavailable?: boolean };
@@ -44,6 +56,8 @@ export class ExternalIdentities {
   private readonly checks = new Map<number, Promise<boolean>>();
   /** OpenID Connect providers, by name (their users sign in through the browser, then use CLI secrets). */
   readonly oidc = new Map<string, OidcLogin>();
+  /** OIDC browser sign-ins in progress, in the database (any instance may get the callback). */
+  readonly oidcLogins: OidcLoginStates;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -51,8 +65,11 @@ export class ExternalIdentities {
     private readonly record: ChangeRecorder = IGNORE_CHANGES,
     private readonly warn: (message: string) => void = () => {},
     private readonly now: () => number = Date.now,
+    /** Seals OIDC refresh tokens at rest (the installation's secret box, made at first use). */
+    private readonly secrets: () => Sealer = () => { throw new Error('no secret box to seal OIDC refresh tokens with'); },
   ) {
     this.byName = new Map(providers.map((p) => [p.name, p]));
+    this.oidcLogins = new OidcLoginStates(db, undefined, now);
   }
 
   get enabled(): boolean {
@@ -63,7 +80,7 @@ export class ExternalIdentities {
   async signInOidc(name: string, user: ExternalUser, refreshToken?: string): Promise<ExternalLogin> {
     if (!this.oidc.has(name)) return { ok: false, reason: `no OIDC provider named ${name}` };
     const login = await this.signIn({ name }, user);
-    if (login.ok && refreshToken) await updateIdentity(this.db, login.user.id, { refresh_token: refreshToken });
+    if (login.ok && refreshToken) await updateIdentity(this.db, login.user.id, { refresh_token: sealToken(this.secrets(), refreshToken) });
     return login;
   }
 
@@ -78,6 +95,7 @@ export class ExternalIdentities {
     const secret = `bcli_${newSecret(32)}`;
     await this.db.transaction().execute(async (trx) => {
       await updateIdentity(trx, actor.id, { cli_secret_hash: hashSecret(secret) });
+      await setCliSecretCreated(trx, actor.id, this.now());
       await updateUser(trx, actor.id, { password_hash: marker(identity.provider) }, this.now());
     });
     await this.record({ action: 'cli-secret.create', actor, target: actor.name });
@@ -90,10 +108,23 @@ export class ExternalIdentities {
     if (!identity?.cli_secret_hash) return false;
     await this.db.transaction().execute(async (trx) => {
       await updateIdentity(trx, actor.id, { cli_secret_hash: null });
+      await setCliSecretCreated(trx, actor.id, null);
       await updateUser(trx, actor.id, { password_hash: marker(identity.provider) }, this.now());
     });
     await this.record({ action: 'cli-secret.revoke', actor, target: actor.name });
     return true;
+  }
+
+  /**
+   * An OIDC user's CLI secret: whether they have one, and since when (unknown for one made before
+   * migration 018). Undefined for users of no OIDC provider.
+   */
+  async cliSecretOf(userId: number): Promise<{ exists: boolean; createdAt?: number } | undefined> {
+    const row = await withCliSecretTime(this.db).selectFrom('user_identities').select(['provider', 'cli_secret_hash', 'cli_secret_created_at'])
+      .where('user_id', '=', userId).executeTakeFirst();
+    if (!row || !this.oidc.has(row.provider)) return undefined;
+    if (!row.cli_secret_hash) return { exists: false };
+    return { exists: true, ...(row.cli_secret_created_at !== null ? { createdAt: Number(row.cli_secret_created_at) } : {}) };
   }
 
   /** Whether the user signs in through an OIDC provider (and so may have a CLI secret). */
@@ -195,14 +226,43 @@ export class ExternalIdentities {
     return false;
   }
 
+  /**
+   * Asks the OIDC provider about the user with their refresh token, and applies the groups it
+   * names now to their mappings. Across instances one asks at a time: the check is claimed by
+   * moving checked_at (compare-and-set), because a provider that rotates refresh tokens refuses,
+   * and may revoke, a token used twice. While one instance asks, the others take the claim as a
+   * recent check; a failed check puts checked_at back, so that the next use asks again.
+   */
   private async recheckOidc(provider: OidcLogin, identity: UserIdentityRow): Promise<boolean> {
     const user = await findUserById(this.db, identity.user_id);
     if (!user || user.disabled || !identity.refresh_token) return false;
-    const check = await provider.refresh(identity.refresh_token);
+    let stored: { token: string; sealed: boolean };
+    try {
+      stored = openToken(this.secrets(), identity.refresh_token);
+    } catch {
+      this.warn(`provider ${provider.name}: the refresh token of ${user.name} cannot be opened (another secret key?); they must sign in through the web UI again`);
+      return false;
+    }
+    const claimed = await this.db.updateTable('user_identities').set({ checked_at: this.now() })
+      .where('user_id', '=', user.id).where('checked_at', '=', identity.checked_at).executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 0) {
+      const now = await findIdentityOfUser(this.db, user.id);
+      return now !== undefined && this.now() - Number(now.checked_at) < provider.checkIntervalMs;
+    }
+    const check = await provider.refresh(stored.token, identity.subject);
     if (check.status === 'ok') {
-      await updateIdentity(this.db, user.id, { checked_at: this.now(), ...(check.refreshToken ? { refresh_token: check.refreshToken } : {}) });
+      const token = check.refreshToken ?? (stored.sealed ? undefined : stored.token);
+      if (token) await updateIdentity(this.db, user.id, { refresh_token: sealToken(this.secrets(), token) });
+      if (check.groups) {
+        const email = check.email ?? identity.email ?? undefined;
+        await this.applyMappings(provider.name, user, {
+          subject: identity.subject, username: user.name, groups: check.groups,
+          ...(email ? { email } : {}), ...(identity.display_name ? { displayName: identity.display_name } : {}),
+        });
+      }
       return true;
     }
+    await updateIdentity(this.db, user.id, { checked_at: Number(identity.checked_at) });
     if (check.status === 'unavailable') this.warn(`provider ${provider.name}: ${check.reason}`);
     else await this.applyMappings(provider.name, user, { subject: identity.subject, username: user.name, groups: [] }, false);
     return false;

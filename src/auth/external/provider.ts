@@ -39,6 +39,13 @@ export interface OidcLogin {
   readonly type: 'oidc';
   readonly displayName: string;
   readonly checkIntervalMs: number;
-  /** Asks the provider, with the user's refresh token, whether the user is still enabled. */
-  refresh(refreshToken: string): Promise<{ status: 'ok'; refreshToken?: string } | { status: 'gone' } | { status: 'unavailable'; reason: string }>;
+  /**
+   * Asks the provider, with the user's refresh token, whether the user (subject) is still
+   * enabled, and which groups they are in now (absent when the provider does not say).
+   */
+  refresh(refreshToken: string, subject: string): Promise<
+    | { status: 'ok'; refreshToken?: string; groups?: readonly string[]; email?: string }
+    | { status: 'gone' }
+    | { status: 'unavailable'; reason: string }
+  >;
 }

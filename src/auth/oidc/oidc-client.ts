@@ -4,7 +4,7 @@
 // client secret, and the id token's checks with jose: signature against the provider's JWKS
 // (asymmetric algorithms only), iss, aud (and azp when there are several audiences), exp, iat
 // and nbf with clockSkewSeconds, and the nonce of this sign-in. A refresh token is used to ask
-// the provider whether the user is still enabled. Nothing here keeps state between calls but
+// the provider whether the user is still enabled, and which groups they are in now. Nothing here keeps state between calls but
 // the discovery document and the JWKS cache.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ export interface Discovery {
   readonly authorization_endpoint: string;
   readonly token_endpoint: string;
   readonly jwks_uri: string;
+  readonly userinfo_endpoint?: string;
   readonly id_token_signing_alg_values_supported?: readonly string[];
   readonly code_challenge_methods_supported?: readonly string[];
 }
@@ -36,6 +37,11 @@ export interface OidcIdentity {
   readonly groups: readonly string[];
   readonly claims: JWTPayload;
 }
+
+export type OidcRefresh =
+  | { readonly status: 'ok'; readonly refreshToken?: string; readonly groups?: readonly string[]; readonly email?: string }
+  | { readonly status: 'gone' }
+  | { readonly status: 'unavailable'; readonly reason: string };
 
 export type OidcCallback =
   | { readonly ok: true; readonly identity: OidcIdentity; readonly refreshToken?: string }
@@ -114,6 +120,14 @@ export class OidcClient {
 
   /** Checks an id token: signature (JWKS), algorithm, iss, aud/azp, times with the clock skew, nonce. */
   async verifyIdToken(idToken: string, nonce: string): Promise<{ ok: true; identity: OidcIdentity } | { ok: false; reason: string }> {
+    return this.checkIdToken(idToken, nonce);
+  }
+
+  /**
+   * The checks of verifyIdToken; `nonce` null for the id token of a refresh grant, which carries
+   * the first sign-in's nonce (OpenID Connect Core 12.2), one Berth does not keep.
+   */
+  private async checkIdToken(idToken: string, nonce: string | null): Promise<{ ok: true; identity: OidcIdentity } | { ok: false; reason: string }> {
     const d = await this.discover();
     this.jwks ??= createRemoteJWKSet(new URL(d.jwks_uri), { timeoutDuration: 10_000 });
     const algorithms = (d.id_token_signing_alg_values_supported ?? ['RS256']).filter((a) => ASYMMETRIC.includes(a));
@@ -132,15 +146,13 @@ export class OidcClient {
     if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== this.config.clientId) {
       return { ok: false, reason: 'the id token was refused: several audiences and azp is not this client' };
     }
-    if (typeof payload.nonce !== 'string' || !sameSecret(payload.nonce, nonce)) return { ok: false, reason: 'the id token was refused: its nonce is not this sign-in\'s' };
+    if (nonce !== null && (typeof payload.nonce !== 'string' || !sameSecret(payload.nonce, nonce))) return { ok: false, reason: 'the id token was refused: its nonce is not this sign-in\'s' };
     const username = payload[this.config.usernameClaim];
     if (typeof username !== 'string' || !username) return { ok: false, reason: `the id token has no ${this.config.usernameClaim} claim (usernameClaim)` };
-    const rawGroups = payload[this.config.groupsClaim];
-    const groups = Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === 'string') : typeof rawGroups === 'string' ? [rawGroups] : [];
     return {
       ok: true,
       identity: {
-        subject: payload.sub!, username, groups: [...new Set(groups)].sort(),
+        subject: payload.sub!, username, groups: groupsOf(payload[this.config.groupsClaim]),
         ...(typeof payload.email === 'string' ? { email: payload.email } : {}),
         claims: payload,
       },
@@ -149,12 +161,43 @@ export class OidcClient {
 
   /**
    * Whether the provider still honours the user: a refresh grant with their refresh token.
-   * Returns the new refresh token when the provider rotates them.
+   * Returns the new refresh token when the provider rotates them, and the user's groups now:
+   * from the refreshed id token (checked as at sign-in, but for the nonce, and its subject must be
+   * `subject`), or else from the userinfo endpoint with the new access token. `groups` is absent
+   * when neither says (no id token and no userinfo), so the caller keeps what it had.
    */
-  async refresh(refreshToken: string): Promise<{ status: 'ok'; refreshToken?: string } | { status: 'gone' } | { status: 'unavailable'; reason: string }> {
+  async refresh(refreshToken: string, subject?: string): Promise<OidcRefresh> {
     const r = await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
-    if (r.ok) return { status: 'ok', ...(typeof r.body.refresh_token === 'string' ? { refreshToken: r.body.refresh_token } : {}) };
-    return r.status !== undefined && r.status >= 400 && r.status < 500 ? { status: 'gone' } : { status: 'unavailable', reason: r.reason };
+    if (!r.ok) return r.status !== undefined && r.status >= 400 && r.status < 500 ? { status: 'gone' } : { status: 'unavailable', reason: r.reason };
+    const rotated = typeof r.body.refresh_token === 'string' ? { refreshToken: r.body.refresh_token } : {};
+    let claims: Record<string, unknown> | undefined;
+    if (typeof r.body.id_token === 'string') {
+      const checked = await this.checkIdToken(r.body.id_token, null);
+      // A token that fails its checks is not the provider vouching for the user.
+      if (!checked.ok) return { status: 'unavailable', reason: `the refreshed ${checked.reason.replace(/^the /, '')}` };
+      if (subject !== undefined && checked.identity.subject !== subject) return { status: 'gone' };
+      claims = checked.identity.claims;
+    }
+    if ((!claims || !(this.config.groupsClaim in claims)) && typeof r.body.access_token === 'string') {
+      const info = await this.userinfo(r.body.access_token);
+      if (info && (subject === undefined || info.sub === subject) && this.config.groupsClaim in info) claims = info;
+    }
+    if (!claims) return { status: 'ok', ...rotated };
+    return { status: 'ok', ...rotated, groups: groupsOf(claims[this.config.groupsClaim]), ...(typeof claims.email === 'string' ? { email: claims.email } : {}) };
+  }
+
+  /** The userinfo endpoint's claims for an access token; undefined when there is none or it fails. */
+  private async userinfo(accessToken: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const d = await this.discover();
+      if (!d.userinfo_endpoint) return undefined;
+      const res = await this.fetcher(d.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+      if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return undefined;
+      const body = (await res.json()) as unknown;
+      return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async tokenRequest(form: Record<string, string>): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; reason: string; status?: number }> {
@@ -178,6 +221,12 @@ export class OidcClient {
     if (!res.ok) return { ok: false, status: res.status, reason: `the provider's token endpoint answered ${res.status} ${String(body.error ?? '').slice(0, 100)}` };
     return { ok: true, body };
   }
+}
+
+/** A groups claim as a sorted list without repeats (a lone string is one group; anything else none). */
+function groupsOf(raw: unknown): string[] {
+  const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : typeof raw === 'string' ? [raw] : [];
+  return [...new Set(groups)].sort();
 }
 
 function sameSecret(a: string, b: string): boolean {

@@ -11,6 +11,10 @@ const MeSchema = z.object({
   limit: z.object({ actions: z.array(z.string()), projects: z.array(z.string()).optional() }).optional().describe('set when signed in with an access token'),
   permissions: z.array(z.object({ project: z.string(), actions: z.array(z.string()) })).optional().describe('robots: what they may do'),
   oidc: z.boolean().optional().describe('users: whether they sign in through an OpenID Connect provider (and so may make a CLI secret)'),
+  cliSecret: z.object({
+    exists: z.boolean(),
+    createdAt: z.string().optional().describe('ISO 8601; absent when unknown (a secret made before Berth recorded it)'),
+  }).optional().describe('OIDC users: whether they have a CLI secret (their docker/podman password), and since when'),
 });
 
 export function meRoutes(deps: ApiDeps): ApiRoute[] {
@@ -26,9 +30,11 @@ export function meRoutes(deps: ApiDeps): ApiRoute[] {
           };
         }
         const user = await deps.users.get(actor.name);
+        const cliSecret = deps.external ? await deps.external.cliSecretOf(actor.id) : undefined;
         return {
           kind: 'user', name: actor.name, admin: actor.admin, via: actor.limit ? 'token' : 'password', projects: user.projects,
-          oidc: deps.external ? await deps.external.isOidcUser(actor.id) : false,
+          oidc: cliSecret !== undefined,
+          ...(cliSecret ? { cliSecret: { exists: cliSecret.exists, ...(cliSecret.createdAt !== undefined ? { createdAt: new Date(cliSecret.createdAt).toISOString() } : {}) } } : {}),
           ...(actor.limit ? { limit: { actions: [...actor.limit.actions], ...(actor.limit.projects ? { projects: [...actor.limit.projects] } : {}) } } : {}),
         };
       },

@@ -1,10 +1,12 @@
 // The web UI's "Sign in with <provider>" for OpenID Connect providers (issue 19; docs/access.md,
 // OIDC): GET /auth/oidc/<name>/login sends the browser to the provider (code flow with PKCE,
 // state and nonce); GET /auth/oidc/<name>/callback checks what comes back, signs the user in
-// (created on first sign-in, group mappings applied) and starts a web UI session. The state,
-// nonce and PKCE verifier wait here for at most 10 minutes, keyed by the state, and the state is
-// also in a cookie of the browser that started (SameSite=Lax: the callback is a cross-site
-// navigation), so a callback from another browser is refused.
+// (created on first sign-in, group mappings applied) and starts a web UI session. The nonce and
+// PKCE verifier wait in the database for at most 10 minutes, keyed by a hash of the state
+// (auth/oidc/login-states.ts), so the callback may land on any instance; each is taken once, so
+// a replayed callback is refused. The state is also in a cookie of the browser that started
+// (SameSite=Lax: the callback is a cross-site navigation), so a callback from another browser is
+// refused.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ExternalIdentities } from '../../auth/external/identities.ts';
 import type { OidcClient } from '../../auth/oidc/oidc-client.ts';
@@ -21,19 +23,10 @@ export interface OidcRouteDeps {
 }
 
 const STATE_COOKIE = 'berth_oidc_state';
-const PENDING_MS = 10 * 60_000;
-const MAX_PENDING = 10_000;
-
-interface Pending {
-  readonly provider: string;
-  readonly nonce: string;
-  readonly codeVerifier: string;
-  readonly redirectUri: string;
-  readonly until: number;
-}
 
 export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
-  const pending = new Map<string, Pending>();
+  const pending = deps.external.oidcLogins;
+  const maxAge = Math.floor(pending.ttlMs / 1000);
   const secure = secureCookies(deps.publicUrl);
 
   app.get('/auth/oidc/:provider/login', async (request, reply) => {
@@ -49,11 +42,11 @@ export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps): v
       request.log.warn({ err: error, provider: name }, 'OIDC discovery failed');
       return page(reply, 502, `the provider ${name} could not be reached; try again later`);
     }
-    const now = Date.now();
-    for (const [k, v] of pending) if (v.until <= now || pending.size >= MAX_PENDING) pending.delete(k);
-    pending.set(auth.state, { provider: name, nonce: auth.nonce, codeVerifier: auth.codeVerifier, redirectUri, until: now + PENDING_MS });
+    if (!(await pending.put(auth.state, { provider: name, nonce: auth.nonce, codeVerifier: auth.codeVerifier, redirectUri }))) {
+      return page(reply, 503, 'too many sign-ins are in progress; try again in a few minutes');
+    }
     return reply.code(302)
-      .header('Set-Cookie', `${STATE_COOKIE}=${auth.state}; Max-Age=${PENDING_MS / 1000}; Path=/auth/oidc/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`)
+      .header('Set-Cookie', `${STATE_COOKIE}=${auth.state}; Max-Age=${maxAge}; Path=/auth/oidc/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`)
       .header('Cache-Control', 'no-store')
       .header('Location', auth.url)
       .send();
@@ -66,14 +59,14 @@ export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps): v
     if (!client) return page(reply, 404, `no OpenID Connect provider named ${name}`);
     const params = new URLSearchParams(request.raw.url?.split('?')[1] ?? '');
     const state = params.get('state') ?? '';
-    const waiting = pending.get(state);
-    pending.delete(state);
     const fail = (reason: string) => {
       deps.onLogin?.({ account: `(${name})`, address: request.ip, ok: false, via: `oidc:${name}` });
       return page(reply, 401, reason);
     };
-    if (!waiting || waiting.provider !== name || waiting.until <= Date.now() || cookie(request, STATE_COOKIE) !== state) {
-      return fail('this sign-in was not started by this browser, or took longer than 10 minutes; start again');
+    // The cookie first: a callback from another browser does not spend the sign-in it names.
+    const waiting = state && cookie(request, STATE_COOKIE) === state ? await pending.take(state, name) : undefined;
+    if (!waiting) {
+      return fail(`this sign-in was not started by this browser, was already used, or took longer than ${Math.round(maxAge / 60)} minutes; start again`);
     }
     const result = await client.callback(params, { state, nonce: waiting.nonce, codeVerifier: waiting.codeVerifier, redirectUri: waiting.redirectUri });
     if (!result.ok) {

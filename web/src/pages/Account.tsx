@@ -49,7 +49,7 @@ export function Account({ tab }: { tab: 'tokens' | 'password' }) {
       />
       {tab === 'tokens' ? (
         <>
-          {oidc && <CliSecret user={me.name} />}
+          {oidc && <CliSecret user={me.name} initial={(self.data as Me & { cliSecret?: CliSecretState }).cliSecret} />}
           <Tokens user={me.name} />
         </>
       ) : oidc ? (
@@ -61,9 +61,17 @@ export function Account({ tab }: { tab: 'tokens' | 'password' }) {
   );
 }
 
+/** /me's cliSecret: whether the user has one, and since when (absent when unknown). */
+interface CliSecretState {
+  exists: boolean;
+  createdAt?: string;
+}
+
 /** An OIDC user's CLI secret: docker and podman cannot go through the provider's sign-in page, so this is their password. */
-function CliSecret({ user }: { user: string }) {
+function CliSecret({ user, initial }: { user: string; initial?: CliSecretState }) {
   const [secret, setSecret] = useState<string>();
+  // What /me said, then what this page did since.
+  const [state, setState] = useState<CliSecretState | undefined>(initial);
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
   const [busy, setBusy] = useState(false);
   const id = useId();
@@ -73,6 +81,7 @@ function CliSecret({ user }: { user: string }) {
     try {
       const r = await api<{ user: string; secret: string }>('/me/cli-secret', { method: 'POST' });
       setSecret(r.secret);
+      setState({ exists: true, createdAt: new Date().toISOString() });
     } catch (e) {
       setMessage({ ok: false, text: messageOf(e) });
     } finally {
@@ -84,9 +93,12 @@ function CliSecret({ user }: { user: string }) {
     try {
       await api('/me/cli-secret', { method: 'DELETE' });
       setSecret(undefined);
+      setState({ exists: false });
       setMessage({ ok: true, text: 'CLI secret revoked. docker and podman signed in with it lose access.' });
     } catch (e) {
-      setMessage({ ok: false, text: e instanceof ApiError && e.status === 404 ? 'You have no CLI secret.' : messageOf(e) });
+      const none = e instanceof ApiError && e.status === 404;
+      if (none) setState({ exists: false });
+      setMessage({ ok: false, text: none ? 'You have no CLI secret.' : messageOf(e) });
     }
   };
   return (
@@ -95,6 +107,11 @@ function CliSecret({ user }: { user: string }) {
       <p className="muted">
         You sign in to Berth through your identity provider, which docker and podman cannot do. Generate a CLI secret and use it as the password of <code>docker login -u {user} {window.location.host}</code> (or <code>podman login</code>). Generating a new one ends the previous one.
       </p>
+      {state && (
+        <p className="cli-secret-status" data-testid="cli-secret-status">
+          {!state.exists ? 'No CLI secret yet.' : state.createdAt ? <>Your CLI secret was created <time dateTime={state.createdAt}>{when(state.createdAt)}</time> ({ago(state.createdAt)}).</> : 'You have a CLI secret (made before Berth recorded when).'}
+        </p>
+      )}
       {secret && (
         <div className="note note-success" role="status">
           <p>Your CLI secret: copy it now, it is not shown again. It is your docker/podman password.</p>

@@ -1,6 +1,6 @@
 // The routes. Paths:
 //   /, /search?q=&official=1&verified=1&sponsored=1&scanned=1&project=&sort=&page=   explore
-//   /r/<project>/<repository...>[/-/tags]                                  a repository ("-" is never a name component)
+//   /r/<project>/<repository...>[/-/tags|/-/settings]                      a repository ("-" is never a name component)
 //   /r/<project>/<repository...>/-/scan/<tag|digest>?platform=&severity=&fixable=&package=   its scan report
 //   /r/<project>/<repository...>/-/signatures/<tag|digest>                 its signatures
 //   /r/<project>/<repository...>/-/images/<digest>?platform=               the image page of a digest
@@ -30,14 +30,14 @@ function Route({ path }: { path: string }) {
   if (path === '/' || path === '/search') return <Explore />;
   if (path === '/signin') return <SignIn />;
   if (path === '/projects') return <Projects />;
-  let m = /^\/(?:r|_)\/(.+?)(?:\/-\/(tags|scan\/([^/]+)|signatures\/([^/]+)|images\/([^/]+)))?\/?$/.exec(path);
+  let m = /^\/(?:r|_)\/(.+?)(?:\/-\/(tags|settings|scan\/([^/]+)|signatures\/([^/]+)|images\/([^/]+)))?\/?$/.exec(path);
   if (m) {
     const name = decode(m[1]!);
     const full = path.startsWith('/_/') ? `library/${name}` : name;
     if (m[3]) return <Repository key={full} name={full} tab="scan" reference={decode(m[3])} />;
     if (m[4]) return <Repository key={full} name={full} tab="signatures" reference={decode(m[4])} />;
     if (m[5]) return <Repository key={full} name={full} tab="image" reference={decode(m[5])} />;
-    return <Repository key={full} name={full} tab={m[2] === 'tags' ? 'tags' : 'overview'} />;
+    return <Repository key={full} name={full} tab={m[2] === 'tags' ? 'tags' : m[2] === 'settings' ? 'settings' : 'overview'} />;
   }
   m = /^\/projects\/([^/]+)(?:\/(members|robots|audit|settings|retention|webhooks))?\/?$/.exec(path);
   if (m) return <Project key={m[1]} name={decode(m[1]!)} tab={(m[2] as ProjectTab | undefined) ?? 'repositories'} />;

@@ -82,3 +82,29 @@ export function excerpt(markdown: string, max = 180): string {
   const text = plain(prose ?? blocks[0] ?? '');
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }
+
+const sameText = (s: string) => s.toLowerCase().replace(/[\s.!…]+$/u, '').replace(/\s+/g, ' ').trim();
+
+/**
+ * The README without its first paragraph when that paragraph says what the short description
+ * already says in the header (headings before it stay): the Overview does not repeat it.
+ */
+export function withoutRepeatedLead(markdown: string, short: string): string {
+  const target = sameText(short);
+  if (!target) return markdown;
+  const lines = markdown.split('\n');
+  let i = 0;
+  while (i < lines.length) {
+    if (lines[i]!.trim() === '' || /^#{1,6}\s/.test(lines[i]!)) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < lines.length && lines[end]!.trim() !== '') end++;
+    const block = lines.slice(i, end).join('\n');
+    const prose = !/^(<|\||[-*+] |\d+\. |>|!\[|={3,}|-{3,}|```|~~~|\s{4})/.test(block);
+    if (!prose || sameText(plain(block)) !== target) return markdown;
+    return [...lines.slice(0, i), ...lines.slice(end)].join('\n');
+  }
+  return markdown;
+}

@@ -71,6 +71,8 @@ export const paths = {
   search: (q?: string) => (q ? `/search?q=${encodeURIComponent(q)}` : '/search'),
   repository: (name: string) => `/r/${name}`,
   tags: (name: string) => `/r/${name}/-/tags`,
+  /** Maintainers', owners' and administrators' settings of a repository. */
+  repositorySettings: (name: string) => `/r/${name}/-/settings`,
   image: (name: string, digest: string) => `/r/${name}/-/images/${digest}`,
   /** The scan report of one tag or digest of a repository. */
   scan: (name: string, reference: string) => `/r/${name}/-/scan/${encodeURIComponent(reference)}`,

@@ -11,7 +11,10 @@ export interface RepositorySummary {
   name: string;
   project: string;
   repository: string;
+  /** The README (markdown). */
   description: string;
+  /** One line under the name, at most 100 characters. */
+  shortDescription: string;
   labels: string[];
   badges: Badges;
   pullCount: number;

@@ -40,7 +40,9 @@ export function RepoCard({ repo, inProject = false }: { repo: RepositorySummary;
             {repo.tagCount.toLocaleString('en')} {repo.tagCount === 1 ? 'tag' : 'tags'}
           </span>
         </div>
-        {repo.description ? <p className="repo-card-desc">{excerpt(repo.description)}</p> : <p className="repo-card-desc muted">No description</p>}
+        {repo.shortDescription || repo.description
+          ? <p className="repo-card-desc">{repo.shortDescription || excerpt(repo.description)}</p>
+          : <p className="repo-card-desc muted">No description</p>}
         {repo.labels.length > 0 && (
           <ul className="labels" aria-label="Labels">
             {repo.labels.slice(0, 6).map((l) => (

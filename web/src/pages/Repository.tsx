@@ -1,6 +1,8 @@
-// A repository: overview (markdown description, editable in place by maintainers), the pull
-// command, stars and counts; the Tags tab with every platform of a multi-arch tag; and, under
-// Tags, the scan report and the signatures of one tag or digest.
+// A repository: the header (name, badges, the short description, counts, star); the overview
+// (the README, editable in place by maintainers, without a first paragraph that repeats the
+// short description), the pull command; the Tags tab with every platform of a multi-arch tag;
+// under Tags, the scan report and the signatures of one tag or digest; and, for maintainers,
+// owners and administrators, Settings (short description, README, labels, delete).
 import { lazy, Suspense, useEffect, useId, useState } from 'react';
 import { api, ApiError, messageOf, repoPath } from '../api.ts';
 import { Badges } from '../components/Badges.tsx';
@@ -8,7 +10,7 @@ import { Breakable, CopyButton } from '../components/CopyButton.tsx';
 import { RepoIcon } from '../components/RepoCard.tsx';
 import { ErrorNote, Loading } from '../components/States.tsx';
 import { Tabs } from '../components/Tabs.tsx';
-import { ago, count, excerpt, when } from '../format.ts';
+import { ago, count, when, withoutRepeatedLead } from '../format.ts';
 import { useFetch, useTitle } from '../hooks.ts';
 import { Link, paths } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -16,6 +18,7 @@ import type { RepositoryDetail, TagList } from '../types.ts';
 import { NotFound } from './NotFound.tsx';
 import { ScanReportView } from './ScanReport.tsx';
 import { ImageView } from './Image.tsx';
+import { RepositorySettings } from './RepositorySettings.tsx';
 import { SignaturesView } from './Signatures.tsx';
 import { pullBase, TagsTab } from './Tags.tsx';
 
@@ -30,7 +33,7 @@ function Markdown({ source }: { source: string }) {
   );
 }
 
-export function Repository({ name, tab, reference }: { name: string; tab: 'overview' | 'tags' | 'scan' | 'signatures' | 'image'; reference?: string }) {
+export function Repository({ name, tab, reference }: { name: string; tab: 'overview' | 'tags' | 'settings' | 'scan' | 'signatures' | 'image'; reference?: string }) {
   const slash = name.indexOf('/');
   const project = slash < 0 ? 'library' : name.slice(0, slash);
   const repository = slash < 0 ? name : name.slice(slash + 1);
@@ -42,6 +45,7 @@ export function Repository({ name, tab, reference }: { name: string; tab: 'overv
     tab === 'scan' && reference ? `Vulnerabilities of ${shown}${at}${reference}`
       : tab === 'signatures' && reference ? `Signatures of ${shown}${at}${reference}`
         : tab === 'image' && reference ? `${shown}@${reference.slice(0, 19)}`
+        : tab === 'settings' ? `Settings of ${shown}`
         : shown,
   );
 
@@ -59,10 +63,13 @@ export function Repository({ name, tab, reference }: { name: string; tab: 'overv
         tabs={[
           { id: 'overview', label: 'Overview', to: paths.repository(repo.name) },
           { id: 'tags', label: 'Tags', to: paths.tags(repo.name), count: repo.tagCount },
+          ...(repo.permissions.edit ? [{ id: 'settings', label: 'Settings', to: paths.repositorySettings(repo.name) }] : []),
         ]}
       />
       {tab === 'overview' ? (
         <Overview repo={repo} onChange={(r) => detail.setData(() => r)} />
+      ) : tab === 'settings' ? (
+        repo.permissions.edit ? <RepositorySettings repo={repo} onChange={(r) => detail.setData(() => r)} /> : <NotFound what={`Settings of ${repo.name}`} />
       ) : tab === 'scan' && reference ? (
         <ScanReportView key={reference} repo={repo} reference={reference} />
       ) : tab === 'signatures' && reference ? (
@@ -109,7 +116,11 @@ function RepoHeader({ repo, onChange }: { repo: RepositoryDetail; onChange: (r: 
             {title}
             <Badges badges={repo.badges} visibility={repo.visibility} />
           </h1>
-          {repo.description && <p className="repo-header-desc">{excerpt(repo.description, 200)}</p>}
+          {repo.shortDescription ? (
+            <p className="repo-header-desc" data-testid="short-description">{repo.shortDescription}</p>
+          ) : repo.permissions.edit ? (
+            <p className="repo-header-desc muted"><Link to={paths.repositorySettings(repo.name)}>Add a short description</Link></p>
+          ) : null}
           <dl className="stats">
             <div>
               <dt>Pulls</dt>
@@ -203,7 +214,7 @@ function Overview({ repo, onChange }: { repo: RepositoryDetail; onChange: (r: Re
         {editing ? (
           <DescriptionEditor repo={repo} onDone={(r) => { if (r) onChange(r); setEditing(false); }} />
         ) : repo.description ? (
-          <Markdown source={repo.description} />
+          <Markdown source={withoutRepeatedLead(repo.description, repo.shortDescription)} />
         ) : (
           <p className="muted">
             No overview yet.

@@ -17,7 +17,6 @@ import * as m014 from './014-proxy.ts';
 import * as m016 from './016-identity-providers.ts';
 import * as m015 from './015-replication.ts';
 import * as m018 from './018-oidc-logins.ts';
-import * as m018 from './018-oidc-logins.ts';
 import * as m017 from './017-short-description.ts';
 
 export interface MigrationContext {
@@ -43,7 +42,6 @@ const steps: Record<string, Step> = {
   '014-proxy': m014,
   '016-identity-providers': m016,
   '015-replication': m015,
-  '018-oidc-logins': m018,
   '018-oidc-logins': m018,
   '017-short-description': m017,
 };

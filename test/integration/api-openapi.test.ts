@@ -87,7 +87,7 @@ describe('api: OpenAPI document', () => {
       'GET /repositories/{project}/{repository}/immutable',
       'GET /gc', 'GET /gc/runs', 'POST /gc/runs',
       'GET /proxy-projects', 'POST /proxy-projects', 'DELETE /proxy-projects/{name}',
-      'GET /replication/rules', 'POST /replication/rules', 'GET /replication/rules/{name}', 'DELETE /replication/rules/{name}',
+      'GET /replication/rules', 'POST /replication/rules', 'GET /replication/rules/{name}', 'PATCH /replication/rules/{name}', 'DELETE /replication/rules/{name}',
       'POST /replication/rules/{name}/runs', 'GET /replication/rules/{name}/runs', 'GET /replication/runs/{id}',
       'GET /identity-providers', 'GET /group-mappings', 'PUT /group-mappings/admins', 'DELETE /group-mappings/admins',
       'GET /projects/{name}/group-mappings', 'PUT /projects/{name}/group-mappings', 'DELETE /projects/{name}/group-mappings',

@@ -129,6 +129,10 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
         key: 'POST /replication/rules', action: 'replication.add', actor: 'admin',
         run: () => call(server, 'POST', '/replication/rules', { as: ADMIN, body: { name: 'out', to: 'http://127.0.0.1:9', repos: 'team/**', username: 'peer', password: 'replication-peer-secret-1' } }),
       },
+      {
+        key: 'PATCH /replication/rules/{name}', action: 'replication.update', actor: 'admin',
+        run: () => call(server, 'PATCH', '/replication/rules/out', { as: ADMIN, body: { destPrefix: 'prod', enabled: false, password: 'replication-peer-secret-2' } }),
+      },
       { key: 'POST /replication/rules/{name}/runs', action: 'replication.run', actor: 'admin', run: () => call(server, 'POST', '/replication/rules/out/runs', { as: ADMIN }) },
       { key: 'DELETE /replication/rules/{name}', action: 'replication.remove', actor: 'admin', run: () => call(server, 'DELETE', '/replication/rules/out', { as: ADMIN }) },
       { key: 'PATCH /repositories/{project}/{repository}', action: 'repository.update', actor: 'alice', project: 'team', run: () => call(server, 'PATCH', '/repositories/team/feed', { as: alice, body: { shortDescription: 'Vulnerability feed', labels: ['feed'] } }) },
@@ -142,7 +146,7 @@ describe('management changes and refusals are audited', { timeout: 300_000 }, ()
       { key: 'DELETE /projects/{name}', action: 'project.delete', actor: 'alice', project: 'team', run: () => call(server, 'DELETE', '/projects/team?repositories=delete', { as: alice }) },
       { key: 'DELETE /users/{name}', action: 'user.delete', actor: 'admin', run: () => call(server, 'DELETE', '/users/carol', { as: ADMIN }) },
     ];
-    secrets.push('carol-password', 'carol-second-pw', 'another-webhook-secret-16', 'proxy-upstream-secret-1', 'replication-peer-secret-1');
+    secrets.push('carol-password', 'carol-second-pw', 'another-webhook-secret-16', 'proxy-upstream-secret-1', 'replication-peer-secret-1', 'replication-peer-secret-2');
 
     // Coverage: every mutating management route is in the table (or named as not a change here).
     const doc = expectStatus(await call(server, 'GET', '/openapi.json'), 200).body as { paths: Record<string, Record<string, unknown>> };

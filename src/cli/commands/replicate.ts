@@ -8,7 +8,7 @@ import { printJson, printTable, readStdinLine, say, when, withCommon, withOpened
 import { openReplicateOps, type ReplicateOps } from './replicate-ops.ts';
 
 type AddFlags = CommonFlags & {
-  to?: string; from?: string; repos: string; tags?: string; label?: string; onPush?: boolean; schedule?: string; deletions?: boolean; username?: string;
+  to?: string; from?: string; repos: string; tags?: string; label?: string; onPush?: boolean; schedule?: string; deletions?: boolean; username?: string; destPrefix?: string;
 };
 
 const withOps = (flags: CommonFlags, fn: (ops: ReplicateOps) => Promise<void>): Promise<void> => withOpened(flags, openReplicateOps, fn);
@@ -66,6 +66,7 @@ export function registerReplicateCommands(program: Command): void {
     .option('--on-push', 'push rules: replicate each push (and tag move) within seconds')
     .option('--schedule <cron>', 'run on a cron schedule, 5 fields in UTC: "0 3 * * *"')
     .option('--deletions', 'replicate tag deletions too (off by default)')
+    .option('--dest-prefix <prefix>', 'replace the first path component of each name on the target: team/app -> PREFIX/app (a pull rule fills the Berth project PREFIX)')
     .option('--username <name>', 'the peer account (its password from --password-stdin)')
     .option('--password-stdin', "read the peer account's password or token from stdin (with --url, the login password comes from BERTH_PASSWORD)")
     .action(async (name: string, flags: AddFlags) => {
@@ -78,12 +79,12 @@ export function registerReplicateCommands(program: Command): void {
           ...(flags.to !== undefined ? { to: flags.to } : {}), ...(flags.from !== undefined ? { from: flags.from } : {}),
           ...(flags.tags !== undefined ? { tags: flags.tags } : {}), ...(flags.label !== undefined ? { label: flags.label } : {}),
           ...(flags.onPush ? { onPush: true } : {}), ...(flags.schedule !== undefined ? { schedule: flags.schedule } : {}),
-          ...(flags.deletions ? { deletions: true } : {}),
+          ...(flags.deletions ? { deletions: true } : {}), ...(flags.destPrefix !== undefined ? { destPrefix: flags.destPrefix } : {}),
           ...(flags.username !== undefined ? { username: flags.username } : {}), ...(password !== undefined ? { password } : {}),
         });
         if (flags.json) return printJson(rule);
         const how = [rule.onPush ? 'on push' : '', rule.schedule ? `on schedule ${rule.schedule} (next ${when(rule.nextRunAt)})` : '', 'with berth replicate run'].filter(Boolean).join(', ');
-        say(`Rule ${rule.name}: ${rule.direction === 'push' ? `Berth -> ${rule.peer}` : `${rule.peer} -> Berth`}, repositories ${rule.repos}, tags ${rule.tags}; runs ${how}.`);
+        say(`Rule ${rule.name}: ${rule.direction === 'push' ? `Berth -> ${rule.peer}` : `${rule.peer} -> Berth`}, repositories ${rule.repos}, tags ${rule.tags}${rule.destPrefix ? `, named ${rule.destPrefix}/... there` : ''}; runs ${how}.`);
       });
     });
 
@@ -105,7 +106,7 @@ export function registerReplicateCommands(program: Command): void {
       const list = await ops.list();
       if (flags.json) return printJson(list);
       if (!list.length) return say('No replication rules.');
-      printTable(['NAME', 'DIRECTION', 'PEER', 'REPOS', 'TAGS', 'ON PUSH', 'SCHEDULE', 'USER'], list.map((r) => [r.name, r.direction, r.peer, r.repos, r.tags, r.onPush ? 'yes' : 'no', r.schedule, r.username]));
+      printTable(['NAME', 'DIRECTION', 'PEER', 'REPOS', 'TAGS', 'PREFIX', 'ON PUSH', 'SCHEDULE', 'USER', 'ENABLED', 'LAST RUN'], list.map((r) => [r.name, r.direction, r.peer, r.repos, r.tags, r.destPrefix, r.onPush ? 'yes' : 'no', r.schedule, r.username, r.enabled ? 'yes' : 'no', r.lastRun?.state]));
     }));
 
   withCommon(rep.command('remove').argument('<name>'))

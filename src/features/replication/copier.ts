@@ -14,6 +14,7 @@ import type { ReferrerDescriptor } from '../../registry-client/index.ts';
 import { UpstreamError } from '../../registry-client/index.ts';
 import { compileFilter, cosignSubject, fallbackTag, isFallbackTag, type RuleFilter } from './filters.ts';
 import type { Endpoint, FetchedManifest } from './peers.ts';
+import { targetRepository } from './names.ts';
 import { withReferrer } from './peers.ts';
 import { coveredBy, planCopy, type ManifestNode } from './planner.ts';
 
@@ -56,6 +57,8 @@ export interface CopierOptions {
   readonly target: Endpoint;
   /** Names on the target: a pull canonicalises the peer's (app -> library/app). */
   readonly direction: 'push' | 'pull';
+  /** Replaces the first path component of each name on the target (names.ts). */
+  readonly destPrefix?: string;
   readonly filter: RuleFilter;
   readonly label?: string;
   readonly deletions: boolean;
@@ -83,7 +86,17 @@ export class Copier {
   }
 
   private targetName(sourceName: string): string {
-    return this.o.direction === 'pull' ? canonicalRepositoryName(sourceName) : sourceName;
+    return targetRepository(sourceName, this.o.direction, this.o.destPrefix);
+  }
+
+  /** A Berth repository of this rule, as an earlier pass named it on the target. */
+  private mappedOrUndefined(name: string | undefined): string | undefined {
+    if (name === undefined) return undefined;
+    try {
+      return this.targetName(name);
+    } catch {
+      return undefined;
+    }
   }
 
   private canonical(name: string): string {
@@ -109,7 +122,7 @@ export class Copier {
       for (const tag of all.filter((t) => this.compiled.tag(t) && !isFallbackTag(t)).sort()) work.push({ repository, tag, all });
       if (this.o.deletions) {
         const have = new Set(all);
-        const there = await this.o.target.tags(this.targetName(repository)).catch(() => [] as string[]);
+        const there = await Promise.resolve().then(() => this.o.target.tags(this.targetName(repository))).catch(() => [] as string[]);
         for (const tag of there) if (this.compiled.tag(tag) && !isFallbackTag(tag) && !have.has(tag)) deletions.push({ repository, tag });
       }
     }
@@ -210,9 +223,10 @@ export class Copier {
   /** Copies one tag and what it needs; `all` is the repository's tags (for cosign's attachments). */
   private async copyTag(repository: string, tag: string, all: readonly string[], kindOverride?: ResultKind): Promise<void> {
     this.summary.items++;
-    const target = this.targetName(repository);
+    let target = repository;
     let rootDigest: string | undefined;
     try {
+      target = this.targetName(repository);
       const graph = await this.graphOf(repository, tag);
       const root = [...graph.values()][0]!;
       rootDigest = root.digest;
@@ -232,8 +246,9 @@ export class Copier {
   /** An untagged manifest pushed with a subject (a signature, an SBOM): copied with its own referrers. */
   private async copyReferrerByDigest(repository: string, digest: string): Promise<void> {
     this.summary.items++;
-    const target = this.targetName(repository);
+    let target = repository;
     try {
+      target = this.targetName(repository);
       const graph = await this.graphOf(repository, digest);
       await this.send(repository, target, graph, digest, undefined, 'referrer');
     } catch (error) {
@@ -310,7 +325,7 @@ export class Copier {
     // that links it; or, pushing from Berth, another repository of this rule that links it here,
     // which an earlier pass replicated under the same name.
     const from = this.placedBlobs.get(digest) ?? (await dst.mountSource?.(digest, target))
-      ?? (this.o.direction === 'push' ? await this.o.source.mountSource?.(digest, source, (r) => this.compiled.repository(this.canonical(r))) : undefined);
+      ?? (this.o.direction === 'push' ? this.mappedOrUndefined(await this.o.source.mountSource?.(digest, source, (r) => this.compiled.repository(this.canonical(r)))) : undefined);
     if (from && from !== target && (await dst.mount(target, digest, from))) {
       this.summary.blobsMounted++;
       this.placedBlobs.set(digest, target);
@@ -330,9 +345,10 @@ export class Copier {
    */
   private async deleteTag(repository: string, tag: string, doomed: ReadonlySet<string>): Promise<void> {
     this.summary.items++;
-    const target = this.targetName(repository);
+    let target = repository;
     const dst = this.o.target;
     try {
+      target = this.targetName(repository);
       const digest = await dst.head(target, tag);
       if (!digest) return;
       let gone: boolean;

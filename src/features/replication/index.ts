@@ -24,7 +24,7 @@ export interface ReplicationFeature extends Feature {
 export function enableReplication(ctx: FeatureContext): ReplicationFeature {
   let rules: { rule: Rule; filter: ReturnType<typeof compileFilter> }[] = [];
   const reload = async () => {
-    rules = (await service.store.rules()).filter((r) => r.direction === 'push' && r.onPush).map((rule) => ({ rule, filter: compileFilter({ repos: rule.repos, tags: rule.tags }) }));
+    rules = (await service.store.rules()).filter((r) => r.direction === 'push' && r.onPush && r.enabled).map((rule) => ({ rule, filter: compileFilter({ repos: rule.repos, tags: rule.tags }) }));
   };
   const service: ReplicationService = new ReplicationService({
     db: ctx.db, box: lazySecretBox(ctx.config.storage.dataDir), registry: ctx.registry, jobs: ctx.jobs,

@@ -1,4 +1,4 @@
-// /api/v1/replication/...: rules (list, add, show, remove), runs asked for now, a rule's history
+// /api/v1/replication/...: rules (list, add, show, change, remove), runs asked for now, a rule's history
 // and a run's per-artifact results (administrators only: a rule reaches out to the network with
 // stored credentials, and reads or writes any repository).
 import { z } from 'zod';
@@ -21,6 +21,22 @@ const NewRule = z.strictObject({
   deletions: z.boolean().optional().describe('replicate tag deletions too'),
   username: z.string().min(1).max(255).optional(),
   password: z.string().min(1).max(4096).optional().describe('stored sealed; never shown again'),
+  destPrefix: z.string().min(1).max(200).optional().describe("replaces the first path component of each name on the target (Harbor's destination namespace); for a pull rule, the Berth project"),
+  enabled: z.boolean().optional().describe('default true'),
+});
+
+const RuleChange = z.strictObject({
+  peer: z.string().min(1).max(2048).optional().describe('the peer (the direction stays)'),
+  repos: z.string().min(1).max(256).optional(),
+  tags: z.string().min(1).max(258).optional(),
+  label: z.string().min(1).max(32).nullable().optional(),
+  onPush: z.boolean().optional(),
+  schedule: z.string().min(1).max(200).nullable().optional(),
+  deletions: z.boolean().optional(),
+  destPrefix: z.string().min(1).max(200).nullable().optional(),
+  enabled: z.boolean().optional(),
+  username: z.string().min(1).max(255).nullable().optional().describe('null removes the credentials'),
+  password: z.string().min(1).max(4096).optional().describe('replaces the stored one (left out: it stays); never shown'),
 });
 
 function admin(actor: Principal): void {
@@ -45,6 +61,12 @@ export function replicationRoutes(service: ReplicationService): ApiRoute[] {
       method: 'GET', path: '/replication/rules/{name}', resource, auth: 'required', summary: 'A replication rule (administrators)',
       status: 200, response: RuleSchema, errors: [403, 404],
       handler: async ({ actor, params }) => { admin(actor); return service.get(params.name!); },
+    }),
+    route({
+      method: 'PATCH', path: '/replication/rules/{name}', resource, auth: 'required', body: RuleChange,
+      summary: 'Change a rule: filters, trigger, peer, credentials, destination prefix, enabled (administrators)',
+      status: 200, response: RuleSchema, errors: [403, 404],
+      handler: async ({ actor, params, body }) => { admin(actor); return service.update(actor, params.name!, body); },
     }),
     route({
       method: 'DELETE', path: '/replication/rules/{name}', resource, auth: 'required', summary: 'Remove a rule and its history (administrators)',

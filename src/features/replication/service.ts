@@ -16,8 +16,9 @@ import { RegistryClient } from '../../registry-client/index.ts';
 import type { SecretBox } from '../secrets.ts';
 import { Copier, type CopySummary, type OnlyOne } from './copier.ts';
 import { filterProblem } from './filters.ts';
+import { prefixProblem } from './names.ts';
 import { LocalEndpoint, RemoteEndpoint } from './peers.ts';
-import { ReplicationStore, type Rule, type Run, type Trigger } from './store.ts';
+import { ReplicationStore, type Direction, type Rule, type RulePatch, type Run, type Trigger } from './store.ts';
 import type { ResultView, RuleView, RunView, RunWithResultsView } from './views.ts';
 
 export const REPLICATION_JOB = 'replication.run';
@@ -43,6 +44,24 @@ export interface NewRuleInput {
   readonly schedule?: string;
   readonly deletions?: boolean;
   readonly username?: string;
+  readonly password?: string;
+  /** Replaces the first path component of each name on the target (names.ts). */
+  readonly destPrefix?: string;
+  readonly enabled?: boolean;
+}
+
+/** A change to a rule (PATCH): what is left out stays; null clears; the password is write-only. */
+export interface RuleChangeInput {
+  readonly peer?: string;
+  readonly repos?: string;
+  readonly tags?: string;
+  readonly label?: string | null;
+  readonly onPush?: boolean;
+  readonly schedule?: string | null;
+  readonly deletions?: boolean;
+  readonly destPrefix?: string | null;
+  readonly enabled?: boolean;
+  readonly username?: string | null;
   readonly password?: string;
 }
 
@@ -70,6 +89,29 @@ export function checkPeer(value: string, flag: string): string {
   return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
 }
 
+/** The checks shared by add and update. */
+function checkRule(direction: Direction, f: { repos: string; tags: string; label?: string | undefined; onPush?: boolean | undefined; schedule?: string | undefined; destPrefix?: string | undefined }): void {
+  const problem = filterProblem({ repos: f.repos, tags: f.tags });
+  if (problem) throw invalid(problem);
+  if (f.label !== undefined) {
+    if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(f.label)) throw invalid('--label is a repository label: a lower-case word of a-z, 0-9 and "-"');
+    if (direction === 'pull') throw invalid('--label selects Berth\'s repositories by their label: it applies to push rules (--to) only');
+  }
+  if (f.onPush && direction === 'pull') throw invalid('--on-push reacts to pushes into Berth: it applies to push rules (--to) only; schedule a pull rule with --schedule');
+  if (f.schedule !== undefined) {
+    try {
+      parseCron(f.schedule);
+    } catch (error) {
+      if (error instanceof CronError) throw invalid(`--schedule: ${error.message}`);
+      throw error;
+    }
+  }
+  if (f.destPrefix !== undefined) {
+    const p = prefixProblem(f.destPrefix);
+    if (p) throw invalid(p);
+  }
+}
+
 export interface ReplicationDeps {
   readonly db: Kysely<Database>;
   readonly box: () => SecretBox;
@@ -92,11 +134,17 @@ export class ReplicationService {
   }
 
   async list(): Promise<RuleView[]> {
-    return (await this.store.rules()).map((r) => this.viewOf(r));
+    const last = await this.store.lastRuns();
+    return (await this.store.rules()).map((r) => this.viewOf(r, last.get(r.id)));
   }
 
   async get(name: string): Promise<RuleView> {
-    return this.viewOf(await this.rule(name));
+    const rule = await this.rule(name);
+    return this.viewOf(rule, await this.lastRunOf(rule));
+  }
+
+  private async lastRunOf(rule: Rule): Promise<Run | undefined> {
+    return (await this.store.runs(rule.id, 1))[0];
   }
 
   private async rule(name: string): Promise<Rule> {
@@ -111,21 +159,7 @@ export class ReplicationService {
     const direction = input.to !== undefined ? 'push' : 'pull';
     const peer = checkPeer((input.to ?? input.from)!, direction === 'push' ? '--to' : '--from');
     const tags = input.tags ?? '**';
-    const problem = filterProblem({ repos: input.repos, tags });
-    if (problem) throw invalid(problem);
-    if (input.label !== undefined) {
-      if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(input.label)) throw invalid('--label is a repository label: a lower-case word of a-z, 0-9 and "-"');
-      if (direction === 'pull') throw invalid('--label selects Berth\'s repositories by their label: it applies to push rules (--to) only');
-    }
-    if (input.onPush && direction === 'pull') throw invalid('--on-push reacts to pushes into Berth: it applies to push rules (--to) only; schedule a pull rule with --schedule');
-    if (input.schedule !== undefined) {
-      try {
-        parseCron(input.schedule);
-      } catch (error) {
-        if (error instanceof CronError) throw invalid(`--schedule: ${error.message}`);
-        throw error;
-      }
-    }
+    checkRule(direction, { repos: input.repos, tags, label: input.label, onPush: input.onPush, schedule: input.schedule, destPrefix: input.destPrefix });
     if (input.password !== undefined && input.username === undefined) throw invalid('a password needs a username (--username)');
     if (await this.store.rule(input.name)) throw new RegistryError('CONFLICT', undefined, { message: `a replication rule ${input.name} exists already` });
     await this.store.insertRule({
@@ -134,12 +168,46 @@ export class ReplicationService {
       onPush: Boolean(input.onPush), ...(input.schedule !== undefined ? { schedule: input.schedule.trim() } : {}), deletions: Boolean(input.deletions),
       ...(input.username !== undefined ? { username: input.username } : {}),
       ...(input.password !== undefined ? { password: input.password } : {}),
+      ...(input.destPrefix !== undefined ? { destPrefix: input.destPrefix } : {}),
+      enabled: input.enabled !== false,
     }, actor.name, this.now());
     const rule = (await this.store.rule(input.name))!;
-    await this.deps.record({ action: 'replication.add', actor, detail: { rule: rule.name, direction, peer, repos: rule.repos, tags, ...(rule.username ? { username: rule.username } : {}), ...(rule.schedule ? { schedule: rule.schedule } : {}), onPush: rule.onPush, deletions: rule.deletions } });
+    await this.deps.record({ action: 'replication.add', actor, detail: { rule: rule.name, direction, peer, repos: rule.repos, tags, ...(rule.username ? { username: rule.username } : {}), ...(rule.schedule ? { schedule: rule.schedule } : {}), onPush: rule.onPush, deletions: rule.deletions, ...(rule.destPrefix ? { destPrefix: rule.destPrefix } : {}), ...(rule.enabled ? {} : { enabled: false }) } });
     await this.ensureScheduled(rule);
     await this.deps.changed?.();
-    return this.viewOf(rule);
+    return this.viewOf(rule, await this.lastRunOf(rule));
+  }
+
+  /** Changes a rule (its name and direction stay); the password is replaced only when given. */
+  async update(actor: Actor, name: string, change: RuleChangeInput): Promise<RuleView> {
+    const old = await this.rule(name);
+    const peer = change.peer !== undefined ? checkPeer(change.peer, old.direction === 'push' ? '--to' : '--from') : undefined;
+    const pick = <K extends keyof RuleChangeInput>(k: K, was: RuleChangeInput[K]) => (change[k] !== undefined ? change[k] : was);
+    const label = pick('label', old.label ?? null);
+    const schedule = pick('schedule', old.schedule ?? null);
+    const destPrefix = pick('destPrefix', old.destPrefix ?? null);
+    checkRule(old.direction, {
+      repos: change.repos ?? old.repos, tags: change.tags ?? old.tags, label: label ?? undefined, onPush: change.onPush ?? old.onPush,
+      schedule: schedule ?? undefined, destPrefix: destPrefix ?? undefined,
+    });
+    const username = pick('username', old.username ?? null);
+    if (change.password !== undefined && username === null) throw invalid('a password needs a username (--username)');
+    const patch: RulePatch = {
+      ...(peer !== undefined ? { peer } : {}),
+      ...(change.repos !== undefined ? { repos: change.repos } : {}), ...(change.tags !== undefined ? { tags: change.tags } : {}),
+      ...(change.label !== undefined ? { label: change.label } : {}), ...(change.onPush !== undefined ? { onPush: change.onPush } : {}),
+      ...(change.schedule !== undefined ? { schedule: change.schedule === null ? null : change.schedule.trim() } : {}),
+      ...(change.deletions !== undefined ? { deletions: change.deletions } : {}),
+      ...(change.destPrefix !== undefined ? { destPrefix: change.destPrefix } : {}), ...(change.enabled !== undefined ? { enabled: change.enabled } : {}),
+      ...(change.username !== undefined ? { username: change.username } : {}), ...(change.password !== undefined ? { password: change.password } : {}),
+    };
+    await this.store.updateRule(old.id, patch);
+    const rule = (await this.store.ruleById(old.id))!;
+    const changed = Object.keys(patch).filter((k) => k !== 'password');
+    await this.deps.record({ action: 'replication.update', actor, detail: { rule: name, changed: [...changed, ...(change.password !== undefined ? ['password'] : [])].join(',') } });
+    await this.ensureScheduled(rule);
+    await this.deps.changed?.();
+    return this.viewOf(rule, await this.lastRunOf(rule));
   }
 
   async remove(name: string, actor: Actor = SYSTEM): Promise<void> {
@@ -168,7 +236,17 @@ export class ReplicationService {
 
   async history(name: string, limit = 50): Promise<RunView[]> {
     const rule = await this.rule(name);
-    return (await this.store.runs(rule.id, limit)).map((r) => this.runView(r, rule.name));
+    const runs = await this.store.runs(rule.id, limit);
+    return Promise.all(runs.map(async (r) => ({ ...this.runView(r, rule.name), progress: await this.progressOf(r) })));
+  }
+
+  /** How far a queued or running run is, from its job's progress note ("done/total what"). */
+  private async progressOf(run: Run): Promise<RunView['progress']> {
+    if (run.state !== 'running' && run.state !== 'queued') return null;
+    const row = run.jobId !== null ? await this.deps.jobs?.job(run.jobId) : undefined;
+    const m = row?.progress ? /^(\d+)\/(\d+) (.*)$/s.exec(row.progress) : null;
+    if (!m) return null;
+    return { done: Number(m[1]), total: Number(m[2]), current: m[3]! };
   }
 
   async runWithResults(id: number): Promise<RunWithResultsView> {
@@ -178,13 +256,13 @@ export class ReplicationService {
     const results: ResultView[] = (await this.store.results(id)).map((r) => ({
       repository: r.repository, reference: r.reference, digest: r.digest ?? null, kind: r.kind, status: r.status, bytes: r.bytes, error: r.error ?? null, at: new Date(r.at).toISOString(),
     }));
-    return { ...this.runView(run, rule?.name ?? String(run.ruleId)), results };
+    return { ...this.runView(run, rule?.name ?? String(run.ruleId)), progress: await this.progressOf(run), results };
   }
 
   /** Queues the rule's next scheduled occurrence (one job per occurrence, across instances). */
   async ensureScheduled(rule: Rule, after = this.now()): Promise<number | undefined> {
     const jobs = this.deps.jobs;
-    if (!jobs || !rule.schedule) return undefined;
+    if (!jobs || !rule.schedule || !rule.enabled) return undefined;
     let at: number | undefined;
     try {
       at = nextRun(parseCron(rule.schedule), after);
@@ -206,6 +284,8 @@ export class ReplicationService {
     const rule = await this.store.ruleById(payload.ruleId);
     if (!rule) return { skipped: 'the rule no longer exists' };
     if (payload.trigger === 'schedule' && rule.schedule !== payload.schedule) return { skipped: `the schedule changed (now ${rule.schedule ?? 'none'})` };
+    // A disabled rule runs only by hand (a push or schedule job queued before it was disabled is dropped).
+    if (payload.trigger !== 'manual' && !rule.enabled) return { skipped: 'the rule is disabled' };
     try {
       const runId = payload.runId ?? (await this.store.runOfJob(job.id)) ?? (await this.store.insertRun(rule.id, payload.trigger, payload.trigger === 'push' ? 'on-push' : 'schedule', this.now()));
       return await this.pass(rule, runId, job.id, payload.only, job, undefined, payload.trigger === 'manual' ? MANUAL_ATTEMPTS : MAX_ATTEMPTS);
@@ -229,6 +309,7 @@ export class ReplicationService {
       source: rule.direction === 'push' ? local : remote,
       target: rule.direction === 'push' ? remote : local,
       direction: rule.direction,
+      ...(rule.destPrefix !== undefined ? { destPrefix: rule.destPrefix } : {}),
       filter: { repos: rule.repos, tags: rule.tags },
       ...(rule.label !== undefined ? { label: rule.label } : {}),
       deletions: rule.deletions,
@@ -279,7 +360,7 @@ export class ReplicationService {
     return MAX_ATTEMPTS;
   }
 
-  private viewOf(r: Rule): RuleView {
+  private viewOf(r: Rule, last: Run | undefined): RuleView {
     let next: number | undefined;
     try {
       next = r.schedule ? nextRun(parseCron(r.schedule), this.now()) : undefined;
@@ -287,7 +368,9 @@ export class ReplicationService {
     return {
       name: r.name, direction: r.direction, peer: r.peer, username: r.username ?? null, hasPassword: r.password !== undefined,
       repos: r.repos, tags: r.tags, label: r.label ?? null, onPush: r.onPush, schedule: r.schedule ?? null,
-      nextRunAt: next !== undefined ? new Date(next).toISOString() : null, deletions: r.deletions,
+      nextRunAt: next !== undefined && r.enabled ? new Date(next).toISOString() : null, deletions: r.deletions,
+      destPrefix: r.destPrefix ?? null, enabled: r.enabled,
+      lastRun: last ? this.runView(last, r.name) : null,
       createdAt: new Date(r.createdAt).toISOString(), createdBy: r.createdBy,
     };
   }

@@ -1,5 +1,5 @@
-// The replication tables (migration 015): rules, runs and per-artifact results. Typed here,
-// beside the feature that owns them.
+// The replication tables (migrations 015 and 019): rules, runs and per-artifact results. Typed
+// here, beside the feature that owns them.
 import type { Kysely } from 'kysely';
 import type { Executor } from '../../metadata/executor.ts';
 import type { Database } from '../../metadata/schema.ts';
@@ -10,6 +10,7 @@ interface ReplicationTables {
   replication_rules: {
     id: number; name: string; direction: string; peer: string; username: string | null; password_sealed: string | null;
     repos: string; tags: string; label: string | null; on_push: number; schedule: string | null; deletions: number; created_at: number; created_by: string;
+    dest_prefix: string | null; enabled: number;
   };
   replication_runs: {
     id: number; rule_id: number; trigger: string; state: string; job_id: number | null; summary: string | null; error: string | null;
@@ -39,11 +40,31 @@ export interface Rule {
   readonly onPush: boolean;
   readonly schedule?: string;
   readonly deletions: boolean;
+  /** Replaces the first path component of each name on the target (019). */
+  readonly destPrefix?: string;
+  /** A disabled rule is not run on push or on its schedule (019). */
+  readonly enabled: boolean;
   readonly createdAt: number;
   readonly createdBy: string;
 }
 
-export type NewRule = Omit<Rule, 'id' | 'createdAt' | 'createdBy'>;
+export type NewRule = Omit<Rule, 'id' | 'createdAt' | 'createdBy' | 'enabled'> & { readonly enabled?: boolean };
+
+/** A change to a rule: a field left out stays; null clears an optional one. */
+export interface RulePatch {
+  readonly peer?: string;
+  readonly repos?: string;
+  readonly tags?: string;
+  readonly label?: string | null;
+  readonly onPush?: boolean;
+  readonly schedule?: string | null;
+  readonly deletions?: boolean;
+  readonly destPrefix?: string | null;
+  readonly enabled?: boolean;
+  /** null removes the credentials; a password left out keeps the stored one. */
+  readonly username?: string | null;
+  readonly password?: string;
+}
 
 export interface Run {
   readonly id: number;
@@ -73,6 +94,7 @@ export class ReplicationStore {
       ...(r.password_sealed !== null ? { password: this.box().open(r.password_sealed) } : {}),
       repos: r.repos, tags: r.tags, ...(r.label !== null ? { label: r.label } : {}),
       onPush: Number(r.on_push) === 1, ...(r.schedule !== null ? { schedule: r.schedule } : {}), deletions: Number(r.deletions) === 1,
+      ...(r.dest_prefix !== null && r.dest_prefix !== undefined ? { destPrefix: r.dest_prefix } : {}), enabled: r.enabled === undefined || Number(r.enabled) === 1,
       createdAt: Number(r.created_at), createdBy: r.created_by,
     };
   }
@@ -97,7 +119,41 @@ export class ReplicationStore {
       password_sealed: rule.password !== undefined ? this.box().seal(rule.password) : null,
       repos: rule.repos, tags: rule.tags, label: rule.label ?? null, on_push: rule.onPush ? 1 : 0, schedule: rule.schedule ?? null,
       deletions: rule.deletions ? 1 : 0, created_at: now, created_by: by,
+      dest_prefix: rule.destPrefix ?? null, enabled: rule.enabled === false ? 0 : 1,
     } as never).execute();
+  }
+
+  async updateRule(id: number, patch: RulePatch): Promise<void> {
+    const set: Partial<ReplicationTables['replication_rules']> = {};
+    if (patch.peer !== undefined) set.peer = patch.peer;
+    if (patch.repos !== undefined) set.repos = patch.repos;
+    if (patch.tags !== undefined) set.tags = patch.tags;
+    if (patch.label !== undefined) set.label = patch.label;
+    if (patch.onPush !== undefined) set.on_push = patch.onPush ? 1 : 0;
+    if (patch.schedule !== undefined) set.schedule = patch.schedule;
+    if (patch.deletions !== undefined) set.deletions = patch.deletions ? 1 : 0;
+    if (patch.destPrefix !== undefined) set.dest_prefix = patch.destPrefix;
+    if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
+    if (patch.username === null) {
+      set.username = null;
+      set.password_sealed = null;
+    } else if (patch.username !== undefined) set.username = patch.username;
+    if (patch.password !== undefined) set.password_sealed = this.box().seal(patch.password);
+    if (!Object.keys(set).length) return;
+    await this.db.updateTable('replication_rules').set(set as never).where('id', '=', id).execute();
+  }
+
+  /** The newest run of each of the rules (for the list of rules). */
+  async lastRuns(): Promise<Map<number, Run>> {
+    const newest = this.db.selectFrom('replication_runs').select((eb) => eb.fn.max('id').as('id')).groupBy('rule_id');
+    const rows = await this.db.selectFrom('replication_runs').selectAll().where('id', 'in', newest).execute();
+    return new Map(rows.map((r) => [Number(r.rule_id), this.runOf(r)]));
+  }
+
+  /** How far each running run is: results recorded so far, by status. */
+  async resultCounts(runId: number): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom('replication_results').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('run_id', '=', runId).groupBy('status').execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
   async removeRule(name: string): Promise<boolean> {

@@ -8,6 +8,22 @@ export const SummarySchema = z.object({
   items: z.number().int().describe('tags (and deletions) looked at'),
 });
 
+export const RunSchema = z.object({
+  id: z.number().int(),
+  rule: z.string(),
+  trigger: z.enum(['manual', 'schedule', 'push']),
+  state: z.enum(['queued', 'running', 'done', 'failed']),
+  job: z.number().int().nullable(),
+  summary: SummarySchema.nullable(),
+  error: z.string().nullable(),
+  requestedBy: z.string(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  progress: z.object({ done: z.number().int(), total: z.number().int(), current: z.string() }).nullable().optional()
+    .describe('a queued or running run: tags done of total, and what it is at'),
+});
+
 export const RuleSchema = z.object({
   name: z.string(),
   direction: z.enum(['push', 'pull']).describe('push: Berth -> peer (--to); pull: peer -> Berth (--from)'),
@@ -21,22 +37,11 @@ export const RuleSchema = z.object({
   schedule: z.string().nullable().describe('cron, 5 fields, UTC'),
   nextRunAt: z.string().nullable(),
   deletions: z.boolean().describe('replicate tag deletions'),
+  destPrefix: z.string().nullable().describe("replaces the first path component of each name on the target (Harbor's destination namespace): team/app -> PREFIX/app"),
+  enabled: z.boolean().describe('a disabled rule is not run on push or on its schedule (it can still be run by hand)'),
+  lastRun: RunSchema.nullable().describe('the newest run'),
   createdAt: z.string(),
   createdBy: z.string(),
-});
-
-export const RunSchema = z.object({
-  id: z.number().int(),
-  rule: z.string(),
-  trigger: z.enum(['manual', 'schedule', 'push']),
-  state: z.enum(['queued', 'running', 'done', 'failed']),
-  job: z.number().int().nullable(),
-  summary: SummarySchema.nullable(),
-  error: z.string().nullable(),
-  requestedBy: z.string(),
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
 });
 
 export const ResultSchema = z.object({

@@ -18,6 +18,7 @@ import * as m016 from './016-identity-providers.ts';
 import * as m015 from './015-replication.ts';
 import * as m018 from './018-oidc-logins.ts';
 import * as m017 from './017-short-description.ts';
+import * as m019 from './019-replication-prefix.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -44,6 +45,7 @@ const steps: Record<string, Step> = {
   '015-replication': m015,
   '018-oidc-logins': m018,
   '017-short-description': m017,
+  '019-replication-prefix': m019,
 };
 
 export class BerthMigrations implements MigrationProvider {

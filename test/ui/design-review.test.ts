@@ -84,7 +84,7 @@ describe('design review fixes in chromium', { timeout: 600_000 }, () => {
       await page.getByRole('heading', { name: 'General' }).waitFor();
       await assertControlsBesideLabels(page, 'form.form-card', `project settings at ${width}px`);
       await screenshot(page, `review-project-settings-${width}`);
-      await page.goto(url('/r/library/nginx/-/tags'));
+      await page.goto(url('/r/library/nginx/-/tags?view=cards'));
       await page.getByRole('button', { name: 'Delete tag 1.26' }).click();
       await page.locator('dialog[open] label.radio').first().waitFor();
       await assertControlsBesideLabels(page, 'dialog[open]', `delete-tag dialog at ${width}px`);
@@ -165,7 +165,7 @@ describe('design review fixes in chromium', { timeout: 600_000 }, () => {
   });
 
   it('the Retag dialog starts in the new-tag field', async () => {
-    await page.goto(url('/r/library/nginx/-/tags'));
+    await page.goto(url('/r/library/nginx/-/tags?view=cards'));
     await page.getByRole('button', { name: 'Retag 1.26' }).click();
     await page.getByLabel('New tag').waitFor();
     const focused = await page.evaluate('document.activeElement && document.activeElement.id');
@@ -204,7 +204,7 @@ describe('design review fixes in chromium', { timeout: 600_000 }, () => {
         ['/', '.repo-list .repo-card'],
         ['/search?q=nginx', '.repo-list .repo-card'],
         ['/r/library/nginx', '.markdown'],
-        ['/r/library/nginx/-/tags', '.tag'],
+        ['/r/library/nginx/-/tags?view=cards', '.tag'],
         ['/projects', 'table.table tbody tr'],
         ['/projects/acme', '.repo-list .repo-card'],
         ['/projects/acme/members', 'table.table tbody tr'],
@@ -236,7 +236,7 @@ describe('design review fixes in chromium', { timeout: 600_000 }, () => {
       });
       const probe = await contrastProblems(page);
       assert.deepEqual(probe.problems.filter((p) => p.text.startsWith('probe')).map((p) => [p.text, p.ratio]), [['probe #949494', 3.03], ['probe #6b7486', 4.34]]);
-      await page.goto(url('/r/library/nginx/-/tags'));
+      await page.goto(url('/r/library/nginx/-/tags?view=cards'));
       await page.locator('.tag').first().waitFor();
       await screenshot(page, `review-tags-${scheme}-1280`);
       await page.goto(url('/projects/acme'));

@@ -102,7 +102,7 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
     await page.getByRole('heading', { level: 1, name: /nginx/ }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Edit' }).count(), 0, 'no Edit for a visitor');
     assert.ok(await page.getByRole('link', { name: 'Sign in to star' }).isVisible());
-    await page.goto(url('/r/library/nginx/-/tags'));
+    await page.goto(url('/r/library/nginx/-/tags?view=cards'));
     await page.locator('.tag').first().waitFor();
     assert.equal(await page.getByRole('button', { name: /Delete tag|Retag/ }).count(), 0, 'no tag actions for a visitor');
   });
@@ -215,6 +215,10 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
     await page.goto(url('/r/library/nginx'));
     await page.getByRole('link', { name: /^Tags/ }).click();
     await page.waitForURL(/\/r\/library\/nginx\/-\/tags$/);
+    // The compact table is the default; the cards show every fact of each tag.
+    await page.locator('table.tag-table').waitFor();
+    await page.getByRole('button', { name: 'Cards' }).click();
+    await page.waitForURL(/view=cards/);
     const latest = page.locator('.tag[data-tag="latest"]');
     await latest.waitFor();
     assert.ok(await latest.getByText('Multi-platform').isVisible());
@@ -243,7 +247,7 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
   });
 
   it('retags and deletes a tag', async () => {
-    await page.goto(url('/r/library/nginx/-/tags'));
+    await page.goto(url('/r/library/nginx/-/tags?view=cards'));
     const old = page.locator('.tag[data-tag="1.26"]');
     await old.getByRole('button', { name: 'Retag 1.26' }).click();
     await page.getByLabel('New tag').fill('1.26-stable');
@@ -305,7 +309,7 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
   it('works at 390 px wide: no sideways scrolling, search and tags usable', async () => {
     const mobile = await browser.newPage({ width: 390, height: 844 });
     try {
-      for (const path of ['/search', '/r/library/nginx', '/r/library/nginx/-/tags', '/projects/acme', '/admin']) {
+      for (const path of ['/search', '/r/library/nginx', '/r/library/nginx/-/tags?view=cards', '/projects/acme', '/admin']) {
         await mobile.goto(url(path));
         await mobile.locator('main h1, main .repo-list, main .tag').first().waitFor();
         const width = await mobile.evaluate('document.documentElement.scrollWidth');
@@ -325,7 +329,7 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
       await mobile.getByTestId('pull-command').waitFor();
       await mobile.locator('.markdown h2').first().waitFor();
       await screenshot(mobile, 'mobile-repository');
-      await mobile.goto(url('/r/library/nginx/-/tags'));
+      await mobile.goto(url('/r/library/nginx/-/tags?view=cards'));
       await mobile.locator('.tag[data-tag="latest"] tr[data-platform="linux/arm64/v8"]').waitFor();
       await screenshot(mobile, 'mobile-tags');
     } finally {
@@ -394,7 +398,7 @@ describe('web UI in chromium', { timeout: 600_000 }, () => {
     await page.getByRole('cell', { name: 'dana', exact: true }).waitFor();
     assert.equal(await page.getByRole('button', { name: /Remove/ }).count(), 0, 'no member management');
     // Official Images: no edit, retag or delete; the private project stays out of search.
-    await page.goto(url('/r/library/nginx/-/tags'));
+    await page.goto(url('/r/library/nginx/-/tags?view=cards'));
     await page.locator('.tag').first().waitFor();
     assert.equal(await page.getByRole('button', { name: /Retag|Delete tag/ }).count(), 0);
     await page.goto(url('/r/library/nginx'));

@@ -53,7 +53,7 @@ describe('the image page in chromium', { timeout: 600_000 }, () => {
   })));
 
   it('opens from the tag\'s digest and shows each platform\'s layers and history', async () => {
-    await page.goto(url('/r/library/nginx/-/tags'));
+    await page.goto(url('/r/library/nginx/-/tags?view=cards'));
     await page.getByRole('link', { name: /^Image sha256:[0-9a-f]{12} of latest$/ }).click();
     await page.waitForURL(new RegExp(`/r/library/nginx/-/images/${index.digest}$`));
     await page.getByRole('heading', { name: /Image index/ }).waitFor();
@@ -97,7 +97,7 @@ describe('the image page in chromium', { timeout: 600_000 }, () => {
     assert.equal((await layersOf('linux/arm64/v8')).length, 5);
     assert.match(await page.locator('.image-summary').textContent() ?? '', /No tag points at this digest/);
 
-    await page.goto(url('/r/library/nginx/-/tags'));
+    await page.goto(url('/r/library/nginx/-/tags?view=cards'));
     await page.getByRole('link', { name: /of latest for linux\/amd64$/ }).click();
     await page.waitForURL(new RegExp(`/images/${index.children[0]!.digest}$`));
     assert.equal((await layersOf('linux/amd64')).length, 5);

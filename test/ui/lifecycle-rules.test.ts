@@ -120,7 +120,7 @@ describe('quota and immutability UI in chromium', { timeout: 300_000 }, () => {
   });
 
   it('the tags view marks immutable tags', async () => {
-    await page.goto(url('/r/acme/app/-/tags?sort=name'));
+    await page.goto(url('/r/acme/app/-/tags?view=cards&sort=name'));
     await page.locator('.tag[data-tag="v1"]').waitFor();
     const chip = page.locator('.tag[data-tag="v1"]').getByTestId('tag-immutable');
     await chip.waitFor();

@@ -120,7 +120,7 @@ describe('retention and tag history UI in chromium', { timeout: 300_000 }, () =>
     const first = await pushImage(s, alice, 'acme/app', 'latest');
     const second = await pushImage(s, alice, 'acme/app', 'latest');
     await signIn(alice);
-    await page.goto(url('/r/acme/app/-/tags'));
+    await page.goto(url('/r/acme/app/-/tags?view=cards'));
     const row = page.locator('.tag[data-tag="latest"]');
     await row.getByRole('button', { name: 'History of latest' }).click();
     const timeline = row.getByRole('region', { name: 'History of latest' });
@@ -144,7 +144,7 @@ describe('retention and tag history UI in chromium', { timeout: 300_000 }, () =>
 
     // A guest reads the history but has no Roll back.
     await signIn(gus);
-    await page.goto(url('/r/acme/app/-/tags'));
+    await page.goto(url('/r/acme/app/-/tags?view=cards'));
     // (Should this ever time out, the message carries what the page showed.)
     await page.locator('.tag[data-tag="latest"]').getByRole('button', { name: 'History of latest' }).waitFor({ timeout: 30_000 }).catch(async (e: unknown) => {
       await screenshot(page, 'tag-history-guest-failure');
@@ -168,7 +168,7 @@ describe('retention and tag history UI in chromium', { timeout: 300_000 }, () =>
       await mobile.getByTestId('retention-summary').waitFor();
       await check('the retention page');
       await screenshot(mobile, 'mobile-retention');
-      await mobile.goto(url('/r/acme/app/-/tags'));
+      await mobile.goto(url('/r/acme/app/-/tags?view=cards'));
       await mobile.locator('.tag[data-tag="latest"]').getByRole('button', { name: 'History of latest' }).click();
       await mobile.locator('.tag[data-tag="latest"] .timeline-entry').first().waitFor();
       await check('a tag history');

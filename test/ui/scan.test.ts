@@ -85,7 +85,7 @@ describe('scan UI in chromium', { timeout: 600_000 }, () => {
     await signIn(alice);
     const summaryRequests: string[] = [];
     page.on('request', (r) => { if (r.url().includes('/scan-summaries')) summaryRequests.push(r.url()); });
-    await page.goto(url('/r/alice/app/-/tags'));
+    await page.goto(url('/r/alice/app/-/tags?view=cards'));
     const scanned = page.locator('.tag[data-tag="1.0"] .tag-vulns');
     await scanned.locator('.sev').first().waitFor();
     const chips = Object.fromEntries(await scanned.locator('.sev').evaluateAll((els) => els.map((e) => [e.getAttribute('data-severity'), e.querySelector('.sev-count')?.textContent])));
@@ -101,7 +101,7 @@ describe('scan UI in chromium', { timeout: 600_000 }, () => {
     await screenshot(page, 'scan-tags');
 
     // An index sums its platforms, as the API says.
-    await page.goto(url('/r/alice/multi/-/tags'));
+    await page.goto(url('/r/alice/multi/-/tags?view=cards'));
     const multi = page.locator('.tag[data-tag="latest"] .tag-vulns');
     await multi.locator('.sev').first().waitFor();
     const api = expectStatus(await call(server, 'GET', `${base('alice/multi')}/reports/latest`, { as: alice }), 200).body;
@@ -111,7 +111,7 @@ describe('scan UI in chromium', { timeout: 600_000 }, () => {
     assert.ok(api.summary.low >= 3, JSON.stringify(api.summary));
 
     // The chips link to the report.
-    await page.goto(url('/r/alice/app/-/tags'));
+    await page.goto(url('/r/alice/app/-/tags?view=cards'));
     await scanned.getByRole('link').click();
     await page.waitForURL(/\/r\/alice\/app\/-\/scan\/1\.0$/);
     await page.getByRole('heading', { name: 'Vulnerabilities of alice/app:1.0' }).waitFor();
@@ -223,7 +223,7 @@ describe('scan UI in chromium', { timeout: 600_000 }, () => {
     const api = expectStatus(await call(server, 'GET', `${base('alice/app')}/reports/2.0`, { as: alice }), 200).body;
     assert.equal(api.status, 'done');
     // The tags view now counts it.
-    await page.goto(url('/r/alice/app/-/tags'));
+    await page.goto(url('/r/alice/app/-/tags?view=cards'));
     await page.locator('.tag[data-tag="2.0"] .tag-vulns .sev').first().waitFor();
   });
 
@@ -296,7 +296,7 @@ describe('scan UI in chromium', { timeout: 600_000 }, () => {
     assert.equal(await form.getByLabel('Exempt accounts').inputValue(), 'replicator robot$acme+ci');
     await screenshot(page, 'scan-policy-guest');
     // The guest sees the counts and the report, without "Scan now".
-    await page.goto(url('/r/acme/tool/-/tags'));
+    await page.goto(url('/r/acme/tool/-/tags?view=cards'));
     await page.locator('.tag[data-tag="1"] .tag-vulns .sev').first().waitFor();
     await page.goto(url('/r/acme/tool/-/scan/1'));
     await page.locator('table.findings').waitFor();
@@ -325,7 +325,7 @@ describe('scan UI in chromium', { timeout: 600_000 }, () => {
   it('works at 390 px wide: the tags view and the report do not scroll sideways', async () => {
     const mobile = await browser.newPage({ width: 390, height: 844 });
     try {
-      for (const path of ['/r/alice/app/-/tags', '/r/alice/app/-/scan/1.0', '/r/alice/multi/-/scan/latest', '/projects/acme/settings']) {
+      for (const path of ['/r/alice/app/-/tags?view=cards', '/r/alice/app/-/scan/1.0', '/r/alice/multi/-/scan/latest', '/projects/acme/settings']) {
         await mobile.goto(url(path));
         await mobile.locator('main .tag-vulns .sev, main table.findings, main form.scan-policy').first().waitFor();
         const width = await mobile.evaluate('document.documentElement.scrollWidth');
@@ -362,7 +362,7 @@ describe('scan UI on a server without scanning', { timeout: 300_000 }, () => {
     const page = await browser.newPage();
     const asked: string[] = [];
     page.on('request', (r) => { if (/scan-summaries|scan-policy|\/reports\//.test(r.url())) asked.push(r.url()); });
-    await page.goto(`${server.url}/r/library/base/-/tags`);
+    await page.goto(`${server.url}/r/library/base/-/tags?view=cards`);
     await page.locator('.tag[data-tag="1"]').waitFor();
     await page.goto(`${server.url}/search`);
     await page.locator('.repo-list').waitFor();
@@ -376,7 +376,7 @@ describe('scan UI on a server without scanning', { timeout: 300_000 }, () => {
     await page.getByRole('heading', { name: 'General' }).waitFor();
     await page.getByRole('button', { name: 'Save changes' }).waitFor();
     assert.equal(await page.getByRole('form', { name: 'Vulnerability scanning' }).count(), 0, 'no scan policy in the settings');
-    await page.goto(`${server.url}/r/library/base/-/tags`);
+    await page.goto(`${server.url}/r/library/base/-/tags?view=cards`);
     await page.locator('.tag[data-tag="1"]').waitFor();
     // Give any late request its chance before counting.
     await new Promise((r) => setTimeout(r, 500));

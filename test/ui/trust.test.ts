@@ -85,7 +85,7 @@ describe('trust UI in chromium', { timeout: 600_000 }, () => {
   const row = (tag: string) => page.locator(`.tag[data-tag="${tag}"]`);
   const trustOf = (tag: string) => row(tag).locator('.tag-trust');
   const openTags = async () => {
-    await page.goto(url(`/r/${REPO}/-/tags?sort=name`));
+    await page.goto(url(`/r/${REPO}/-/tags?view=cards&sort=name`));
     await trustOf('1.0').and(page.locator('[data-trust="signed"]')).waitFor();
   };
   const verdict = async (reference: string) => expectStatus(await call(server, 'GET', `${API_REPO}/trust/${encodeURIComponent(reference)}`, { as: alice }), 200).body;
@@ -325,7 +325,7 @@ describe('trust UI in chromium', { timeout: 600_000 }, () => {
         const width = await mobile.evaluate('document.documentElement.scrollWidth');
         assert.ok(Number(width) <= 390, `${what} is ${width} px wide at a 390 px viewport`);
       };
-      await mobile.goto(url(`/r/${REPO}/-/tags?sort=name`));
+      await mobile.goto(url(`/r/${REPO}/-/tags?view=cards&sort=name`));
       await mobile.locator('.tag[data-tag="1.0"] .trust-signed').waitFor();
       await mobile.locator('.tag[data-tag="moved"] .tag-trust').getByRole('button').click();
       await mobile.locator('.tag[data-tag="moved"] li[data-code="digest-mismatch"]').waitFor();

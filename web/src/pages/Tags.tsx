@@ -41,8 +41,9 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
   const [text, setText] = useState(query.get('q') ?? '');
   const q = useDebounced(text.trim(), 250);
   const ids = useId();
-  // Cards (every fact of each tag) or the compact table (?view=compact: many tags per screen, bulk delete).
-  const compact = query.get('view') === 'compact';
+  // The compact table by default (many tags per screen, bulk delete), or cards (?view=cards: every
+  // fact of each tag: vulnerabilities, signatures, immutability, history, retag).
+  const compact = query.get('view') !== 'cards';
 
   useEffect(() => {
     if ((new URLSearchParams(window.location.search).get('q') ?? '') !== q) setQuery({ q: q || undefined, page: undefined }, { replace: true });
@@ -107,8 +108,8 @@ export function TagsTab({ repo, onChanged }: { repo: RepositoryDetail; onChanged
           {order === 'asc' ? '↑ Ascending' : '↓ Descending'}
         </button>
         <div className="segmented" role="group" aria-label="View">
-          <button type="button" className={compact ? '' : 'active'} aria-pressed={!compact} onClick={() => setQuery({ view: undefined })}>Cards</button>
-          <button type="button" className={compact ? 'active' : ''} aria-pressed={compact} onClick={() => setQuery({ view: 'compact' })}>Compact</button>
+          <button type="button" className={compact ? 'active' : ''} aria-pressed={compact} onClick={() => setQuery({ view: undefined })}>Compact</button>
+          <button type="button" className={compact ? '' : 'active'} aria-pressed={!compact} onClick={() => setQuery({ view: 'cards' })}>Cards</button>
         </div>
       </div>
       {list.error ? <ErrorNote error={list.error} title="Could not load the tags" /> : null}

@@ -103,7 +103,7 @@ export function describeSearch(label: string, start: () => Promise<SearchFixture
       const res = await search('?q=nginx');
       const nginx = res.body.results[0];
       assert.deepEqual({ ...nginx, updatedAt: undefined }, {
-        name: 'library/nginx', project: 'library', repository: 'nginx', description: 'Official build of Nginx.', labels: ['web', 'server'],
+        name: 'library/nginx', project: 'library', repository: 'nginx', description: 'Official build of Nginx.', shortDescription: '', labels: ['web', 'server'],
         badges: { official: true, verifiedPublisher: false, sponsoredOss: false }, pullCount: 1000, starCount: 50, tagCount: 1,
         updatedAt: undefined, lastPulledAt: null, visibility: 'public',
       });

@@ -50,20 +50,8 @@ export interface NewRuleInput {
   readonly enabled?: boolean;
 }
 
-/** A change to a rule (PATCH): what is left out stays; null clears; the password is write-only. */
-export interface RuleChangeInput {
-  readonly peer?: string;
-  readonly repos?: string;
-  readonly tags?: string;
-  readonly label?: string | null;
-  readonly onPush?: boolean;
-  readonly schedule?: string | null;
-  readonly deletions?: boolean;
-  readonly destPrefix?: string | null;
-  readonly enabled?: boolean;
-  readonly username?: string | null;
-  readonly password?: string;
-}
+/** A change to a rule (PATCH): the store's patch, checked here (what is left out stays; null clears; the password is write-only). */
+export type RuleChangeInput = RulePatch;
 
 /**
  * Tries of a run. Someone waits on a manual run: three tries (a few seconds). On-push and
